@@ -50,8 +50,10 @@ def grid(start: float, stop: float, num: int, *, dtype: torch.dtype | str = torc
             raise ValueError(f"the range's {name} must be a finite number, not {value!r}")
     if not start < stop:
         raise ValueError(f"the range must go from a smaller to a larger number, not from {start} to {stop}")
-    if isinstance(num, bool) or not isinstance(num, int | np.integer) or num < 1:
-        raise ValueError(f"the grid needs a whole, positive number of points, not {num!r}")
+    if isinstance(num, bool) or not isinstance(num, int | np.integer):
+        raise ValueError(f"the grid needs a whole number of points, not {num!r}")
+    if num < 1:
+        raise ValueError(f"the grid is empty: ask for at least one point, not {num}")
     return torch.linspace(start, stop, int(num), dtype=resolve_dtype(dtype), device=resolve_device(device))
 
 
