@@ -34,7 +34,7 @@ class ExpressionError(ValueError):
         Long text is cut to a window around the position, and tabs and newlines become spaces so that the caret
         stays aligned.
         """
-        text = "".join(" " if ch in "\t\r\n" else ch for ch in self.source)
+        text = "".join(ch if ch.isprintable() else " " for ch in self.source)  # keeps the caret in line
         start = max(0, self.position - CONTEXT)
         end = min(len(text), self.position + CONTEXT)
         prefix = "…" if start > 0 else ""

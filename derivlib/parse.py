@@ -49,8 +49,16 @@ OPERATOR_SYNONYMS = {
 }
 SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9"}
 SUPERSCRIPT_SIGNS = {"⁻": "-", "⁺": "+"}
-GREEK_SYMBOLS = dict(zip("αβγδεζηθικλμνξοπρστυφχψω", [*GREEK_LETTERS[:15], "pi", *GREEK_LETTERS[15:]], strict=True))
+# Lowercase Greek letters, but not those that pass for Latin ones (ι κ ν ο υ look like i k v o u): cοs(x) with a
+# Greek omicron must be refused, not read as c*omicron*s*x. The names (iota, kappa, …) can always be typed.
+GREEK_SYMBOLS = {
+    symbol: name
+    for symbol, name in zip("αβγδεζηθικλμνξοπρστυφχψω", [*GREEK_LETTERS[:15], "pi", *GREEK_LETTERS[15:]], strict=True)
+    if symbol not in "ικνου"
+}
 GREEK_SYMBOLS["ς"] = "sigma"  # final sigma
+# Capitals that cannot pass for Latin ones; names are not case-sensitive, so Ω is omega.
+GREEK_SYMBOLS |= {capital: GREEK_SYMBOLS[capital.lower()] for capital in "ΓΔΘΛΞΠΣΦΨΩ"}
 WHITESPACE = " \t\r\n\u00a0\u2009\u202f"
 
 # Characters that look like an attempt at something the language does not have, and what to write instead.
@@ -62,10 +70,11 @@ HINTS = {
     "{": "use ( and ) for grouping",
     "}": "use ( and ) for grouping",
     "!": "factorials are not supported",
-    "'": "derivlib computes the derivatives itself: type the function, not f'",
+    "'": "quotes are not part of formulas (and for a derivative, type the function itself, not f')",
+    '"': "quotes are not part of formulas",
 }
 
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")  # ASCII digits only: ৪ is not 4
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
 
@@ -91,8 +100,8 @@ def tokenize(source: str) -> list[Token]:
         elif match := _NAME.match(source, i):
             tokens.append(Token("name", match.group().lower(), i))
             i = match.end()
-        elif ch.lower() in GREEK_SYMBOLS:
-            tokens.append(Token("name", GREEK_SYMBOLS[ch.lower()], i))
+        elif ch in GREEK_SYMBOLS:
+            tokens.append(Token("name", GREEK_SYMBOLS[ch], i))
             i += 1
         elif ch == "√":
             tokens.append(Token("name", "sqrt", i))
@@ -135,7 +144,10 @@ def _superscript(source: str, start: int, tokens: list[Token]) -> int:
         i += 1
     if not digits:
         raise ExpressionError("a superscript sign needs superscript digits after it, as in x⁻¹", source, i)
-    tokens.append(Token("sup", source[start:i], start, float(sign + digits)))
+    value = float(sign + digits)
+    if abs(value) == float("inf"):
+        raise ExpressionError("exponent too large (the largest number is about 1.8e308)", source, start)
+    tokens.append(Token("sup", source[start:i], start, value))
     return i
 
 
@@ -166,6 +178,8 @@ def parse_list(text: str, variables: tuple[str, ...] = VARIABLES) -> list[Expres
     """
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"list too long: {len(text)} characters (at most {MAX_LENGTH})", text, MAX_LENGTH)
+    if not text.strip(WHITESPACE):
+        raise ExpressionError("empty list: write one or more values separated by commas", text, 0)
     pieces, start, depth = [], 0, 0
     for i, ch in enumerate(text):
         depth += {"(": 1, ")": -1}.get(ch, 0)
@@ -264,8 +278,9 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"formula nested too deeply (more than {MAX_DEPTH} levels)")
+        if self.depth > MAX_DEPTH + 1:  # the top level is not nested
+            opener = self.tokens[self.index - 1]  # the '(', sign, '^' or function that opened this level
+            raise self.error(f"formula nested too deeply (more than {MAX_DEPTH} levels)", opener.position)
         if self.at_op("-", "+"):
             op = self.advance()
             self.require_operand(op)
@@ -353,9 +368,12 @@ class _Parser:
             exponent = self.advance()
         else:
             return None
+        written = f"{shown}{exponent.text}" if exponent.kind == "sup" else f"{shown}^{exponent.text}"
+        if exponent.value < 0:
+            raise self.error(f"{written} is ambiguous: {_inverse_hint(token.text, shown)}", exponent.position)
         if exponent.value < 1 or not exponent.value.is_integer():
             raise self.error(
-                f"{shown}^{exponent.text} is ambiguous: {_inverse_hint(token.text, shown)}", exponent.position
+                f"after {shown}^ only a positive whole number can follow, as in {shown}^2(x)", exponent.position
             )
         return self.node(Number(exponent.value))
 
@@ -365,7 +383,9 @@ class _Parser:
         if not self.at_op(")"):
             arguments.append(self.parse_sum())
             while self.at_op(","):
-                self.advance()
+                comma = self.advance()
+                if self.at_op(")") or self.token.kind == "end":
+                    raise self.error(f"{shown} takes one argument: remove the ','", comma.position)
                 arguments.append(self.parse_sum())
         if not self.at_op(")"):
             if self.token.kind == "end":
@@ -385,10 +405,14 @@ class _Parser:
 
     # -- errors -------------------------------------------------------------------------------------------------------
 
+    def raw(self, token: Token) -> str:
+        """The token as typed (** rather than ^, − rather than -)."""
+        return "**" if self.source.startswith("**", token.position) else self.source[token.position]
+
     def require_operand(self, op: Token) -> None:
         if self.token.kind == "end" or self.at_op(")", ",", "*", "/", "^"):
-            where = "at the end" if self.token.kind == "end" else f"before '{self.token.text}'"
-            raise self.error(f"'{self.source[op.position]}' needs something after it ({where})", op.position)
+            where = "at the end" if self.token.kind == "end" else f"before '{self.raw(self.token)}'"
+            raise self.error(f"'{self.raw(op)}' needs something after it ({where})", op.position)
 
     def unexpected(self) -> ExpressionError:
         token = self.token
@@ -400,9 +424,11 @@ class _Parser:
             return self.error("unmatched ')': there is no '(' before it")
         if token.text == ",":
             return self.error("unexpected ',': only a function call's parentheses can hold a list")
+        if token.text == "^" and self.index > 0 and self.tokens[self.index - 1].kind == "sup":
+            return self.error("a power cannot follow a superscript: use parentheses, as in (x²)^2")
         if token.text in "*/^":
-            return self.error(f"'{self.source[token.position]}' needs something before it")
-        return self.error(f"unexpected '{self.source[token.position]}'")
+            return self.error(f"'{self.raw(token)}' needs something before it")
+        return self.error(f"unexpected '{self.raw(token)}'")
 
     def unknown_name(self, token: Token) -> ExpressionError:
         return self.error(
@@ -425,12 +451,27 @@ def _suggestion(name: str, variables: tuple[str, ...]) -> str:
         rest = name[len(function) :]
         if name.startswith(function) and (rest in variables or rest in CONSTANTS or rest[:1].isdigit()):
             return f" — did you mean '{function}({rest})'?"
+    if parts := _split_into_names(name, [*variables, *CONSTANTS, *GREEK_LETTERS]):
+        return f" — did you mean '{'*'.join(parts)}'? Write products with * or spaces"
     close = difflib.get_close_matches(name, _known_names(variables), n=1, cutoff=0.75)
     if close:
         return f" — did you mean '{close[0]}'?"
     if split := re.fullmatch(r"([a-z]+?)(\d+)", name):
         letters, digits = split.groups()
         return f" — write {letters}^{digits} for a power or {digits}{letters} for a product"
-    if name.isalpha():
+    if name.isalpha() and len(name) <= 3:
         return f" — did you mean '{'*'.join(name)}'? Write products with * or spaces"
     return ""
+
+
+def _split_into_names(name: str, names: list[str]) -> list[str] | None:
+    """`name` as a run of known names (xpi -> x, pi), preferring the fewest parts; None if it is none."""
+    best: list[list[str] | None] = [[]] + [None] * len(name)
+    for end in range(1, len(name) + 1):
+        for part in names:
+            start = end - len(part)
+            if start >= 0 and name[start:end] == part and best[start] is not None:
+                candidate = [*best[start], part]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+    return best[-1] if best[-1] and len(best[-1]) > 1 else None

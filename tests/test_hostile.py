@@ -1,0 +1,329 @@
+"""A catalogue of refused inputs, one row per attack, named for the attack.
+
+Every row must be refused with an ExpressionError that points into the text, well under a second, and must do
+nothing else. Each code injection is a working payload: run as Python (or by a shell, or a template engine), it
+would create a file in the test's tmp_path; after the parse attempt that file must not exist.
+"""
+
+import gc
+import re
+import time
+import tokenize
+from pathlib import Path
+
+import pytest
+import torch
+
+import derivlib
+from derivlib import Expression, ExpressionError, parse, parse_list
+from derivlib.parse import MAX_LENGTH
+from derivlib.tree import Binary, Number, Variable
+
+PATH = "PWNED_PATH"  # replaced by str(tmp_path / "pwned") in each test
+TIME_LIMIT = 0.5  # seconds for one parse, refused or not: generous, the parser takes milliseconds
+
+# Python that would create PATH if it were evaluated or executed, as a naive evaluator would (x bound to a number,
+# math's functions in scope).
+PYTHON_INJECTIONS = [
+    pytest.param(f"__import__('os').system('touch {PATH}')", id="dunder-import-os-system"),
+    pytest.param(f"__import__('pathlib').Path('{PATH}').touch()", id="dunder-import-pathlib"),
+    pytest.param(f"getattr(__import__('os'), 'system')('touch {PATH}')", id="getattr-system"),
+    pytest.param(
+        "[c for c in x.__class__.__base__.__subclasses__() if c.__name__ == '_wrap_close'][0]"
+        f".__init__.__globals__['system']('touch {PATH}')",
+        id="attribute-x-dunder-class-to-os-system",
+    ),
+    pytest.param(
+        "[c for c in ().__class__.__bases__[0].__subclasses__() if c.__name__ == '_wrap_close'][0]"
+        f".__init__.__globals__['system']('touch {PATH}')",
+        id="attribute-tuple-dunder-bases-to-os-system",
+    ),
+    pytest.param(f"(lambda: open('{PATH}', 'w'))()", id="lambda"),
+    pytest.param(f"import os; os.system('touch {PATH}')", id="import-statement"),
+    pytest.param(f"from os import system; system('touch {PATH}')", id="from-import-statement"),
+    pytest.param(f"open('{PATH}', 'w')", id="open-call-single-quotes"),
+    pytest.param(f'open("{PATH}", "w")', id="open-call-double-quotes"),
+    pytest.param(f"""f"{{open('{PATH}', 'w')}}" """, id="f-string"),
+    pytest.param(f"x; open('{PATH}', 'w')", id="semicolon"),
+    pytest.param(f"x\nopen('{PATH}', 'w')", id="newline-second-statement"),
+    pytest.param(f"exec(\"open('{PATH}', 'w')\")", id="exec"),
+    pytest.param(f"eval(\"open('{PATH}', 'w')\")", id="eval"),
+    pytest.param(f"exec(compile(\"open('{PATH}', 'w')\", 'f', 'exec'))", id="compile"),
+    pytest.param(f'exec(\'\\x6fpen("{PATH}", "w")\')', id="escaped-string-exec"),
+    pytest.param(f"globals().setdefault('f', open)('{PATH}', 'w')", id="globals"),
+    pytest.param(f"(f := open('{PATH}', 'w'))", id="walrus"),
+    pytest.param(f"[open('{PATH}', 'w') for _ in 'x']", id="list-comprehension"),
+    pytest.param(f"[open][0]('{PATH}', 'w')", id="subscript"),
+    pytest.param(f"1 if open('{PATH}', 'w') else 0", id="conditional-expression"),
+    pytest.param(f"class A: open('{PATH}', 'w')", id="class-body"),
+    pytest.param(f"x + __import__('os').system('touch {PATH}')", id="sympify-style-formula-with-import"),
+    pytest.param(f"sin(x) + __import__('os').system('touch {PATH}')", id="formula-prefix-then-payload"),
+    pytest.param(f"abs(open('{PATH}', 'w').write('1'))", id="allowed-function-around-payload"),
+    pytest.param(f"__import__('torch').save(x, '{PATH}')", id="torch-save"),
+    # NFKC folds these into ASCII names, so Python runs them as open(...): a parser that normalises would too.
+    pytest.param(f"ｏｐｅｎ('{PATH}', 'w')", id="fullwidth-letters-open"),
+    pytest.param(f"ᵒᵖᵉⁿ('{PATH}', 'w')", id="superscript-letters-in-name-open"),
+]
+
+# Payloads for other interpreters a formula might be pasted into.
+OTHER_INJECTIONS = [
+    pytest.param(f"x + `touch {PATH}`", id="shell-backticks"),
+    pytest.param(f"$(touch {PATH})", id="shell-command-substitution"),
+    pytest.param(f"x; touch {PATH}", id="shell-semicolon"),
+    pytest.param(f"x || touch {PATH}", id="shell-or"),
+    pytest.param(f"x | tee {PATH}", id="shell-pipe"),
+    pytest.param(f"x > {PATH}", id="shell-redirect"),
+    pytest.param(f"{{{{ cycler.__init__.__globals__.os.popen('touch {PATH}').read() }}}}", id="jinja-template"),
+    pytest.param(f"\\immediate\\write18{{touch {PATH}}}", id="latex-write18"),
+]
+
+# Text that looks like a formula but has a character that is not what it seems; refused at that character.
+LOOK_ALIKES = [
+    pytest.param("sin(х)", 4, id="cyrillic-x"),
+    pytest.param("ехр(x)", 0, id="cyrillic-exp"),
+    pytest.param("sіn(x)", 1, id="cyrillic-i-in-sin"),
+    pytest.param("2ｘ", 1, id="fullwidth-x"),
+    pytest.param("sin（x）", 3, id="fullwidth-parenthesis"),
+    pytest.param("𝑥^2", 0, id="mathematical-italic-x"),
+    pytest.param("ⅹ^2", 0, id="roman-numeral-ten"),
+    pytest.param("eˣ", 1, id="modifier-letter-x-as-exponent"),
+    pytest.param("xⁿ", 1, id="superscript-n-exponent"),
+    pytest.param("si\u200bn(x)", 2, id="zero-width-space-in-name"),
+    pytest.param("x\u200d+ 1", 1, id="zero-width-joiner"),
+    pytest.param("x\u202e+ 1", 1, id="right-to-left-override"),
+    pytest.param("\ufeffx", 0, id="byte-order-mark"),
+    pytest.param("x\u0302", 1, id="combining-circumflex"),
+    pytest.param("x\x00", 1, id="nul-byte"),
+    pytest.param("x∕2", 1, id="division-slash"),
+    pytest.param("1⁄2", 1, id="fraction-slash"),
+    pytest.param("x′", 1, id="prime-sign"),
+    pytest.param("x\u2028+ 1", 1, id="line-separator"),
+]
+
+RESOURCE_EXHAUSTION = [
+    pytest.param("(" * 10_000 + "x" + ")" * 10_000, id="deep-parentheses-10000"),
+    pytest.param("(" * 10_000, id="deep-unclosed-parentheses-10000"),
+    pytest.param("(" * 249 + "x" + ")" * 249, id="deep-parentheses-within-length-limit"),
+    pytest.param("x^" * 249 + "x", id="exponent-tower-within-length-limit"),
+    pytest.param("sin(" * 99 + "x" + ")" * 99, id="nested-calls-within-length-limit"),
+    pytest.param("sin " * 124 + "x", id="implicit-calls-within-length-limit"),
+    pytest.param("√" * 499 + "x", id="nested-square-roots"),
+    pytest.param("x+" * 500_000 + "x", id="input-of-a-million-characters"),
+    pytest.param("x" * 10**6, id="name-of-a-million-characters"),
+    pytest.param("a" * MAX_LENGTH, id="longest-unknown-name"),
+    pytest.param("-" * 1000 + "x", id="unary-chain-1000"),
+    pytest.param("-" * 400 + "x", id="unary-chain-within-length-limit"),
+    pytest.param("9" * 400, id="400-digit-literal-past-the-float-range"),
+    pytest.param("1e999999999", id="huge-exponent-literal"),
+    pytest.param("x^1e999999999", id="huge-exponent-literal-as-power"),
+    pytest.param("sin" + "⁹" * 400 + " x", id="huge-superscript-function-power"),
+    pytest.param("1," * (MAX_LENGTH // 2), id="many-list-items-then-a-trailing-comma"),
+]
+
+MALFORMED = [
+    pytest.param("", id="empty"),
+    pytest.param(" ", id="space"),
+    pytest.param(" \t\r\n\u00a0", id="only-whitespace"),
+    *(pytest.param(op, id=f"lone-{name}") for op, name in [("+", "plus"), ("-", "minus"), ("*", "times")]),
+    *(pytest.param(op, id=f"lone-{name}") for op, name in [("/", "slash"), ("^", "caret"), ("**", "double-star")]),
+    pytest.param(",", id="lone-comma"),
+    pytest.param("(", id="lone-open-parenthesis"),
+    pytest.param(")", id="lone-close-parenthesis"),
+    pytest.param("()", id="empty-parentheses"),
+    pytest.param(")(", id="reversed-parentheses"),
+    pytest.param("((x)", id="unbalanced-open"),
+    pytest.param("(x))", id="unbalanced-close"),
+    pytest.param("sin(x", id="unclosed-call"),
+    pytest.param("x +", id="dangling-operator-at-end"),
+    pytest.param("* x", id="dangling-operator-at-start"),
+    pytest.param("x + * x", id="two-operators"),
+    pytest.param(".", id="lone-point"),
+    pytest.param("...", id="ellipsis"),
+    pytest.param("1.2.3", id="two-decimal-points"),
+    pytest.param("²", id="lone-superscript"),
+    pytest.param("⁻", id="lone-superscript-minus"),
+    pytest.param("sin", id="function-alone"),
+]
+
+
+class Stopwatch:
+    """Times a block with the garbage collector paused.
+
+    A full collection of pytest's heap (torch, sympy, hypothesis: some 250,000 objects) takes about half a second on
+    a small machine, whenever it happens to fall; it measures the test process, not the parser.
+    """
+
+    seconds: float
+
+    def __enter__(self) -> "Stopwatch":
+        self.collecting = gc.isenabled()
+        gc.disable()
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.seconds = time.perf_counter() - self.start
+        if self.collecting:
+            gc.enable()
+
+
+def refusal(text: str, function=parse) -> ExpressionError:
+    """The ExpressionError that `function` raises for `text`, checked to point into the text and come quickly."""
+    with pytest.raises(ExpressionError) as caught, Stopwatch() as watch:
+        function(text)
+    assert watch.seconds < TIME_LIMIT, f"took {watch.seconds:.3f} s"
+    assert 0 <= caught.value.position <= len(text)
+    return caught.value
+
+
+@pytest.mark.parametrize("function", [parse, parse_list])
+@pytest.mark.parametrize("attack", [*PYTHON_INJECTIONS, *OTHER_INJECTIONS])
+def test_code_injection_is_refused_and_runs_nothing(attack, function, tmp_path):
+    text = attack.replace(PATH, str(tmp_path / "pwned"))
+    refusal(text, function)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("attack", PYTHON_INJECTIONS)
+def test_python_injections_are_live_python(attack):
+    """The catalogue's Python payloads compile (they are never run), so each row is a real attack, not a typo."""
+    compile(attack.replace(PATH, "/nonexistent/pwned"), "<attack>", "exec")
+
+
+@pytest.mark.parametrize(("text", "position"), LOOK_ALIKES)
+def test_look_alike_character_is_refused_where_it_is(text, position):
+    error = refusal(text)
+    assert error.position == position
+    assert "unexpected character" in error.message
+
+
+@pytest.mark.parametrize("function", [parse, parse_list])
+@pytest.mark.parametrize("text", [*RESOURCE_EXHAUSTION, *MALFORMED])
+def test_resource_exhaustion_and_malformed_input_are_refused_quickly(text, function):
+    refusal(text, function)
+
+
+def test_very_long_input_is_refused_before_it_is_read():
+    """The length limit is checked first, so a megabyte of text costs no tokenizing."""
+    error = refusal("(" * 10**6)
+    assert "too long" in error.message
+    assert error.position == MAX_LENGTH
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Hostile-looking input that is a valid formula: accepted quickly, and its numbers are floats
+
+
+def timed_parse(text: str) -> Expression:
+    with Stopwatch() as watch:
+        expr = parse(text)
+    assert watch.seconds < TIME_LIMIT, f"took {watch.seconds:.3f} s"
+    return expr
+
+
+def test_power_tower_parses_quickly_and_evaluates_to_inf_quickly():
+    """9^9^9^9 has about 10^(3.7e8) digits: it must be float arithmetic (inf), never an exact integer."""
+    expr = timed_parse("9^9^9^9")
+    derivlib.derivatives("x", [2.0], order=2)  # torch's first-call set-up is not the formula's cost
+    with Stopwatch() as watch:
+        values = derivlib.derivatives(expr, [2.0], order=2)
+    assert watch.seconds < TIME_LIMIT
+    assert not torch.isfinite(values).all()
+    assert values[0, 0] == float("inf")
+
+
+def test_power_tower_over_x_evaluates_to_non_finite_derivatives_quickly():
+    expr = timed_parse("9^9^9^x")
+    derivlib.derivatives("x", [2.0], order=2)
+    with Stopwatch() as watch:
+        values = derivlib.derivatives(expr, [2.0], order=2)
+    assert watch.seconds < TIME_LIMIT
+    assert not torch.isfinite(values).any()
+
+
+def test_400_digit_literal_is_a_float_not_an_exact_integer():
+    text = "1" * 300 + "." + "1" * 100
+    tree = timed_parse(text).tree
+    assert isinstance(tree, Number)
+    assert type(tree.value) is float
+    assert tree.value == pytest.approx(1.111e299, rel=1e-3)
+
+
+def test_huge_superscript_exponent_within_the_float_range_is_a_float():
+    tree = timed_parse("x" + "⁹" * 300).tree
+    assert isinstance(tree, Binary)
+    assert tree.left == Variable("x")
+    assert type(tree.right.value) is float
+
+
+def test_widest_formula_within_the_length_limit_parses_quickly():
+    """Two nodes per character at most, so the longest text cannot build a tree past the node limit."""
+    expr = timed_parse("π" * MAX_LENGTH)
+    assert expr.size < 2 * MAX_LENGTH
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The source never hands text to an evaluator
+
+SOURCES = sorted(Path(derivlib.__file__).parent.glob("*.py"))
+FORBIDDEN = re.compile(
+    r"(?<![\w.])(?:eval|exec|compile|__import__)\s*\("  # the builtins (re.compile and friends are methods)
+    r"|\.(?:eval|exec)\s*\("  # builtins.eval(...)
+    r"|\b(?:sympify|parse_expr|lambdify|import_module)\b"  # sympy's and importlib's text-to-code doors
+    r"|\bS\s*\(\s*['\"]"  # sympy.S("...")
+)
+
+
+def code_without_comments(source: str) -> str:
+    """The source with every comment blanked out, so that a comment mentioning eval( is not a call."""
+    lines = source.splitlines(keepends=True)
+    for token in tokenize.generate_tokens(iter(lines).__next__):
+        if token.type == tokenize.COMMENT:
+            (row, start), (_, end) = token.start, token.end
+            line = lines[row - 1]
+            lines[row - 1] = line[:start] + " " * (end - start) + line[end:]
+    return "".join(lines)
+
+
+def forbidden_calls(source: str) -> list[str]:
+    return [match.group() for match in FORBIDDEN.finditer(code_without_comments(source))]
+
+
+def test_the_package_has_sources_to_check():
+    assert {path.name for path in SOURCES} >= {"parse.py", "tree.py", "errors.py", "engine.py"}
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.name)
+def test_source_never_calls_eval_exec_compile_or_sympify(path):
+    assert forbidden_calls(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "value = eval(text)",
+        "exec (code)",
+        "code = compile(text, 'f', 'eval')",
+        "builtins.eval(text)",
+        "sympy.sympify(text)",
+        "from sympy.parsing.sympy_parser import parse_expr",
+        "f = sympy.lambdify(x, expr)",
+        "sympy.S('x + 1')",
+        "__import__('os')",
+    ],
+)
+def test_the_source_check_catches_calls_to_evaluators(snippet):
+    assert forbidden_calls(snippet + "\n") != []
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "_NUMBER = re.compile(r'\\d+')",
+        "# the text is never eval(...)'d",
+        "y = evaluate(node, values, like)",
+        "sympy.Pow(a, b, evaluate=False)",
+    ],
+)
+def test_the_source_check_allows_lookalikes_that_are_not_evaluators(snippet):
+    assert forbidden_calls(snippet + "\n") == []

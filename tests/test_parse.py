@@ -1,0 +1,665 @@
+"""The formula language as a table: each form people type, the explicit formula it means, and each mistake with the
+message and the position it is reported at.
+
+Accepted forms are compared with the parse of an explicit form (every operator written, every grouping in
+parentheses), so a row reads as the rule it states; a few rows also spell out the tree.
+"""
+
+import string
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from derivlib import Expression, ExpressionError, parse, parse_list, tree
+from derivlib.parse import MAX_DEPTH, MAX_LENGTH
+from derivlib.tree import Binary, Call, Constant, Number, Parameter, Unary, Variable
+
+FUNCTIONS = [
+    *("sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "atan"),
+    *("sinh", "cosh", "tanh", "asinh", "acosh", "atanh"),
+    *("exp", "log", "log10", "log2", "sqrt", "cbrt", "abs", "sigmoid", "erf"),
+]
+ALIASES = {
+    "ln": "log",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arsinh": "asinh",
+    "arcsinh": "asinh",
+    "arcosh": "acosh",
+    "arccosh": "acosh",
+    "artanh": "atanh",
+    "arctanh": "atanh",
+}
+GREEK = [
+    *("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"),
+    *("nu", "xi", "omicron", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"),
+]
+GREEK_SYMBOLS = "αβγδεζηθικλμνξορστυφχψω"  # the same letters, without π (the constant)
+LATIN_LOOK_ALIKES = "ικνου"  # refused: cοs(x) with a Greek omicron must not read as c*omicron*s*x
+
+
+def short(value: object) -> str | None:
+    """A readable test id for a long text (the default id for everything else)."""
+    if isinstance(value, str) and len(value) > 40:
+        return f"{value[:12]}...({len(value)} characters)"
+    return None
+
+
+def error_of(text: str) -> ExpressionError:
+    with pytest.raises(ExpressionError) as caught:
+        parse(text)
+    return caught.value
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Core tier: numbers, names, operators, precedence
+
+NUMBERS = [
+    ("2", 2.0),
+    ("0.5", 0.5),
+    (".5", 0.5),
+    ("1.", 1.0),
+    ("1e-3", 0.001),
+    ("6.02E23", 6.02e23),
+    ("2.5e+2", 250.0),
+    ("007", 7.0),
+]
+
+
+@pytest.mark.parametrize(("text", "value"), NUMBERS)
+def test_number_literal(text, value):
+    assert parse(text).tree == Number(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "node"),
+    [
+        ("x", Variable("x")),
+        ("pi", Constant("pi")),
+        ("e", Constant("e")),
+        ("π", Constant("pi")),
+        ("a", Parameter("a")),
+        ("alpha", Parameter("alpha")),
+    ],
+)
+def test_name(text, node):
+    assert parse(text).tree == node
+
+
+CORE = [
+    ("1 + 2*3", "1 + (2*3)"),
+    ("1 - 2 - 3", "(1 - 2) - 3"),
+    ("8/4/2", "(8/4)/2"),
+    ("8/4*2", "(8/4)*2"),
+    ("2*3/4", "(2*3)/4"),
+    ("x + 1 - x", "(x + 1) - x"),
+    ("2^3^2", "2^(3^2)"),
+    ("2**3**2", "2^(3^2)"),
+    ("2**3", "2^3"),
+    ("2^3*4", "(2^3)*4"),
+    ("4*2^3", "4*(2^3)"),
+    ("-x^2", "-(x^2)"),
+    ("-2^2", "-(2^2)"),
+    ("2^-x", "2^(-x)"),
+    ("2^-x^2", "2^(-(x^2))"),
+    ("-2^-x", "-(2^(-x))"),
+    ("e^-x^2", "e^(-(x^2))"),
+    ("-x*3", "(-x)*3"),
+    ("-x + 1", "(-x) + 1"),
+    ("+x", "x"),
+    ("--x", "-(-x)"),
+    ("-+-x", "-(-x)"),
+    ("x - -1", "x - (-1)"),
+    ("2*-x", "2*(-x)"),
+    ("((x))", "x"),
+    ("(x + 1)*2", "(x + 1)*2"),
+    ("x/(x + 1)", "x/(x + 1)"),
+    ("(x + 1)^2", "(x + 1)^2"),
+    ("sin(x)^2", "(sin(x))^2"),
+    ("-sin(x)", "-(sin(x))"),
+    ("ln(x)", "log(x)"),
+    ("e^x", "e^(x)"),
+    ("2 * x", "2*x"),
+]
+
+
+@pytest.mark.parametrize(("text", "meaning"), CORE)
+def test_core_form_means_the_explicit_form(text, meaning):
+    assert parse(text) == parse(meaning)
+
+
+def test_power_is_right_associative():
+    assert parse("2^3^2").tree == Binary("^", Number(2.0), Binary("^", Number(3.0), Number(2.0)))
+
+
+def test_power_binds_tighter_than_a_minus_on_its_left():
+    assert parse("-x^2").tree == Unary("-", Binary("^", Variable("x"), Number(2.0)))
+
+
+def test_power_takes_a_signed_exponent():
+    assert parse("2^-x").tree == Binary("^", Number(2.0), Unary("-", Variable("x")))
+
+
+def test_unary_plus_is_dropped():
+    assert parse("+x").tree == Variable("x")
+
+
+def test_e_to_the_x_is_the_constant_raised_to_x():
+    assert parse("e^x").tree == Binary("^", Constant("e"), Variable("x"))
+
+
+def test_this_table_lists_every_function_and_spelling():
+    """A function added to derivlib gets its rows here too."""
+    assert sorted(FUNCTIONS) == sorted(tree.FUNCTIONS)
+    assert ALIASES == tree.ALIASES
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_takes_one_argument_in_parentheses(name):
+    assert parse(f"{name}(x)").tree == Call(name, Variable("x"))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_refuses_two_arguments(name):
+    error = error_of(f"{name}(x, x)")
+    assert error.message == f"{name} takes one argument (got 2)"
+    assert error.position == len(name)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_refuses_empty_parentheses(name):
+    error = error_of(f"{name}()")
+    assert error.message == f"{name} takes one argument (got none)"
+    assert error.position == len(name)
+
+
+@pytest.mark.parametrize(("alias", "name"), ALIASES.items())
+def test_other_spellings_of_functions(alias, name):
+    assert parse(f"{alias}(x)").tree == Call(name, Variable("x"))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Friendly tier: what people type without thinking of a grammar
+
+FRIENDLY = [
+    # implicit multiplication
+    ("2x", "2*x"),
+    ("2 x", "2*x"),
+    ("2 sin(x)", "2*sin(x)"),
+    ("3(x+1)", "3*(x+1)"),
+    ("(x+1)(x-1)", "(x+1)*(x-1)"),
+    ("x(x+1)", "x*(x+1)"),
+    ("x sin(x)", "x*sin(x)"),
+    ("sin(x)cos(x)", "sin(x)*cos(x)"),
+    ("2pi x", "(2*pi)*x"),
+    ("2e", "2*e"),
+    ("e x", "e*x"),
+    ("2x^2", "2*(x^2)"),
+    ("x/2x", "(x/2)*x"),
+    ("-2x", "(-2)*x"),
+    ("1 + 2x", "1 + (2*x)"),
+    # functions without parentheses take the implicit product after them, up to a function or explicit operator
+    ("sin x", "sin(x)"),
+    ("ln x", "log(x)"),
+    ("log10 x", "log10(x)"),
+    ("sin 2x", "sin(2*x)"),
+    ("sin 2 x", "sin(2*x)"),
+    ("sin 2pi x", "sin((2*pi)*x)"),
+    ("sin x cos x", "sin(x)*cos(x)"),
+    ("sin x/2", "sin(x)/2"),
+    ("sin x + 1", "sin(x) + 1"),
+    ("sin x^2", "sin(x^2)"),
+    ("sin -x", "sin(-x)"),
+    ("-sin x", "-(sin(x))"),
+    ("x sin x", "x*sin(x)"),
+    ("2 sin x", "2*sin(x)"),
+    ("sin sin x", "sin(sin(x))"),
+    ("exp -x^2", "exp(-(x^2))"),
+    # powers of functions, as in textbooks
+    ("sin²x", "sin(x)^2"),
+    ("sin^2(x)", "sin(x)^2"),
+    ("sin^2 x", "sin(x)^2"),
+    ("sin**2 x", "sin(x)^2"),
+    ("cos³ x", "cos(x)^3"),
+    ("sin²x cos x", "(sin(x)^2)*cos(x)"),
+    # names are case-insensitive
+    ("Sin(x)", "sin(x)"),
+    ("SIN(X)", "sin(x)"),
+    ("Ln X", "log(x)"),
+    ("PI", "pi"),
+    ("E^X", "e^x"),
+    ("A", "a"),
+    # unicode operators and symbols
+    ("π", "pi"),
+    ("2π", "2*pi"),
+    ("2×x", "2*x"),
+    ("2·x", "2*x"),
+    ("2⋅x", "2*x"),
+    ("x÷2", "x/2"),
+    ("3−x", "3-x"),
+    ("−x", "-x"),
+    ("3–x", "3-x"),
+    ("x²", "x^2"),
+    ("x³", "x^3"),
+    ("x¹⁰", "x^10"),
+    ("x⁻¹", "x^(-1)"),
+    ("x⁻²", "x^(-2)"),
+    ("x⁺²", "x^2"),
+    ("2x²", "2*(x^2)"),
+    ("-x²", "-(x^2)"),
+    ("(x+1)²", "(x+1)^2"),
+    ("sin(x)²", "sin(x)^2"),
+    ("π²", "pi^2"),
+    ("√x", "sqrt(x)"),
+    ("√(x+1)", "sqrt(x+1)"),
+    ("2√x", "2*sqrt(x)"),
+    ("√x + 1", "sqrt(x) + 1"),
+    # whitespace people paste
+    ("x\t+\n1", "x + 1"),
+    ("x\u00a0+\u20091", "x + 1"),
+    ("  x  ", "x"),
+]
+
+
+@pytest.mark.parametrize(("text", "meaning"), FRIENDLY)
+def test_friendly_form_means_the_explicit_form(text, meaning):
+    assert parse(text) == parse(meaning)
+
+
+def test_implicit_product_after_a_function_stops_at_the_next_function():
+    assert parse("sin x cos x").tree == Binary("*", Call("sin", Variable("x")), Call("cos", Variable("x")))
+
+
+def test_function_power_raises_the_call_not_the_argument():
+    assert parse("sin²x").tree == Binary("^", Call("sin", Variable("x")), Number(2.0))
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_every_function_takes_an_argument_without_parentheses(name):
+    assert parse(f"{name} x") == parse(f"{name}(x)")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Parameters
+
+PARAMETERS = [
+    ("a*sin(b*x)", ("a", "b")),
+    ("a x + b", ("a", "b")),
+    ("k x + k", ("k",)),
+    ("A x", ("a",)),
+    ("2 pi a x", ("a",)),
+    ("x", ()),
+    ("e^x", ()),
+    ("pi", ()),
+    ("π x", ()),
+    ("omega t", ("omega", "t")),
+    ("ω t", ("omega", "t")),
+    ("Ω", ("omega",)),
+    ("sin(theta x) + phi", ("phi", "theta")),
+    ("alpha beta", ("alpha", "beta")),
+    ("αβ", ("alpha", "beta")),
+    ("lambda x", ("lambda",)),
+    ("y", ("y",)),
+]
+
+
+@pytest.mark.parametrize(("text", "parameters"), PARAMETERS)
+def test_parameters_are_listed_sorted(text, parameters):
+    assert parse(text).parameters == parameters
+
+
+@pytest.mark.parametrize("letter", sorted(set(string.ascii_lowercase) - {"x", "e"}))
+def test_single_letters_other_than_x_and_e_are_parameters(letter):
+    expr = parse(f"{letter} x")
+    assert expr.tree == Binary("*", Parameter(letter), Variable("x"))
+    assert expr.parameters == (letter,)
+
+
+@pytest.mark.parametrize("name", GREEK)
+def test_greek_letter_names_are_parameters(name):
+    assert parse(name).tree == Parameter(name)
+
+
+@pytest.mark.parametrize(
+    ("symbol", "name"),
+    [(symbol, name) for symbol, name in zip(GREEK_SYMBOLS, GREEK, strict=True) if symbol not in LATIN_LOOK_ALIKES],
+)
+def test_greek_symbols_are_their_names(symbol, name):
+    assert parse(symbol).tree == Parameter(name)
+    assert str(parse(symbol)) == name
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Canonical text
+
+CANONICAL = [
+    ("2x^2 + a sin x", "2*x^2 + a*sin(x)"),
+    ("-x^2", "-x^2"),
+    ("2^-x", "2^-x"),
+    ("2^3^2", "2^3^2"),
+    ("(2^3)^2", "(2^3)^2"),
+    ("(-x)^2", "(-x)^2"),
+    ("2*-x", "2*(-x)"),
+    ("x - (1 - x)", "x - (1 - x)"),
+    ("(x + 1)(x - 1)", "(x + 1)*(x - 1)"),
+    ("x/(2x)", "x/(2*x)"),
+    ("ln x", "log(x)"),
+    ("√x", "sqrt(x)"),
+    ("sin²x", "sin(x)^2"),
+    ("SIN(X)", "sin(x)"),
+    ("x⁻¹", "x^-1"),
+    ("1e-3", "0.001"),
+    ("6.02E23", "6.02e+23"),
+    ("2.0", "2"),
+    ("α", "alpha"),
+    ("π", "pi"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), CANONICAL)
+def test_canonical_text(text, canonical):
+    assert str(parse(text)) == canonical
+
+
+ALL_ACCEPTED = sorted(
+    {
+        *(text for text, _ in NUMBERS),
+        *(text for text, _ in CORE),
+        *(text for text, _ in FRIENDLY),
+        *(text for text, _ in PARAMETERS),
+        *(text for text, _ in CANONICAL),
+        *(f"{name}(x)" for name in FUNCTIONS),
+        *(f"{name} x" for name in [*FUNCTIONS, *ALIASES]),
+        *GREEK,
+        *(symbol for symbol in GREEK_SYMBOLS if symbol not in LATIN_LOOK_ALIKES),
+    }
+)
+
+
+@pytest.mark.parametrize("text", ALL_ACCEPTED)
+def test_canonical_text_parses_back_to_the_same_formula(text):
+    expr = parse(text)
+    assert parse(str(expr)) == expr
+
+
+@pytest.mark.parametrize("text", ["x^2 + 1", "2 sin x", "  x  "])
+def test_expression_keeps_the_text_it_came_from(text):
+    assert parse(text).source == text
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Near misses: an accepted form beside the mistake people make when aiming for it
+
+NEAR_MISSES = [
+    # (accepted, rejected near-miss, what the message says, where it points)
+    ("sin(x)", "sinx", "did you mean 'sin(x)'?", 0),
+    ("sin x", "sinx", "did you mean 'sin(x)'?", 0),
+    ("sin(2x)", "sin2x", "did you mean 'sin(2x)'?", 0),
+    ("exp(x)", "expx", "did you mean 'exp(x)'?", 0),
+    ("log10(x)", "log10x", "did you mean 'log10(x)'?", 0),
+    ("sin(pi)", "sinpi", "did you mean 'sin(pi)'?", 0),
+    ("a x", "ax", "did you mean 'a*x'?", 0),
+    ("2 pi x", "2 pix", "unknown function or name 'pix'", 2),
+    ("x e", "xe", "did you mean 'x*e'?", 0),
+    ("x^2", "x2", "write x^2 for a power or 2x for a product", 0),
+    ("2x", "x 2", "missing operator before the number 2", 2),
+    ("2*3", "2 3", "missing operator before the number 3", 2),
+    ("sin(x)", "sinn(x)", "did you mean 'sin'?", 0),
+    ("sin(x)", "sin(x, x)", "sin takes one argument", 3),
+    ("sin^2 x", "sin^-1 x", "ambiguous", 4),
+    ("sin²x", "sin⁻¹x", "ambiguous", 3),
+    ("asin(x)", "sin^-1(x)", "write asin(x) for the inverse function", 4),
+    ("abs(x)", "|x|", "write abs(x) for |x|", 0),
+    ("x^2", "y = x^2", "without '='", 2),
+    ("(x + 1)", "[x + 1]", "use ( and ) for grouping", 0),
+    ("(x+1)(x-1)", "(x+1)(x-1", "unclosed '('", 5),
+    ("x^2", "x^", "'^' needs something after it (at the end)", 1),
+    ("x**2", "x**", "needs something after it (at the end)", 1),
+    ("x⁻¹", "x⁻", "superscript digits after it", 2),
+    ("x", "х", "unexpected character 'х' (U+0445)", 0),
+    ("0.5", "0,5", "unexpected ','", 1),
+    ("x*y", "x.y", "unexpected character '.'", 1),
+    ("x", "x!", "factorials are not supported", 1),
+]
+
+
+@pytest.mark.parametrize(("accepted", "rejected", "message", "position"), NEAR_MISSES)
+def test_accepted_form_beside_its_rejected_near_miss(accepted, rejected, message, position):
+    assert isinstance(parse(accepted), Expression)
+    error = error_of(rejected)
+    assert message in error.message
+    assert error.position == position
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Errors: the message names the mistake, the position points at it
+
+ERRORS = [
+    ("", "empty formula", 0),
+    ("   ", "empty formula", 0),
+    ("\t\n", "empty formula", 0),
+    ("x" * (MAX_LENGTH + 1), f"formula too long: {MAX_LENGTH + 1} characters (at most {MAX_LENGTH})", MAX_LENGTH),
+    ("x + $", "unexpected character '$' (U+0024)", 4),
+    ("2 @ x", "unexpected character '@'", 2),
+    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'?", 0),
+    ("1 + sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'?", 4),
+    ("cosine(x)", "unknown function or name 'cosine'", 0),
+    ("sin(x, x)", "sin takes one argument (got 2)", 3),
+    ("1 + exp(x, 1, 2)", "exp takes one argument (got 3)", 7),
+    ("sin()", "sin takes one argument (got none)", 3),
+    ("ln()", "ln takes one argument (got none)", 2),
+    ("(x + 1", "unclosed '(': add a ')' to match it", 0),
+    ("2*(x + (1)", "unclosed '('", 2),
+    ("sin(x + 1", "unclosed '(' of sin", 3),
+    ("(x + 1))", "unmatched ')': there is no '(' before it", 7),
+    (")x(", "unmatched ')'", 0),
+    ("x +", "'+' needs something after it (at the end)", 2),
+    ("x -", "'-' needs something after it (at the end)", 2),
+    ("x *", "'*' needs something after it (at the end)", 2),
+    ("x /", "'/' needs something after it (at the end)", 2),
+    ("x + * 2", "'+' needs something after it (before '*')", 2),
+    ("(x - )", "'-' needs something after it (before ')')", 3),
+    ("* x", "'*' needs something before it", 0),
+    ("/ x", "'/' needs something before it", 0),
+    ("^ x", "'^' needs something before it", 0),
+    ("+", "'+' needs something after it (at the end)", 0),
+    ("-", "'-' needs something after it (at the end)", 0),
+    ("1e999", "number too large: 1e999", 0),
+    ("x + 1e999", "number too large", 4),
+    ("y = x^2", "unexpected '=': write only the formula's right-hand side, without '='", 2),
+    ("|x|", "unexpected '|': write abs(x) for |x|", 0),
+    ("sin^-1 x", "ambiguous: write asin(x) for the inverse function or 1/sin(x) for the reciprocal", 4),
+    ("cos^-1(x)", "write acos(x) for the inverse function", 4),
+    ("sin⁻¹ x", "write asin(x) for the inverse function", 3),
+    ("sec^-1 x", "ambiguous: write 1/sec(x) for the reciprocal", 4),
+    ("sin^x", "after sin^ only a positive whole number can follow", 4),
+    ("sin", "sin needs an argument, for example sin(x)", 3),
+    ("x + ln", "ln needs an argument, for example ln(x)", 6),
+    ("sin * x", "sin needs an argument", 4),
+    ("sin^2", "sin needs an argument", 5),
+    ("√", "√ needs an argument, for example √(x)", 1),
+    ("()", "empty parentheses", 0),
+    ("2 + ( )", "empty parentheses", 4),
+    ("x, 1", "unexpected ',': only a function call's parentheses can hold a list", 1),
+    ("(x, 1)", "unexpected ','", 2),
+    ("2 3", "missing operator before the number 3", 2),
+    ("x⁻", "a superscript sign needs superscript digits after it", 2),
+    ("²x", "superscript ² needs something before it", 0),
+    ("x!", "factorials are not supported", 1),
+    ("f'(x)", "type the function itself, not f'", 1),
+    ("{x}", "use ( and ) for grouping", 0),
+    ("sin(", "the formula ends too early", 4),
+    # Found by review: each once slipped through or said the wrong thing.
+    ("x" + "⁹" * 400, "exponent too large", 1),
+    ("x^৪", "unexpected character '৪'", 2),
+    ("２x", "unexpected character '２'", 0),
+    ("sin(x, )", "sin takes one argument: remove the ','", 5),
+    ("x**", "'**' needs something after it (at the end)", 1),
+    ("** x", "'**' needs something before it", 0),
+    ("x²^2", "a power cannot follow a superscript", 2),
+    ("sin⁻¹x", "sin⁻¹ is ambiguous", 3),
+    ("sin^1.5 x", "only a positive whole number", 4),
+    ("xpi", "did you mean 'x*pi'?", 0),
+    ("pix", "did you mean 'pi*x'?", 0),
+    ("alphax", "did you mean 'alpha*x'?", 0),
+    ("ex", "did you mean 'e*x'?", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "position"), ERRORS, ids=short)
+def test_error_message_and_position(text, message, position):
+    error = error_of(text)
+    assert message in error.message
+    assert error.position == position
+    assert error.source == text
+
+
+def test_nesting_up_to_the_limit_is_accepted():
+    depth = MAX_DEPTH
+    assert parse("(" * depth + "x" + ")" * depth) == parse("x")
+    assert parse("-" * depth + "x").tree is not None
+
+
+@pytest.mark.parametrize("symbol", LATIN_LOOK_ALIKES)
+def test_greek_letters_that_look_latin_are_refused(symbol):
+    error = error_of(f"c{symbol}s(x)")
+    assert "unexpected character" in error.message
+    assert error.position == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),
+        "(" * (2 * MAX_DEPTH) + "x" + ")" * (2 * MAX_DEPTH),
+        "(" * (MAX_DEPTH + 1) + "x",
+    ],
+    ids=short,
+)
+def test_too_deep_nesting_points_at_the_first_parenthesis_past_the_limit(text):
+    error = error_of(text)
+    assert f"nested too deeply (more than {MAX_DEPTH} levels)" in error.message
+    assert error.position == MAX_DEPTH
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-" * (MAX_DEPTH + 1) + "x",
+        "x^" * (MAX_DEPTH + 1) + "x",
+        "√" * (MAX_DEPTH + 1) + "x",
+        "sin(" * (MAX_DEPTH + 1) + "x" + ")" * (MAX_DEPTH + 1),
+        "sin " * (MAX_DEPTH + 1) + "x",
+    ],
+    ids=short,
+)
+def test_signs_exponents_and_calls_count_towards_the_nesting_limit(text):
+    assert "nested too deeply" in error_of(text).message
+
+
+def test_text_of_exactly_the_maximum_length_is_accepted():
+    text = "x" + " " * (MAX_LENGTH - 1)
+    assert parse(text) == parse("x")
+
+
+SHORT_ONE_LINE_ERRORS = [row for row in ERRORS if row[0].isprintable() and len(row[0]) < 40]
+
+
+@pytest.mark.parametrize(("text", "message", "position"), SHORT_ONE_LINE_ERRORS)
+def test_str_of_an_error_shows_the_text_and_a_caret_under_the_position(text, message, position):
+    lines = str(error_of(text)).split("\n")
+    assert message in lines[0]
+    assert lines[1] == "  " + text
+    assert lines[2] == "  " + " " * position + "^"
+
+
+def test_non_text_is_a_type_error():
+    """Only text is a formula; other types are a programming mistake, not a typing one."""
+    with pytest.raises(TypeError, match="a formula is text"):
+        parse(2)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Lists of formulas
+
+
+def test_parse_list_splits_on_commas():
+    assert parse_list("1, pi, 5") == [parse("1"), parse("pi"), parse("5")]
+
+
+def test_parse_list_does_not_split_inside_parentheses():
+    assert parse_list("sin(x + 1), 2pi/3") == [parse("sin(x + 1)"), parse("2*pi/3")]
+
+
+def test_parse_list_of_one_item():
+    assert parse_list("x^2") == [parse("x^2")]
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ("1, sinn(x), 5", "did you mean 'sin'?", 3),
+        ("1, pi, 2 3", "missing operator before the number 3", 9),
+        ("1, (x, 5", "unexpected ','", 5),
+        ("1, sin(x, x), 5", "sin takes one argument (got 2)", 6),
+        ("1, 2 +", "'+' needs something after it (at the end)", 5),
+        ("1,,5", "empty item", 2),
+        ("1, 2,", "empty item", 5),
+        ("1, 1e999", "number too large", 3),
+        ("1, " + "x" * MAX_LENGTH, "too long", MAX_LENGTH),
+    ],
+    ids=short,
+)
+def test_parse_list_error_points_into_the_whole_text(text, message, position):
+    with pytest.raises(ExpressionError) as caught:
+        parse_list(text)
+    assert message in caught.value.message
+    assert caught.value.position == position
+    assert caught.value.source == text
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Properties: any text is a formula or an ExpressionError that points into it
+
+TOKENS = [
+    *("x", "y", "a", "e", "pi", "π", "α", "omega", "2", "0.5", ".5", "1e-3", "6.02E23", "1e999", "10"),
+    *("sin", "cos", "ln", "sqrt", "√", "log10", "abs", "Sin", "arcsin", "sigmoid", "sinx", "ax", "sinn"),
+    *("+", "-", "*", "/", "^", "**", "(", ")", ",", "×", "·", "−", "÷", "²", "³", "⁻", "¹"),
+    *(" ", "\t", "\n", "\u00a0", "=", "|", "!", "'", "[", ".", "_", ";", "х", "ｘ", "\u200b", "__import__"),
+]
+token_soup = st.lists(st.sampled_from(TOKENS), max_size=50).map("".join)
+
+
+def parse_or_error(text: str) -> Expression | None:
+    try:
+        return parse(text)
+    except ExpressionError as error:
+        assert 0 <= error.position <= len(text)
+        assert error.source == text
+        return None
+
+
+@settings(derandomize=True, deadline=None, max_examples=400)
+@given(st.text(max_size=200))
+def test_any_text_parses_or_raises_expression_error_inside_it(text):
+    parse_or_error(text)
+
+
+@settings(derandomize=True, deadline=None, max_examples=800)
+@given(token_soup)
+def test_any_mix_of_grammar_tokens_parses_or_raises_expression_error_inside_it(text):
+    """When it parses, its canonical text parses back to the same formula."""
+    expr = parse_or_error(text)
+    if expr is not None:
+        assert parse(str(expr)) == expr
+
+
+@settings(derandomize=True, deadline=None, max_examples=300)
+@given(st.lists(token_soup, max_size=4).map(", ".join))
+def test_any_list_parses_or_raises_expression_error_inside_it(text):
+    try:
+        parse_list(text)
+    except ExpressionError as error:
+        assert 0 <= error.position <= len(text)
