@@ -11,9 +11,12 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import sympy
 import torch
+
+if TYPE_CHECKING:
+    import sympy
 
 Tensor = torch.Tensor
 
@@ -73,41 +76,44 @@ def _cbrt(t: Tensor) -> Tensor:
     return torch.sign(t) * torch.abs(t).pow(1.0 / 3.0)
 
 
-def _sympy_cbrt(a: sympy.Expr) -> sympy.Expr:
-    return sympy.sign(a) * sympy.Abs(a) ** sympy.Rational(1, 3)
+def _sympy():
+    """sympy, imported on first use: it costs seconds, and only the symbolic cross-check needs it."""
+    import sympy
+
+    return sympy
 
 
 @dataclass(frozen=True)
 class Function:
     torch: Callable[[Tensor], Tensor]
-    sympy: Callable[[sympy.Expr], sympy.Expr]
+    sympy: str | Callable[[Any, sympy.Expr], sympy.Expr]  # sympy's function of that name, or (sympy, arg) -> expr
 
 
 FUNCTIONS: dict[str, Function] = {
-    "sin": Function(torch.sin, sympy.sin),
-    "cos": Function(torch.cos, sympy.cos),
-    "tan": Function(torch.tan, sympy.tan),
-    "sec": Function(lambda t: 1 / torch.cos(t), sympy.sec),
-    "csc": Function(lambda t: 1 / torch.sin(t), sympy.csc),
-    "cot": Function(lambda t: torch.cos(t) / torch.sin(t), sympy.cot),
-    "asin": Function(torch.asin, sympy.asin),
-    "acos": Function(torch.acos, sympy.acos),
-    "atan": Function(torch.atan, sympy.atan),
-    "sinh": Function(torch.sinh, sympy.sinh),
-    "cosh": Function(torch.cosh, sympy.cosh),
-    "tanh": Function(torch.tanh, sympy.tanh),
-    "asinh": Function(torch.asinh, sympy.asinh),
-    "acosh": Function(torch.acosh, sympy.acosh),
-    "atanh": Function(torch.atanh, sympy.atanh),
-    "exp": Function(torch.exp, sympy.exp),
-    "log": Function(torch.log, sympy.log),
-    "log10": Function(torch.log10, lambda a: sympy.log(a, 10)),
-    "log2": Function(torch.log2, lambda a: sympy.log(a, 2)),
-    "sqrt": Function(torch.sqrt, sympy.sqrt),
-    "cbrt": Function(_cbrt, _sympy_cbrt),
-    "abs": Function(torch.abs, sympy.Abs),
-    "sigmoid": Function(torch.sigmoid, lambda a: 1 / (1 + sympy.exp(-a))),
-    "erf": Function(torch.erf, sympy.erf),
+    "sin": Function(torch.sin, "sin"),
+    "cos": Function(torch.cos, "cos"),
+    "tan": Function(torch.tan, "tan"),
+    "sec": Function(lambda t: 1 / torch.cos(t), "sec"),
+    "csc": Function(lambda t: 1 / torch.sin(t), "csc"),
+    "cot": Function(lambda t: torch.cos(t) / torch.sin(t), "cot"),
+    "asin": Function(torch.asin, "asin"),
+    "acos": Function(torch.acos, "acos"),
+    "atan": Function(torch.atan, "atan"),
+    "sinh": Function(torch.sinh, "sinh"),
+    "cosh": Function(torch.cosh, "cosh"),
+    "tanh": Function(torch.tanh, "tanh"),
+    "asinh": Function(torch.asinh, "asinh"),
+    "acosh": Function(torch.acosh, "acosh"),
+    "atanh": Function(torch.atanh, "atanh"),
+    "exp": Function(torch.exp, "exp"),
+    "log": Function(torch.log, "log"),
+    "log10": Function(torch.log10, lambda sp, a: sp.log(a) / sp.log(10)),
+    "log2": Function(torch.log2, lambda sp, a: sp.log(a) / sp.log(2)),
+    "sqrt": Function(torch.sqrt, "sqrt"),
+    "cbrt": Function(_cbrt, lambda sp, a: sp.sign(a) * sp.Abs(a) ** sp.Rational(1, 3)),  # the real root
+    "abs": Function(torch.abs, "Abs"),
+    "sigmoid": Function(torch.sigmoid, lambda sp, a: 1 / (1 + sp.exp(-a))),
+    "erf": Function(torch.erf, "erf"),
 }
 
 # Other spellings people type, mapped onto the names above (the canonical text uses the names above).
@@ -124,9 +130,9 @@ ALIASES: dict[str, str] = {
     "arctanh": "atanh",
 }
 
-CONSTANTS: dict[str, tuple[float, sympy.Expr]] = {
-    "pi": (math.pi, sympy.pi),
-    "e": (math.e, sympy.E),
+CONSTANTS: dict[str, tuple[float, str]] = {  # value, and the name of the same constant in sympy
+    "pi": (math.pi, "pi"),
+    "e": (math.e, "E"),
 }
 
 # "pi" is the constant, not a parameter.
@@ -200,6 +206,7 @@ _EVALUATORS: dict[type, Callable[..., Tensor]] = {
 
 
 def _sympy_number(value: float) -> sympy.Expr:
+    sympy = _sympy()
     if value.is_integer():
         return sympy.Integer(int(value))
     # The shortest decimal that round-trips, as an exact rational: 0.5 -> 1/2, 1e-3 -> 1/1000.
@@ -207,15 +214,23 @@ def _sympy_number(value: float) -> sympy.Expr:
 
 
 def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
-    """The same formula as a sympy expression over real symbols.
+    """The same formula as a sympy expression over real symbols, built unevaluated: exactly the tree.
 
-    Powers are built unevaluated, so that a literal like 9^9^9^9 does not make sympy compute a huge integer.
+    Nothing is computed while building it: sympy would otherwise merge 9^9^9^9 * 9^9^9^9 into one power and compute
+    a huge integer. Differentiating or simplifying can still take that long, so do those where they can be stopped
+    (derivlib.symbolic runs them in a child process with a time budget).
     """
+    with _sympy().evaluate(False):
+        return _to_sympy(node, symbols)
+
+
+def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    to_sympy, sympy = _to_sympy, _sympy()
     match node:
         case Number(value):
             return _sympy_number(value)
         case Constant(name):
-            return CONSTANTS[name][1]
+            return getattr(sympy, CONSTANTS[name][1])
         case Variable(name) | Parameter(name):
             return symbols[name]
         case Unary(_, operand):
@@ -226,7 +241,8 @@ def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
             a, b = to_sympy(left, symbols), to_sympy(right, symbols)
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
         case Call(function, argument):
-            return FUNCTIONS[function].sympy(to_sympy(argument, symbols))
+            rule, argument = FUNCTIONS[function].sympy, to_sympy(argument, symbols)
+            return getattr(sympy, rule)(argument) if isinstance(rule, str) else rule(sympy, argument)
     raise TypeError(f"not a derivlib node: {node!r}")
 
 
@@ -347,7 +363,7 @@ class Expression:
     def to_sympy(self) -> sympy.Expr:
         """The formula as a sympy expression, built from the tree, over real symbols named as in the formula."""
         names = set(self.variables) | set(self.parameters)
-        return to_sympy(self.tree, {name: sympy.Symbol(name, real=True) for name in names})
+        return to_sympy(self.tree, {name: _sympy().Symbol(name, real=True) for name in names})
 
     def __str__(self) -> str:
         return to_text(self.tree)

@@ -165,8 +165,9 @@ def test_parameters_move_the_points():
 @pytest.mark.parametrize("points", [101, 2000, 20_001])
 def test_the_refined_points_do_not_depend_on_the_grid_density(points):
     frame = points_of_interest("exp(-x^2/2) cos(3x)", -2, 2, points=points)
-    np.testing.assert_allclose(of_kind(frame, "root"), [-3 * math.pi / 6, -math.pi / 6, math.pi / 6, math.pi / 2],
-                               rtol=0, atol=PRECISION)
+    np.testing.assert_allclose(
+        of_kind(frame, "root"), [-3 * math.pi / 6, -math.pi / 6, math.pi / 6, math.pi / 2], rtol=0, atol=PRECISION
+    )
 
 
 def test_bad_ranges_raise_value_errors():
