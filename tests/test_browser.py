@@ -1,0 +1,188 @@
+"""The dashboard in a real browser: `streamlit run` on a free port, driven by headless Chromium through Playwright.
+
+Each test loads the page once and chains its interactions (a page load costs seconds: the Plotly bundle is large).
+Outside CI the tests skip when Chromium or Playwright is missing; in CI (the CI variable set) they fail instead.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the browser fixture says so: a skip outside CI, a failure in CI
+    expect = sync_playwright = None
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+TIMEOUT_MS = 30_000  # for one expected change on the page
+FIRST_LOAD_MS = 120_000  # for the first page: the server's first run imports torch, seconds on a busy machine
+
+pytestmark = pytest.mark.browser
+
+
+def _missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if sync_playwright is None:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if reason := _missing():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs the browser tests: {reason}")
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The address of `streamlit run streamlit_app.py`, started on a free port and stopped with its process group."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    command += ["--server.fileWatcherType", "none"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit run did not answer on {url} (exit status {process.poll()})")
+            time.sleep(0.2)
+        yield url
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)  # the server and anything it started, by process group
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1600})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+def wait_until_idle(page) -> None:
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+
+
+def wait_for_chart(page, names: list[str], f_max: float | None = None, timeout: int = TIMEOUT_MS) -> None:
+    """Until Plotly has drawn exactly these traces (by name), and f's largest value is f_max where given."""
+    page.wait_for_function(
+        """([names, fMax]) => {
+            const plot = document.querySelector('.stPlotlyChart .js-plotly-plot');
+            if (!plot || !plot._fullData) return false;
+            const drawn = plot._fullData.map(trace => trace.name);
+            if (JSON.stringify(drawn) !== JSON.stringify(names)) return false;
+            return fMax === null || Math.abs(Math.max(...plot._fullData[0].y.filter(Number.isFinite)) - fMax) < 1e-3;
+        }""",
+        arg=[names, f_max],
+        timeout=timeout,
+    )
+
+
+def trace_lengths(page) -> list[int]:
+    return page.evaluate("document.querySelector('.stPlotlyChart .js-plotly-plot')._fullData.map(t => t.x.length)")
+
+
+def test_type_a_formula_then_download_the_grid(page, server, tmp_path):  # the browser first: it may skip
+    page.goto(server)
+    wait_for_chart(page, ["f", "f′", "f″"], timeout=FIRST_LOAD_MS)
+    points = page.get_by_test_id("stTable")
+    for number in ["3.5403", "28.6088", "75.2837", "5.1585", "18.8496", "30.9589"]:  # the tutorial's f′ and f″
+        expect(points.get_by_text(number, exact=True)).to_be_visible()
+    wait_until_idle(page)
+    page.screenshot(path=tmp_path / "first-load.png")
+
+    formula = page.get_by_role("textbox", name="Formula f(x) =", exact=True)
+    formula.fill("x^2")
+    formula.press("Enter")
+    wait_for_chart(page, ["f", "f′", "f″"], f_max=25.0)  # x^2 on -5 … 5
+    page.get_by_role("slider", name="Highest derivative").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_chart(page, ["f", "f′", "f″", "f‴"])
+
+    formula.fill("x^2 + sinn(x)")
+    formula.press("Enter")
+    error = page.get_by_test_id("stAlertContentError")
+    expect(error).to_contain_text("unknown function or name 'sinn'")
+    expect(error.locator("code")).to_have_text("x^2 + sinn(x)\n      ^")  # monospace: the caret under the s
+    wait_until_idle(page)
+    wait_for_chart(page, ["f", "f′", "f″", "f‴"], f_max=25.0)  # the last good result stays
+    assert max(trace_lengths(page)) <= 5_000
+    assert page.get_by_test_id("stException").count() == 0
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the whole grid").click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "x_2_grid.csv"
+    lines = path.read_text().splitlines()
+    assert lines[0] == "x,f,d1,d2,d3"
+    assert [float(value) for value in lines[1].split(",")] == pytest.approx([-5.0, 25.0, -10.0, 2.0, 0.0])  # x = -5
+    assert len(lines) == 1 + 10_000
+    page.screenshot(path=tmp_path / "typed.png")
+
+
+def test_a_share_link_restores_the_inputs(page, server, tmp_path):
+    link = {"expr": "a*sin(b*x)", "xmin": "-2", "xmax": "3", "points": "1000000", "order": "3", "at": "0, pi/2"}
+    link |= {"p_a": "2", "p_b": "0.5", "dtype": "float32", "overlay": "1"}
+    page.goto(f"{server}/?{urlencode(link)}")
+    wait_for_chart(page, ["f", "f′", "f″", "f‴"], f_max=2 * math.sin(1.5), timeout=FIRST_LOAD_MS)  # 2 sin(x/2), x ≤ 3
+    wait_until_idle(page)
+    assert page.get_by_role("textbox", name="Formula f(x) =", exact=True).input_value() == "a*sin(b*x)"
+    assert page.get_by_role("textbox", name="Evaluate at x =", exact=True).input_value() == "0, pi/2"
+    assert page.get_by_role("slider", name="Parameter a").input_value() == "2"
+    assert page.get_by_role("slider", name="Parameter b").input_value() == "0.5"
+    assert page.get_by_role("radio", name="float32").is_checked()
+    expect(page.get_by_text("1,000,000 points from -2 to 3")).to_be_visible()
+    assert max(trace_lengths(page)) <= 5_000  # a million points computed, a few thousand sent
+    assert page.get_by_test_id("stWarning").count() == 0
+    assert page.get_by_test_id("stException").count() == 0
+    page.screenshot(path=tmp_path / "shared.png")
