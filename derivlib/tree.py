@@ -93,8 +93,8 @@ FUNCTIONS: dict[str, Function] = {
     "sin": Function(torch.sin, "sin"),
     "cos": Function(torch.cos, "cos"),
     "tan": Function(torch.tan, "tan"),
-    "sec": Function(lambda t: 1 / torch.cos(t), "sec"),
-    "csc": Function(lambda t: 1 / torch.sin(t), "csc"),
+    "sec": Function(lambda t: 1 / torch.cos(t), lambda sp, a: 1 / sp.cos(a)),  # sympy's unevaluated sec(0) crashes
+    "csc": Function(lambda t: 1 / torch.sin(t), lambda sp, a: 1 / sp.sin(a)),  # … and so does csc(0)
     "cot": Function(lambda t: torch.cos(t) / torch.sin(t), "cot"),
     "asin": Function(torch.asin, "asin"),
     "acos": Function(torch.acos, "acos"),
@@ -160,11 +160,7 @@ def _scalar(value: float, like: Tensor) -> Tensor:
 
 
 def _constant_exponent(node: Node) -> float | None:
-    """The exponent as a Python float when it is a plain number (or its negation), else None.
-
-    A float exponent makes torch use its scalar power rule, whose derivatives are exact at 0 (the derivative of
-    x^2 at 0 is 2·x^1 = 0 and then 1·x^0 = 1, never 0·0^-1 = NaN).
-    """
+    """The exponent as a Python float when it is a plain number (or its negation), else None."""
     if isinstance(node, Number):
         return node.value
     if isinstance(node, Unary) and isinstance(node.operand, Number):
@@ -172,15 +168,56 @@ def _constant_exponent(node: Node) -> float | None:
     return None
 
 
+def _depends_on_a_variable(node: Node) -> bool:
+    return any(isinstance(part, Variable) for part in walk(node))
+
+
 def _evaluate_binary(node: Binary, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
     left = evaluate(node.left, values, like)
     if node.op == "^":
-        exponent = _constant_exponent(node.right)
-        if exponent is not None:
-            return torch.pow(left, exponent)
-        return torch.pow(left, evaluate(node.right, values, like))
+        exponent = evaluate(node.right, values, like)
+        if not _depends_on_a_variable(node.right):
+            # A Python float exponent makes torch use its scalar power rule, whose derivatives are exact at 0 (x^2
+            # at 0: 2·x^1 = 0, then 1·x^0 = 1, never 0·0^-1 = NaN), also for x^a and x^(4/2).
+            return torch.pow(left, float(exponent))
+        return _Power.apply(left, exponent)
     right = evaluate(node.right, values, like)
     return _BINARY_OPS[node.op](left, right)
+
+
+class _Power(torch.autograd.Function):
+    """u^v for an exponent that depends on x, with a power rule that stays right at every order.
+
+    torch's own rule masks the base's derivative with where(v == 0, 0, v·u^(v-1)); the next derivative of that mask
+    drops the term u^(v-1) wherever v is whole, so autograd's third derivative of x^x at 1 came out 2, not 3.
+    Here the masks cover only the points where a rule really is 0·∞ (u = 0), and each masked-out branch is computed
+    from a harmless value, so that its derivative is finite and the mask passes no NaN back.
+    """
+
+    @staticmethod
+    def forward(ctx, u: Tensor, v: Tensor) -> Tensor:
+        ctx.save_for_backward(u, v)
+        return torch.pow(u, v)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        u, v = ctx.saved_tensors
+        at_zero = u == 0
+        safe_u = torch.where(at_zero, torch.ones_like(u), u)
+        du = dv = None
+        if ctx.needs_input_grad[0]:
+            # d/du u^v = v·u^(v-1); at u = 0 with v = 0 that is 0·∞, and u^0 is flat: 0.
+            flat = at_zero & (v == 0)
+            du = torch.where(flat, torch.zeros_like(v), v * _Power.apply(torch.where(flat, safe_u, u), v - 1))
+            du = (grad * du).sum_to_size(u.shape)
+        if ctx.needs_input_grad[1]:
+            # d/dv u^v = u^v·log u; at u = 0 with v > 0, 0^v is 0 all around: 0, not 0·(-∞).
+            vanishing = at_zero & (v > 0)
+            dv = torch.where(
+                vanishing, torch.zeros_like(v), _Power.apply(u, v) * torch.log(torch.where(vanishing, safe_u, u))
+            )
+            dv = (grad * dv).sum_to_size(v.shape)
+        return du, dv
 
 
 _BINARY_OPS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
