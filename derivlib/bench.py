@@ -1,0 +1,696 @@
+"""python -m derivlib.bench: derivlib against the ways people compute f, f′ and f″ without it.
+
+Every method is timed in one process, in interleaved rounds (one call of each method per round), so that a slow
+moment of a shared machine hits all of them alike; the tables give median times and the median over rounds of each
+method's time divided by derivlib's in the same round. torch runs on one thread. The results are printed as
+Markdown and written to a file (bench-results.md by default), with the machine described.
+
+The formulas are fixed strings written here, never user input: that is what makes sympy's `lambdify` (which
+generates and runs Python source) safe in this module; the library itself never uses it.
+
+    python -m derivlib.bench                        # CPU, float64, 10^3 … 10^7 points
+    python -m derivlib.bench --device cuda --dtype float32 --sizes 1e6,1e7,1e8
+    python -m derivlib.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sympy
+import torch
+
+import derivlib
+from derivlib.engine import resolve_device, resolve_dtype
+
+Tensor = torch.Tensor
+
+ORDER = 2  # f, f′ and f″, as in the issue
+RANGE = (-3.0, 3.0)  # the grid; every formula is defined and smooth on it
+PER_POINT_LIMIT = 10_000  # points the per-point loop is timed on; larger grids extrapolate linearly from there
+GROWTH_FORMULA = "sin(cos(sin(cos(sin(x)))))*exp(sin(x))"
+GROWTH_ORDERS = range(1, 9)
+AUTOGRAD_GROWTH_ORDERS = (1, 2, 4, 6, 8)  # nested reverse mode triples per order: order 8 is 2 s at 10^4 points
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The formulas, each with what a careful person would write by hand
+
+
+@dataclass(frozen=True)
+class Formula:
+    name: str
+    text: str  # what derivlib is given
+    f: Callable[[Tensor], Tensor]  # f in torch, for torch.func, finite differences and the per-point loop
+    closed: Callable[[Tensor], tuple[Tensor, Tensor, Tensor]]  # f, f′, f″ by the chain rule, worked out by hand
+
+
+def _cubic(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    s = torch.sin(x)
+    return x**3 + s, 3 * x**2 + torch.cos(x), 6 * x - s
+
+
+def _gaussian_wave(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    g = torch.exp(-(x**2) / 2)
+    g1, g2 = -x * g, (x**2 - 1) * g
+    c, s = torch.cos(3 * x), torch.sin(3 * x)
+    return g * c, g1 * c - 3 * g * s, g2 * c - 6 * g1 * s - 9 * g * c
+
+
+def _log_tanh_root(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    q = 1 + x**2
+    log, log1, log2 = torch.log(q), 2 * x / q, 2 * (1 - x**2) / q**2
+    t = torch.tanh(x)
+    t1 = 1 - t**2
+    t2 = -2 * t * t1
+    r = torch.sqrt(q)
+    return log * t + r, log1 * t + log * t1 + x / r, log2 * t + 2 * log1 * t1 + log * t2 + 1 / (q * r)
+
+
+def _nested(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    s, c = torch.sin(x), torch.cos(x)
+    u, u1, u2 = s, c, -s  # sin x and its derivatives, then through cos, sin, cos, sin
+    for outer in ("cos", "sin", "cos", "sin"):
+        su, cu = torch.sin(u), torch.cos(u)
+        if outer == "cos":
+            u, u1, u2 = cu, -su * u1, -cu * u1**2 - su * u2
+        else:
+            u, u1, u2 = su, cu * u1, -su * u1**2 + cu * u2
+    g = torch.exp(s)
+    g1, g2 = g * c, g * (c**2 - s)
+    return u * g, u1 * g + u * g1, u2 * g + 2 * u1 * g1 + u * g2
+
+
+FORMULAS = [
+    Formula("x³ + sin x", "x^3 + sin(x)", lambda x: x**3 + torch.sin(x), _cubic),
+    Formula(
+        "exp(−x²/2)·cos 3x", "exp(-x^2/2)*cos(3x)", lambda x: torch.exp(-(x**2) / 2) * torch.cos(3 * x), _gaussian_wave
+    ),
+    Formula(
+        "log(1+x²)·tanh x + √(1+x²)",
+        "log(1 + x^2)*tanh(x) + sqrt(1 + x^2)",
+        lambda x: torch.log(1 + x**2) * torch.tanh(x) + torch.sqrt(1 + x**2),
+        _log_tanh_root,
+    ),
+    Formula(
+        "sin(cos(sin(cos(sin x))))·exp(sin x)",
+        GROWTH_FORMULA,
+        lambda x: torch.sin(torch.cos(torch.sin(torch.cos(torch.sin(x))))) * torch.exp(torch.sin(x)),
+        _nested,
+    ),
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The methods: each a function of the grid that computes f, f′ and f″
+
+
+def _per_point_loop(formula: Formula) -> Callable[[Tensor], list[tuple[float, float, float]]]:
+    """What a beginner writes: one scalar at a time, autograd twice."""
+
+    def run(x: Tensor) -> list[tuple[float, float, float]]:
+        rows = []
+        for value in x.tolist():
+            t = torch.tensor(value, dtype=x.dtype, device=x.device, requires_grad=True)
+            y = formula.f(t)
+            (d1,) = torch.autograd.grad(y, t, create_graph=True)
+            (d2,) = torch.autograd.grad(d1, t)
+            rows.append((y.item(), d1.item(), d2.item()))
+        return rows
+
+    return run
+
+
+def _vmap_grad_grad(formula: Formula) -> Callable[[Tensor], tuple[Tensor, Tensor, Tensor]]:
+    first = torch.func.vmap(torch.func.grad(formula.f))
+    second = torch.func.vmap(torch.func.grad(torch.func.grad(formula.f)))
+    return lambda x: (formula.f(x), first(x), second(x))
+
+
+def _jvp_jvp(formula: Formula) -> Callable[[Tensor], tuple[Tensor, Tensor, Tensor]]:
+    def run(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        ones = torch.ones_like(x)
+        (f, d1), (_, d2) = torch.func.jvp(lambda t: torch.func.jvp(formula.f, (t,), (ones,)), (x,), (ones,))
+        return f, d1, d2
+
+    return run
+
+
+def _finite_differences(formula: Formula) -> Callable[[Tensor], tuple[Tensor, Tensor, Tensor]]:
+    """Central differences with one step for both orders, h = ε^(1/4)·max(1, |x|): f′ errs by about h², f″ by ε/h²."""
+
+    def run(x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        h = torch.finfo(x.dtype).eps ** 0.25 * x.abs().clamp_min(1.0)
+        f, above, below = formula.f(x), formula.f(x + h), formula.f(x - h)
+        return f, (above - below) / (2 * h), (above - 2 * f + below) / h**2
+
+    return run
+
+
+def _sympy_numpy(formula: Formula) -> tuple[Callable[[np.ndarray], list], float]:
+    """sympy's derivatives of derivlib's own tree, lambdified to numpy, and the seconds that took."""
+    started = time.perf_counter()
+    form = derivlib.parse(formula.text).to_sympy()
+    (x,) = form.free_symbols
+    rows = [form, sympy.diff(form, x), sympy.diff(form, x, 2)]
+    # Safe here: the source lambdify generates comes from FORMULAS above, never from a user (see the module's doc).
+    function = sympy.lambdify([x], rows, modules="numpy")
+    return function, time.perf_counter() - started
+
+
+def _compiled_closed_form(formula: Formula) -> tuple[Callable[[Tensor], tuple[Tensor, Tensor, Tensor]], float]:
+    """The closed form fused by torch.compile (dynamic shapes: a new grid size does not recompile), and its
+    compile time (the first call)."""
+    compiled = torch.compile(formula.closed, dynamic=True)
+    started = time.perf_counter()
+    compiled(torch.linspace(*RANGE, 1000, dtype=torch.float64))
+    return compiled, time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Timing
+
+
+@dataclass
+class Timing:
+    times: dict[str, list[float]] = field(default_factory=dict)  # seconds per round, per method
+    out_of_memory: set[str] = field(default_factory=set)  # methods that ran out of memory (and were dropped)
+
+    def median(self, method: str) -> float:
+        return statistics.median(self.times[method])
+
+    def ratio(self, method: str, baseline: str = "derivlib") -> float:
+        """The median over rounds of method/baseline in the same round."""
+        return statistics.median(t / b for t, b in zip(self.times[method], self.times[baseline], strict=True))
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def interleaved(calls: dict[str, Callable[[], object]], rounds: int, device: torch.device) -> Timing:
+    """Each call once per round, in the same order, after one untimed warm-up round. A method that runs out of
+    memory is dropped (nested reverse mode does, at large sizes)."""
+    timing = Timing({name: [] for name in calls})
+    for round_ in range(rounds + 1):
+        for name, call in calls.items():
+            if name in timing.out_of_memory:
+                continue
+            _synchronize(device)
+            started = time.perf_counter()
+            try:
+                call()
+            except (MemoryError, torch.OutOfMemoryError):
+                timing.out_of_memory.add(name)
+                del timing.times[name]
+                continue
+            _synchronize(device)
+            if round_:
+                timing.times[name].append(time.perf_counter() - started)
+    return timing
+
+
+def rounds_for(points: int, quick: bool) -> int:
+    if quick:
+        return 1
+    return 11 if points <= 10**6 else 3
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The three measurements: speed against the alternatives, peak memory, cost per order
+
+
+@dataclass
+class SpeedRow:
+    formula: str
+    points: int
+    seconds: dict[str, float]  # median per method
+    ratios: dict[str, float]  # median over rounds of method/derivlib
+    estimated: set[str]  # methods whose time is extrapolated
+    out_of_memory: set[str]
+    error: float  # derivlib against the closed form, largest relative difference
+    finite_difference_error: tuple[float, float]  # for f′ and f″
+
+    def cell(self, method: str) -> str:
+        if method in self.out_of_memory:
+            return "out of memory"
+        if method not in self.seconds:
+            return "—"
+        mark = "~" if method in self.estimated else ""
+        return f"{mark}{_duration(self.seconds[method])} ({mark}{self.ratios[method]:.2g}×)"
+
+
+def _relative_error(got: Sequence, expected: Sequence) -> float:
+    worst = 0.0
+    for a, b in zip(got, expected, strict=True):
+        a, b = torch.as_tensor(a).double().cpu(), torch.as_tensor(b).double().cpu()
+        worst = max(worst, ((a - b).abs() / b.abs().clamp_min(1.0)).max().item())
+    return worst
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
+
+
+def _calls(formula: Formula, x: Tensor, fused, numpy_function) -> dict[str, Callable[[], object]]:
+    """Each method as a call without arguments, on the grid x (all but per-point loop, timed apart)."""
+    settings = {"device": x.device, "dtype": x.dtype, "progress": lambda done, total: None}
+    calls: dict[str, Callable[[], object]] = {
+        "derivlib": lambda: derivlib.derivatives(formula.text, x, order=ORDER, **settings),
+        "derivlib, autograd": lambda: derivlib.derivatives(formula.text, x, order=ORDER, method="autograd", **settings),
+        "grid_table": lambda: derivlib.grid_table(formula.text, *RANGE, len(x), order=ORDER, **settings),
+        "closed form": lambda: formula.closed(x),
+    }
+    if fused is not None:
+        calls["closed form, compiled"] = lambda: fused(x)
+    calls["vmap(grad(grad))"] = lambda: _vmap_grad_grad(formula)(x)
+    calls["jvp(jvp)"] = lambda: _jvp_jvp(formula)(x)
+    calls["finite differences"] = lambda: _finite_differences(formula)(x)
+    if numpy_function is not None:
+        x_numpy = x.numpy()
+        calls["sympy + numpy"] = lambda: numpy_function(x_numpy)
+    return calls
+
+
+def speed(
+    sizes: Sequence[int], device: torch.device, dtype: torch.dtype, quick: bool, compiled: bool, progress
+) -> tuple[list[SpeedRow], dict[str, float], dict[str, float]]:
+    """Rows of the speed table, sympy's differentiation seconds and torch.compile's seconds, per formula."""
+    on_cpu = device.type == "cpu"
+    rows, sympy_seconds, compile_seconds = [], {}, {}
+    per_point_limit = 100 if quick else PER_POINT_LIMIT
+    for formula in FORMULAS:
+        numpy_function, sympy_seconds[formula.name] = _sympy_numpy(formula)
+        fused = None
+        if compiled:
+            fused, compile_seconds[formula.name] = _compiled_closed_form(formula)
+        per_point_seconds = None  # per point, measured once on PER_POINT_LIMIT points
+        for points in sizes:
+            progress(f"{formula.name}, {points:,} points")
+            x = torch.linspace(*RANGE, points, dtype=dtype, device=device)
+            calls = _calls(formula, x, fused, numpy_function if on_cpu else None)
+            timing = interleaved(calls, rounds_for(points, quick), device)
+            seconds = {name: timing.median(name) for name in timing.times}
+            ratios = {name: timing.ratio(name) for name in timing.times}
+            estimated = set()
+            if on_cpu:
+                if points <= per_point_limit or per_point_seconds is None:
+                    measured = min(points, per_point_limit)
+                    loop = _per_point_loop(formula)
+                    loop(x[:10])  # autograd's first call sets things up
+                    started = time.perf_counter()
+                    loop(x[:: max(1, points // measured)][:measured])
+                    per_point_seconds = (time.perf_counter() - started) / measured
+                seconds["per-point loop"] = per_point_seconds * points
+                ratios["per-point loop"] = seconds["per-point loop"] / seconds["derivlib"]
+                estimated = {"per-point loop"} if points > measured else set()
+
+            result = derivlib.derivatives(formula.text, x, order=ORDER, device=device, dtype=dtype)
+            closed = formula.closed(x)
+            differences = _finite_differences(formula)(x)
+            errors = (_relative_error(differences[1:2], closed[1:2]), _relative_error(differences[2:], closed[2:]))
+            rows.append(
+                SpeedRow(
+                    formula.name,
+                    points,
+                    seconds,
+                    ratios,
+                    estimated,
+                    timing.out_of_memory,
+                    _relative_error(result, closed),
+                    errors,
+                )
+            )
+    return rows, sympy_seconds, compile_seconds
+
+
+def growth(points: int, autograd_points: int, device: torch.device, dtype: torch.dtype, quick: bool) -> dict:
+    """Seconds per order on the nested formula: Taylor mode at `points`, autograd at `autograd_points`."""
+    x = torch.linspace(*RANGE, points, dtype=dtype, device=device)
+    taylor = interleaved(
+        {
+            order: lambda order=order: derivlib.derivatives(GROWTH_FORMULA, x, order=order, device=device, dtype=dtype)
+            for order in GROWTH_ORDERS
+        },
+        rounds_for(points, quick),
+        device,
+    )
+    small = torch.linspace(*RANGE, autograd_points, dtype=dtype, device=device)
+    orders = [order for order in AUTOGRAD_GROWTH_ORDERS if not quick or order <= 4]
+    autograd = interleaved(
+        {
+            order: lambda order=order: derivlib.derivatives(
+                GROWTH_FORMULA, small, order=order, method="autograd", device=device, dtype=dtype
+            )
+            for order in orders
+        },
+        1 if quick else 3,
+        device,
+    )
+    return {
+        "points": points,
+        "autograd_points": autograd_points,
+        "taylor": {order: taylor.median(order) for order in taylor.times},
+        "autograd": {order: autograd.median(order) for order in autograd.times},
+    }
+
+
+def _probe(text: str, points: int, order: int, method: str, dtype: torch.dtype, device: torch.device) -> dict:
+    """Peak memory of one derivlib.derivatives call on a fresh grid, in bytes above what was in use before it."""
+    settings = {"order": order, "method": method, "dtype": dtype, "device": device}
+    derivlib.derivatives(text, torch.linspace(*RANGE, 1000, dtype=dtype, device=device), **settings)  # warm up
+    x = torch.linspace(*RANGE, points, dtype=dtype, device=device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        before = torch.cuda.memory_allocated(device)
+        derivlib.derivatives(text, x, **settings)
+        torch.cuda.synchronize(device)
+        return {"extra": torch.cuda.max_memory_allocated(device) - before, "exact": True}
+    # On a CPU: the process's peak resident memory (VmHWM), restarted from what is resident now where Linux allows
+    # it. ru_maxrss would not do: a child process inherits its parent's, from before the exec.
+    restarted = _restart_peak()
+    before, peak_before = _status_bytes("VmRSS"), _status_bytes("VmHWM")
+    derivlib.derivatives(text, x, **settings)
+    peak = _status_bytes("VmHWM")
+    if not peak:
+        return {"extra": math.nan, "exact": False}  # not Linux: no measurement
+    return {"extra": peak - before, "exact": restarted or peak > peak_before}  # else an earlier peak may hide it
+
+
+def _status_bytes(field: str) -> int:
+    """A memory figure of this process from /proc/self/status (Linux), in bytes; 0 where there is none."""
+    status = Path("/proc/self/status")
+    lines = status.read_text().splitlines() if status.exists() else []
+    return next((int(line.split()[1]) * 1024 for line in lines if line.startswith(field + ":")), 0)  # kB
+
+
+def _restart_peak() -> bool:
+    """Reset VmHWM to the current resident size (Linux 4.0 and later); False where that is not allowed."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def memory(
+    sizes: Sequence[int], methods: Sequence[str], device: torch.device, dtype: torch.dtype, fresh: bool, progress
+) -> list[dict]:
+    """Peak memory of derivlib on the nested formula, each size and method in a fresh process on a CPU (a process's
+    peak only grows, and an earlier call's would hide a smaller one) and in this one on a GPU (its allocator counts).
+
+    Without `fresh` (the quick run) a CPU measures in this process too: an upper bound, marked ≤, unless the call
+    sets a new peak.
+    """
+    rows = []
+    for method in methods:
+        for points in sizes:
+            if method == "autograd" and points > 10**7:
+                continue  # minutes, and its chunks bound its memory the same way at any larger size
+            progress(f"memory, {method}, {points:,} points")
+            if device.type == "cuda" or not fresh:
+                found = _probe(GROWTH_FORMULA, points, ORDER, method, dtype, device)
+            else:
+                command = [sys.executable, "-m", "derivlib.bench", "--probe", str(points), method, str(dtype)[6:]]
+                command += ["--device", str(device)]
+                output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+                found = json.loads(output.splitlines()[-1])
+            arrays = found["extra"] / (points * dtype.itemsize)
+            rows.append({"method": method, "points": points, "arrays": arrays, "exact": found["exact"]})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The report
+
+
+def machine(device: torch.device) -> list[str]:
+    cpu = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").exists():
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ]
+        cpu = names[0] if names else cpu
+    lines = [
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores; torch threads: {torch.get_num_threads()}",
+        f"- Python {platform.python_version()}, torch {torch.__version__}, numpy {np.__version__}, "
+        f"sympy {sympy.__version__}, {platform.system()} {platform.release()}",
+    ]
+    if device.type == "cuda":
+        lines.append(f"- GPU: {torch.cuda.get_device_name(device)}")
+    return lines
+
+
+METHOD_ORDER = [
+    "derivlib, autograd",
+    "grid_table",
+    "closed form",
+    "closed form, compiled",
+    "per-point loop",
+    "vmap(grad(grad))",
+    "jvp(jvp)",
+    "sympy + numpy",
+    "finite differences",
+]
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[object]], align: str) -> list[str]:
+    """A Markdown table; align has one letter per column, l or r."""
+    rule = "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"
+    return ["| " + " | ".join(header) + " |", rule, *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
+
+
+def _speed_section(rows: list[SpeedRow], sympy_seconds: dict, compile_seconds: dict) -> list[str]:
+    methods = [name for name in METHOD_ORDER if any(name in row.seconds or name in row.out_of_memory for row in rows)]
+    table = [
+        [
+            row.formula,
+            f"{row.points:,}",
+            _duration(row.seconds["derivlib"]),
+            *(row.cell(name) for name in methods),
+            f"{row.error:.0e}",
+            "/".join(f"{error:.0e}" for error in row.finite_difference_error),
+        ]
+        for row in rows
+    ]
+    lines = [
+        "## Speed",
+        "",
+        "Median time per call and, in parentheses, the median over rounds of its time divided by derivlib's in the "
+        "same round (above 1: slower than derivlib). derivlib is `derivlib.derivatives(text, x, order=2)` as the "
+        "dashboard calls it: from the text, default method (Taylor mode) and chunks, a progress callback; 'derivlib, "
+        "autograd' is the same call with method='autograd' (the engine before Taylor mode); grid_table adds the grid "
+        "and the pandas table the dashboard shows. ~: the per-point loop extrapolated linearly from "
+        f"{PER_POINT_LIMIT:,} points. error: derivlib's largest difference from the closed form (relative, floor 1); "
+        "FD error: that of the finite differences' f′ and f″.",
+        "",
+        *_table(
+            ["formula", "points", "derivlib", *methods, "error", "FD error"], table, "lrr" + "r" * len(methods) + "rr"
+        ),
+        "",
+        "sympy's differentiation and lambdify, once per formula: "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in sympy_seconds.items())
+        + ".",
+    ]
+    if compile_seconds:
+        lines += [
+            "",
+            "torch.compile of the closed form, first call: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in compile_seconds.items())
+            + ".",
+        ]
+    return lines
+
+
+def _growth_section(grown: dict) -> list[str]:
+    taylor, autograd = grown["taylor"], grown["autograd"]
+    table = [
+        [
+            order,
+            _duration(taylor[order]),
+            f"{taylor[order] / taylor[2]:.1f}",
+            _duration(autograd[order]) if order in autograd else "—",
+            f"{autograd[order] / autograd[2]:.1f}" if order in autograd else "—",
+        ]
+        for order in GROWTH_ORDERS
+    ]
+    return [
+        "## Cost per order",
+        "",
+        f"{GROWTH_FORMULA}, median time per call: Taylor mode (the default) at {grown['points']:,} points; "
+        f"autograd (method='autograd': reverse mode applied to its own result) at {grown['autograd_points']:,}.",
+        "",
+        *_table(["order", "Taylor mode", "× order 2", "autograd", "× order 2"], table, "rrrrr"),
+    ]
+
+
+def _memory_section(memory_rows: list[dict], device: torch.device) -> list[str]:
+    if device.type == "cuda":
+        where = "the allocator's peak (torch.cuda.max_memory_allocated)"
+    else:
+        where = "the peak resident memory (VmHWM, restarted before the call) of a fresh process"
+    table = []
+    for row in memory_rows:
+        bound = "" if row["exact"] else "≤ "
+        arrays = row["arrays"]
+        table.append([row["method"], f"{row['points']:,}", f"{bound}{arrays:.2f}", f"{bound}{arrays - ORDER - 1:.2f}"])
+    return [
+        "## Peak memory",
+        "",
+        f"{GROWTH_FORMULA}, order {ORDER}: {where} during one call, beyond what was in use before it (x among it), in "
+        f"arrays of N points; the result itself is {ORDER + 1} of them.",
+        "",
+        *_table(["method", "points", "arrays of N", "beyond the result"], table, "lrrr"),
+    ]
+
+
+def _targets_section(rows: list[SpeedRow], grown: dict, memory_rows: list[dict]) -> list[str]:
+    """The issue's targets that this run measured, each met or missed."""
+    table = []
+    million = [row for row in rows if row.points == 10**6] or [row for row in rows if row.points == rows[-1].points]
+    if million:
+        worst = max(million, key=lambda row: 1 / row.ratios["closed form"])
+        ratio = 1 / worst.ratios["closed form"]
+        table.append(
+            [
+                f"first answer ≤ 1.0× the closed form ({worst.points:,} points)",
+                f"{ratio:.2f}× ({worst.formula})",
+                ratio <= 1,
+            ]
+        )
+        fused = [row for row in million if "closed form, compiled" in row.ratios]
+        if fused:
+            worst = max(fused, key=lambda row: 1 / row.ratios["closed form, compiled"])
+            ratio = 1 / worst.ratios["closed form, compiled"]
+            table.append(
+                ["same formula again ≤ 1.3× the compiled closed form", f"{ratio:.2f}× ({worst.formula})", ratio <= 1.3]
+            )
+    taylor_memory = {row["points"]: row["arrays"] - ORDER - 1 for row in memory_rows if row["method"] == "taylor"}
+    if 10**7 in taylor_memory:
+        table.append(
+            [
+                "memory at 10⁷ ≤ 4 arrays beyond x and the result",
+                f"{taylor_memory[10**7]:.2f} beyond the result",
+                taylor_memory[10**7] <= 4,
+            ]
+        )
+    if 10**7 in taylor_memory and 10**8 in taylor_memory:
+        table.append(
+            [
+                "memory at 10⁸ no higher than at 10⁷",
+                f"{taylor_memory[10**8]:.2f} against {taylor_memory[10**7]:.2f}",
+                taylor_memory[10**8] <= taylor_memory[10**7] + 0.1,
+            ]
+        )
+    growth_ratio = grown["taylor"][8] / grown["taylor"][2]
+    table.append([f"order 8 ≤ 10× order 2 ({grown['points']:,} points)", f"{growth_ratio:.1f}×", growth_ratio <= 10])
+    beginners = [row for row in rows if row.points == PER_POINT_LIMIT and "per-point loop" in row.ratios]
+    if beginners:
+        slowest = min(beginners, key=lambda row: row.ratios["per-point loop"])
+        speedup = slowest.ratios["per-point loop"]
+        table.append(
+            [
+                f"≥ 1000× the per-point loop ({PER_POINT_LIMIT:,} points)",
+                f"{speedup:,.0f}× ({slowest.formula})",
+                speedup >= 1000,
+            ]
+        )
+    rendered = [[target, measured, "met" if met else "**missed**"] for target, measured, met in table]
+    return ["## Targets", "", *_table(["target (issue 5)", "measured", ""], rendered, "lrl")]
+
+
+def report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows) -> str:
+    command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
+    lines = [
+        f"# derivlib benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
+        "",
+        f"`{command}`: f, f′, f″ in {str(dtype)[6:]} on {device}, grid {RANGE[0]:g} … {RANGE[1]:g}.",
+        "",
+        *machine(device),
+        "",
+        *_targets_section(rows, grown, memory_rows),
+        "",
+        *_speed_section(rows, sympy_seconds, compile_seconds),
+        "",
+        *_growth_section(grown),
+    ]
+    if memory_rows:
+        lines += ["", *_memory_section(memory_rows, device)]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The command line
+
+
+def _sizes(text: str) -> list[int]:
+    return [int(float(item)) for item in text.split(",") if item.strip()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m derivlib.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
+    parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
+    parser.add_argument("--sizes", type=_sizes, help="grid sizes (default 1e3,1e4,1e5,1e6,1e7; on a GPU 1e6,1e7,1e8)")
+    parser.add_argument("--memory-sizes", type=_sizes, help="grid sizes for peak memory (default 1e6,1e7,1e8)")
+    parser.add_argument("--no-compile", action="store_true", help="leave out torch.compile of the closed form")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one round: checks that everything runs")
+    parser.add_argument("--out", type=Path, default=Path("bench-results.md"), help="the Markdown file to write")
+    parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # POINTS METHOD DTYPE: one memory measurement
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(1)
+    try:
+        device, dtype = resolve_device(args.device), resolve_dtype(args.dtype)
+    except ValueError as error:
+        print(f"python -m derivlib.bench: {error}", file=sys.stderr)
+        return 2
+    if args.probe:
+        points, method, dtype_name = args.probe
+        print(json.dumps(_probe(GROWTH_FORMULA, int(points), ORDER, method, resolve_dtype(dtype_name), device)))
+        return 0
+
+    started = time.perf_counter()
+    default_sizes = [10**3, 10**4, 10**5, 10**6, 10**7] if device.type == "cpu" else [10**6, 10**7, 10**8]
+    sizes = args.sizes or ([1000] if args.quick else default_sizes)
+    memory_sizes = args.memory_sizes or ([10**5] if args.quick else [10**6, 10**7, 10**8])
+
+    def progress(what: str) -> None:
+        print(f"… {time.perf_counter() - started:6.1f} s  {what}", file=sys.stderr, flush=True)
+
+    rows, sympy_seconds, compile_seconds = speed(
+        sizes, device, dtype, args.quick, compiled=not (args.quick or args.no_compile), progress=progress
+    )
+    progress("cost per order")
+    grown = growth(1000 if args.quick else 10**5, 1000 if args.quick else 10**4, device, dtype, args.quick)
+    methods = ["taylor"] if args.quick else ["taylor", "autograd"]
+    memory_rows = memory(memory_sizes, methods, device, dtype, not args.quick, progress)
+    text = report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows)
+    print(text)
+    args.out.write_text(text)
+    progress(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
