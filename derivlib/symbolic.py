@@ -1,0 +1,470 @@
+"""The symbolic cross-check: f′, f″ … as formulas from sympy, and how closely they agree with autograd on a grid.
+
+derivlib builds the sympy expression from its own tree (`Expression.to_sympy`), never from text. sympy can still
+take forever on it, in building it, in `diff` and in `simplify` (a literal like 9^9^9^9 stays an unevaluated power
+until sympy decides to compute it), so all sympy work happens in a worker process that is killed when the time
+budget runs out: a child forked, for each request, by a helper process that imports derivlib once. The tree goes
+there pickled; the derivatives come back pickled, and are unpickled with sympy's automatic evaluation switched off,
+so that rebuilding them cannot set off that computation in this process either.
+
+Evaluating a sympy expression on the grid is done by `to_torch`, an allow-listed walker from sympy nodes to torch
+operations: an evaluation path that shares nothing with autograd but torch's elementwise functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import multiprocessing
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import sympy
+import torch
+
+from .engine import as_points, check_order, derivatives, parameter_values
+from .parse import parse
+from .tree import Call, Expression, Node, walk
+
+Tensor = torch.Tensor
+
+SIMPLIFY_TIMEOUT = 2.0  # seconds of sympy work (differentiating and simplifying) before the worker is killed
+STARTUP_TIMEOUT = 60.0  # seconds for the helper process to start (it imports derivlib: torch, sympy, pandas)
+REPLY_SLACK = 10.0  # seconds beyond the budget for the helper to fork and reply, before it is presumed stuck
+HELPER_COMMAND = "from derivlib.symbolic import serve; serve()"  # the helper's program, a constant
+AGREEMENT = 1e-9  # largest relative difference that the badge still calls agreement
+MAX_LATEX = 20_000  # characters of LaTeX worth sending to a page; a longer formula is not shown, only noted
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Sympy -> torch, allow-listed
+
+
+def _heaviside(t: Tensor, at_zero: Tensor | float = 0.5) -> Tensor:
+    return torch.heaviside(t, torch.as_tensor(at_zero, dtype=t.dtype, device=t.device))
+
+
+# Every sympy node type that `to_torch` evaluates, and how; numbers, constants and symbols are handled on their own.
+SYMPY_FUNCTIONS: dict[type, Callable[..., Tensor]] = {
+    sympy.Add: lambda *terms: functools.reduce(torch.add, terms),
+    sympy.Mul: lambda *factors: functools.reduce(torch.mul, factors),
+    sympy.Pow: torch.pow,
+    sympy.sin: torch.sin,
+    sympy.cos: torch.cos,
+    sympy.tan: torch.tan,
+    sympy.sec: lambda t: 1 / torch.cos(t),
+    sympy.csc: lambda t: 1 / torch.sin(t),
+    sympy.cot: lambda t: torch.cos(t) / torch.sin(t),
+    sympy.asin: torch.asin,
+    sympy.acos: torch.acos,
+    sympy.atan: torch.atan,
+    sympy.sinh: torch.sinh,
+    sympy.cosh: torch.cosh,
+    sympy.tanh: torch.tanh,
+    sympy.sech: lambda t: 1 / torch.cosh(t),
+    sympy.csch: lambda t: 1 / torch.sinh(t),
+    sympy.coth: lambda t: 1 / torch.tanh(t),
+    sympy.asinh: torch.asinh,
+    sympy.acosh: torch.acosh,
+    sympy.atanh: torch.atanh,
+    sympy.exp: torch.exp,
+    sympy.log: torch.log,
+    sympy.Abs: torch.abs,
+    sympy.sign: torch.sign,
+    sympy.erf: torch.erf,
+    sympy.erfc: torch.erfc,
+    # The derivative of a kink or a step: zero everywhere but at one point, where a grid cannot see it.
+    sympy.DiracDelta: lambda t, *derivative_order: torch.zeros_like(t),
+    sympy.Heaviside: _heaviside,
+}
+
+
+def to_torch(expr: sympy.Expr, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
+    """A sympy expression's value, elementwise over the tensors in `values` (one per symbol name).
+
+    Only the node types in SYMPY_FUNCTIONS, numbers, constants such as pi, and symbols are evaluated; anything else
+    raises ValueError. `like` gives the dtype and device of numbers. Shared subexpressions are evaluated once.
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> to_torch(x**2 * sympy.sin(x) + sympy.pi, {"x": torch.tensor([0.0, 1.0])}, like=torch.tensor(0.0))
+    tensor([3.1416, 3.9831])
+    """
+    done: dict[sympy.Basic, Tensor] = {}
+
+    def value(node: sympy.Basic) -> Tensor:
+        if node not in done:
+            done[node] = _evaluate_node(node, value, values, like)
+        return done[node]
+
+    return value(expr)
+
+
+def _evaluate_node(
+    node: sympy.Basic, value: Callable[[sympy.Basic], Tensor], values: Mapping[str, Tensor], like: Tensor
+) -> Tensor:
+    if isinstance(node, sympy.Symbol):
+        if node.name not in values:
+            raise ValueError(f"no value for the symbol {node.name!r}")
+        return values[node.name]
+    if isinstance(node, sympy.Number | sympy.NumberSymbol) or node is sympy.zoo:
+        number = math.nan if node is sympy.zoo else float(node)  # zoo is sympy's 1/0, infinite in no direction
+        return torch.tensor(number, dtype=like.dtype, device=like.device)
+    if isinstance(node, sympy.Pow) and node.exp.is_Number:
+        # A plain-number exponent as a Python float, as derivlib itself writes powers.
+        return torch.pow(value(node.base), float(node.exp))
+    function = SYMPY_FUNCTIONS.get(type(node))
+    if function is None:
+        raise ValueError(f"derivlib cannot evaluate sympy's {type(node).__name__} numerically")
+    return function(*(value(argument) for argument in node.args))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Formulas, from a worker process that can be killed
+
+
+@dataclass(frozen=True)
+class Formula:
+    """The k-th derivative as a formula.
+
+    `expr` is what to show: simplified when sympy managed within the budget, else `unsimplified`, the derivative as
+    `sympy.diff` gave it. Both are None when even differentiating took too long; `note` then says so, as it says
+    when simplification was skipped or the LaTeX is too long to show (`latex` is then "").
+    """
+
+    order: int
+    expr: sympy.Expr | None
+    latex: str
+    unsimplified: sympy.Expr | None
+    note: str = ""
+
+    def __reduce__(self):
+        # Pickled (by a cache, say) and rebuilt without evaluation, like everything the worker sends.
+        fields = (self.order, self.expr, self.latex, self.unsimplified, self.note)
+        return (_unpickle_formula, (pickle.dumps(fields),))
+
+
+def _unpickle_formula(data: bytes) -> Formula:
+    with sympy.evaluate(False):
+        return Formula(*pickle.loads(data))
+
+
+def derivative_formulas(expr: Expression | str, order: int = 2, *, timeout: float = SIMPLIFY_TIMEOUT) -> list[Formula]:
+    """f, f′, … up to `order` as sympy expressions and LaTeX, simplified if sympy manages within `timeout` seconds.
+
+    f itself is shown as derivlib reads it, unsimplified. The budget covers all of sympy's work for the call; it
+    runs in a child of the helper process, which the first call starts (that takes seconds: it imports derivlib)
+    and later calls reuse, one call at a time.
+
+    >>> [str(formula.expr) for formula in derivative_formulas("x^3 + sin(x)")]
+    ['x**3 + sin(x)', '3*x**2 + cos(x)', '6*x - sin(x)']
+    """
+    expr = parse(expr) if isinstance(expr, str) else expr
+    order = check_order(order)
+    if not timeout > 0:
+        raise ValueError(f"the time budget must be a positive number of seconds, not {timeout!r}")
+    results, why = _in_worker(expr, order, timeout)
+    formulas = []
+    for k in range(order + 1):
+        if ("derivative", k) not in results:
+            formulas.append(Formula(k, None, "", None, f"differentiation skipped: {why}"))
+            continue
+        unsimplified, latex = results["derivative", k]
+        note = ""
+        if k == 0 or unsimplified.is_Atom:  # f is shown as typed; a number or a symbol is as simple as it gets
+            shown = unsimplified
+        elif ("simplified", k) in results:
+            shown, latex = results["simplified", k]
+        else:
+            shown, note = unsimplified, f"simplification skipped: {why}"
+        if len(latex) > MAX_LATEX:
+            note = "; ".join(filter(None, [note, f"too long to show: {len(latex):,} characters of LaTeX"]))
+            latex = ""
+        formulas.append(Formula(k, shown, latex, unsimplified, note))
+    return formulas
+
+
+def _messages(tree: Node, variable: str, order: int) -> Iterator[tuple[str, int, sympy.Expr | None, str]]:
+    """sympy's work, one message (kind, order, expression, LaTeX) at a time: f, each derivative, each simplified."""
+    symbol = sympy.Symbol(variable, real=True)  # the symbol that Expression.to_sympy uses
+    expressions = [Expression(tree).to_sympy()]
+    yield ("derivative", 0, expressions[0], sympy.latex(expressions[0]))
+    for k in range(1, order + 1):
+        expressions.append(sympy.diff(expressions[-1], symbol))
+        yield ("derivative", k, expressions[k], sympy.latex(expressions[k]))
+    for k in range(1, order + 1):
+        if not expressions[k].is_Atom:
+            simplified = sympy.simplify(expressions[k])
+            yield ("simplified", k, simplified, sympy.latex(simplified))
+    yield ("done", 0, None, "")
+
+
+def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+    """The messages that arrive within `timeout` seconds, keyed by (kind, order), and why the rest is missing."""
+    results = {}
+    deadline = time.monotonic() + timeout
+    while (remaining := deadline - time.monotonic()) > 0 and receiver.poll(remaining):
+        try:
+            # Rebuild without evaluating: sympy would otherwise recompute 9^9^9^9 here.
+            with sympy.evaluate(False):
+                kind, k, expression, latex = receiver.recv()
+        except EOFError:
+            return results, "sympy's worker process stopped unexpectedly"
+        if kind == "done":
+            return results, ""
+        results[kind, k] = (expression, latex)
+    return results, f"took longer than {timeout:g} s"
+
+
+def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+    """In the helper: sympy's work in a forked child, killed when `timeout` seconds have passed."""
+    messages = _messages(tree, variable, order)
+    if not hasattr(os, "fork"):  # Windows: the work runs here, and the page's process ends this helper if it is late
+        return {(kind, k): (e, latex) for kind, k, e, latex in messages if kind != "done"}, ""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()  # the helper has one thread, and the child touches neither torch nor the helper's pipes
+    if pid == 0:
+        receiver.close()
+        try:
+            for message in messages:
+                sender.send(message)
+        finally:
+            os._exit(0)  # never return into the helper's loop
+    sender.close()
+    try:
+        return _receive(receiver, timeout)
+    finally:
+        os.kill(pid, signal.SIGKILL)  # done or not: a finished child is a zombie, and can still be signalled
+        os.waitpid(pid, 0)
+        receiver.close()
+
+
+def serve() -> None:
+    """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
+    requests = Connection(int(sys.argv[1]), writable=False)
+    replies = Connection(int(sys.argv[2]), readable=False)
+    replies.send("ready")
+    while True:
+        try:
+            tree, variable, order, timeout = requests.recv()
+        except EOFError:
+            return
+        replies.send(_answer(tree, variable, order, timeout))
+
+
+class _Helper:
+    """A Python process that imports derivlib once, and answers each request from a child it forks and kills.
+
+    Forking the page's own process is unsafe (Streamlit runs threads, and torch may), and a fresh process per
+    request would spend seconds importing torch, so the forking happens in this single-threaded helper instead.
+    """
+
+    def __init__(self) -> None:
+        helper_in, parent_out = os.pipe()
+        parent_in, helper_out = os.pipe()
+        root = str(Path(__file__).resolve().parent.parent)  # so that the helper imports this very derivlib
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HELPER_COMMAND, str(helper_in), str(helper_out)],
+            pass_fds=(helper_in, helper_out),
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C meant for the page does not interrupt the helper mid-reply
+        )
+        os.close(helper_in)
+        os.close(helper_out)
+        self.requests = Connection(parent_out, readable=False)
+        self.replies = Connection(parent_in, writable=False)
+        self.ready = False
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def ask(self, request: tuple, timeout: float) -> tuple[dict[tuple[str, int], tuple], str] | None:
+        """The helper's answer to a request, or None when it does not answer in time."""
+        if not self.ready:
+            if not self.replies.poll(STARTUP_TIMEOUT):
+                return None
+            self.ready = self.replies.recv() == "ready"
+        self.requests.send(request)
+        if not self.replies.poll(timeout + REPLY_SLACK):
+            return None
+        with sympy.evaluate(False):  # as in _receive: no evaluation while rebuilding
+            return self.replies.recv()
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.requests.close()
+        self.replies.close()
+
+
+_helper: _Helper | None = None
+_helper_lock = threading.Lock()  # the helper answers one request at a time
+
+
+def _in_worker(expr: Expression, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+    """What sympy sent within the budget, keyed by (kind, order), and why the rest is missing ("" when nothing is)."""
+    global _helper
+    (variable,) = expr.variables or ("x",)
+    with _helper_lock:
+        if _helper is not None and not _helper.alive():
+            _helper.close()
+            _helper = None
+        if _helper is None:
+            _helper = _Helper()
+        try:
+            answer = _helper.ask((expr.tree, variable, order, timeout), timeout)
+        except (EOFError, OSError):  # the helper died during the request
+            answer = None
+        if answer is None:
+            _helper.close()
+            _helper = None
+            return {}, "sympy's helper process did not answer"
+        return answer
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The cross-check
+
+
+def cross_check(
+    expr: Expression | str,
+    x: Tensor | np.ndarray | Sequence[float],
+    *,
+    order: int = 2,
+    params: Mapping[str, float] | None = None,
+    timeout: float = SIMPLIFY_TIMEOUT,
+    formulas: Sequence[Formula] | None = None,
+    method: str = "autograd",
+) -> pd.DataFrame:
+    """Per order, how far autograd's derivative is from sympy's formula evaluated on the same points, in float64.
+
+    `method="taylor"` checks Taylor mode's numbers instead (see `derivatives`).
+
+    Columns: `order`, `max_abs` (the largest absolute difference), `max_rel` (that, relative to the largest
+    magnitude of the symbolic derivative on the grid, so that a zero crossing does not turn a rounding difference
+    into a huge ratio), `worst_x` (where the largest difference is), `compared` and `skipped` (points where both
+    values are finite, and the others), `note` (why a formula is unsimplified or missing) and `badge` (see `badge`).
+    Pass `formulas` from `derivative_formulas` to reuse them; otherwise they are computed within `timeout`.
+
+    The two may legitimately differ, or one side may be missing, where the formula is not smooth:
+
+    - kinks: autograd's derivative of abs at 0 is sign(0) = 0, and sympy's is sign(x) and then DiracDelta(x),
+      which the grid evaluates as 0 (the same numbers); at the kink of cbrt, or of abs(x)^p, one side may be
+      finite where the other is inf or NaN;
+    - removable singularities: sin(x)/x is NaN at 0 for autograd (0/0), and so are its derivatives, while a
+      simplified formula may have cancelled the singularity; near such a point, the original formula loses digits
+      to cancellation, more with each order, and the simplified one does not: (x^2 - 1)/(x - 1) near 1, whose
+      second derivative autograd gives to about 1e-10 instead of 0;
+    - wherever sympy's simplified form is defined and the original is not, such as (x^2 - 1)/(x - 1) at 1.
+
+    Points where either value is NaN or infinite are not compared, only counted in `skipped`.
+
+    >>> cross_check("x^3 + sin(x)", [1.0, 3.141592653589793, 5.0])[["order", "compared", "badge"]]
+       order  compared           badge
+    0      0         3  agrees exactly
+    1      1         3  agrees exactly
+    2      2         3  agrees exactly
+    """
+    expr = parse(expr) if isinstance(expr, str) else expr
+    order = check_order(order)
+    points = as_points(x, torch.float64, torch.device("cpu"))
+    autograd = derivatives(expr, points, order=order, params=params, method=method)
+    formulas = formulas if formulas is not None else derivative_formulas(expr, order, timeout=timeout)
+    if len(formulas) <= order:
+        raise ValueError(f"formulas up to order {order} are needed, not only up to {len(formulas) - 1}")
+    (variable,) = expr.variables or ("x",)
+    values = {**parameter_values(expr, params, points), variable: points}
+    rows = []
+    for k in range(order + 1):
+        note = formulas[k].note
+        try:
+            symbolic = _evaluate_formula(formulas[k], values, points)
+        except ValueError as error:
+            symbolic = torch.full_like(points, math.nan)
+            note = "; ".join(filter(None, [note, str(error)]))
+        row = {"order": k, **compare(autograd[k], symbolic, points), "note": note}
+        rows.append(row | {"badge": badge(row, kinks=_kinks(expr))})
+    return pd.DataFrame(rows)
+
+
+def _evaluate_formula(formula: Formula, values: Mapping[str, Tensor], points: Tensor) -> Tensor:
+    """The formula on the grid; the unsimplified derivative where simplify wrote something the walker lacks."""
+    if formula.expr is None:
+        return torch.full_like(points, math.nan)  # sympy ran out of time; the note says so
+    with torch.no_grad():
+        try:
+            return to_torch(formula.expr, values, like=points).expand_as(points)
+        except ValueError:
+            if formula.unsimplified is formula.expr:
+                raise
+            return to_torch(formula.unsimplified, values, like=points).expand_as(points)
+
+
+def compare(values: Tensor, reference: Tensor, points: Tensor) -> dict[str, Any]:
+    """The largest difference between two evaluations on the same points, where both are finite.
+
+    `max_rel` is `max_abs` relative to the largest magnitude of `reference` on those points (not point by point, so
+    that near a zero of the function a rounding difference does not become a huge ratio). `worst_x` is where
+    `max_abs` is; `compared` and `skipped` count the points where both are finite, and the others.
+
+    >>> compare(torch.tensor([1.0, 2.0, math.nan]), torch.tensor([1.0, 2.5, 3.0]), torch.tensor([0.0, 1.0, 2.0]))
+    {'max_abs': 0.5, 'max_rel': 0.2, 'worst_x': 1.0, 'compared': 2, 'skipped': 1}
+    """
+    values, reference = values.to(torch.float64), reference.to(torch.float64)
+    both = torch.isfinite(values) & torch.isfinite(reference)
+    compared = int(both.sum())
+    if compared == 0:
+        return {"max_abs": math.nan, "max_rel": math.nan, "worst_x": math.nan, "compared": 0, "skipped": len(points)}
+    difference = (values - reference).abs().where(both, 0.0)
+    worst = int(difference.argmax())
+    max_abs = float(difference[worst])
+    scale = float(reference.abs().where(both, 0.0).max())
+    max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else math.inf)
+    return {
+        "max_abs": max_abs,
+        "max_rel": max_rel,
+        "worst_x": float(points[worst]),
+        "compared": compared,
+        "skipped": len(points) - compared,
+    }
+
+
+def _kinks(expr: Expression) -> list[str]:
+    """The functions in the formula that have a kink (where autograd and sympy may choose different values)."""
+    names = {node.function for node in walk(expr.tree) if isinstance(node, Call)}
+    return sorted(names & {"abs", "cbrt"})
+
+
+def badge(row: Mapping[str, Any], *, kinks: Sequence[str] = ()) -> str:
+    """One line for a row of `cross_check`: "agrees to 3e-16", "differs by 1e-03 at x = 0", or why not checked.
+
+    `kinks` names functions with a kink in the formula, mentioned as a likely reason when the two differ.
+
+    >>> badge({"compared": 200, "max_rel": 3.1e-16, "max_abs": 4e-15, "worst_x": 2.0})
+    'agrees to 3e-16'
+    >>> badge({"compared": 200, "max_rel": 0.5, "max_abs": 1.0, "worst_x": 0.0}, kinks=["abs"])
+    'differs by 1e+00 at x = 0 (near a kink of abs?)'
+    """
+    if row["compared"] == 0:
+        reason = row.get("note") or "neither side is finite at any point"
+        return f"not checked: {reason}"
+    if row["max_rel"] == 0:
+        return "agrees exactly"
+    if row["max_rel"] <= AGREEMENT:
+        return f"agrees to {row['max_rel']:.0e}"
+    where = f" (near a kink of {' or '.join(kinks)}?)" if kinks else ""
+    return f"differs by {row['max_abs']:.0e} at x = {row['worst_x']:g}{where}"
