@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import time
 
 import pandas as pd
@@ -16,7 +17,17 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 import derivlib
-from derivlib.figures import column_labels, derivatives_figure
+from derivlib.figures import (
+    add_point_view,
+    add_points_of_interest,
+    clickable,
+    column_labels,
+    derivative_name,
+    derivatives_figure,
+    finite_difference_figure,
+    value_range,
+)
+from derivlib.taylor import PointView, at_point
 from derivlib.undefined import note as undefined_note
 
 EXAMPLES = ["x^3 + sin(x)", "a*sin(b*x)", "exp(-x^2/2)", "log(x)", "sqrt(1 - x^2)", "sin(x)/x"]
@@ -27,6 +38,8 @@ PARAMETER_RANGE = (-10.0, 10.0)
 PARAMETER_DEFAULT = 1.0
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
+CHECK_POINTS = 10_000  # grid points on which the symbolic cross-check and float32-vs-float64 run (≤ 0.2 s)
+X0_DEFAULT = 1.0
 DEFAULTS = {
     "expr": EXAMPLES[0],
     "xmin": -5.0,
@@ -200,6 +213,57 @@ def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str], pd.DataFrame
     return grid, points_table(inputs["expr"], inputs["at_values"], **shared)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.DataFrame, list[str]]:
+    """Points of interest and the notes on what their table leaves out."""
+    frame = derivlib.points_of_interest(expr, xmin, xmax, params=dict(params))
+    return frame, list(frame.attrs.get("notes", []))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def point_view(expr: str, x0: float, order: int, params: tuple) -> PointView:
+    return at_point(expr, x0, order=max(order, 2), params=dict(params))
+
+
+@st.cache_resource(show_spinner=False)
+def start_sympy_helper() -> threading.Thread:
+    """Start sympy's helper process in the background once per server: it takes seconds (it imports torch)."""
+    thread = threading.Thread(target=derivlib.derivative_formulas, args=("x",), kwargs={"order": 1}, daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def formulas(expr: str) -> list:
+    return derivlib.derivative_formulas(expr, 2)  # within symbolic.SIMPLIFY_TIMEOUT: sympy is killed after that
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def symbolic_check(expr: str, xmin: float, xmax: float, points: int, params: tuple) -> pd.DataFrame:
+    x = derivlib.grid(xmin, xmax, min(points, CHECK_POINTS))
+    return derivlib.cross_check(expr, x, order=2, params=dict(params), formulas=formulas(expr))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lab(expr: str, at: tuple, order: int, params: tuple) -> tuple[str, pd.DataFrame, bool]:
+    """The tutorial's script, the backward() trap's table, and whether the formula passed the elementwise check."""
+    code = derivlib.tutorial_code(expr, list(at), params=dict(params), order=order)
+    trap = derivlib.backward_trap(expr, list(at), params=dict(params))
+    return code, trap, derivlib.is_elementwise(expr, params=dict(params))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def step_errors(expr: str, x0: float, order: int, params: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    errors = derivlib.finite_difference_errors(expr, x0, order=order, params=dict(params))
+    return errors, derivlib.best_step(errors)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def precision(expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple) -> pd.DataFrame:
+    x = derivlib.grid(xmin, xmax, min(points, CHECK_POINTS))
+    return derivlib.precision_errors(expr, x, order=order, params=dict(params))
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Small pieces of the page
 
@@ -230,11 +294,31 @@ def table_view(frame: pd.DataFrame, order: int) -> Styler:
     )
 
 
+def pick_x0() -> None:
+    """A click on the chart moves x₀ to the clicked point's x."""
+    points = st.session_state.chart.selection.get("points") or []
+    if points and points[0].get("x") is not None:
+        st.session_state.x0 = float(f"{points[0]['x']:.6g}")  # the chart sends float32 noise digits
+
+
+def number(value: float) -> str:
+    return f"{value + 0.0:.6g}" if math.isfinite(value) else "undefined"
+
+
+def interest_view(frame: pd.DataFrame) -> Styler:
+    return (
+        frame.rename(columns=column_labels(2))
+        .style.format(lambda v: f"{v + 0.0:.10g}", subset=["x"], na_rep="undefined")
+        .format(lambda v: f"{v + 0.0:.6g}", subset=["f", "f′", "f″"], na_rep="undefined")
+    )
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The page
 
 st.set_page_config(page_title="derivlib: derivatives of a formula", page_icon="∂", layout="wide")
 devices = derivlib.available_devices()
+start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 
 if "link_notes" not in st.session_state:  # the session's first run: fill the inputs from the link
     values, st.session_state.link_notes = read_link(st.query_params.to_dict(), devices)
@@ -362,8 +446,164 @@ st.download_button(
     type="primary",
 )
 st.toggle("Overlay all orders on one panel", key="overlay")
-st.plotly_chart(derivatives_figure(frame, overlay=st.session_state.overlay), config={"displaylogo": False})
+
+# Tangent and Taylor at x₀, drawn on the f panel with the points of interest
+st.session_state.setdefault("x0", X0_DEFAULT)
+st.session_state.taylor_order = min(st.session_state.get("taylor_order", 2), good["order"])
+shared = {"params": good["params"]}
+point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
+point.number_input(
+    "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
+)
+degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
+toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
+x0 = float(st.session_state.x0)
+view = point_view(good["expr"], x0, good["order"], good["params"])
+try:
+    found, found_notes = interest(good["expr"], good["xmin"], good["xmax"], good["params"])
+except ValueError as error:
+    found, found_notes = None, [f"points of interest could not be computed: {_first_line(error)}"]
+
+figure = derivatives_figure(frame, overlay=st.session_state.overlay)
+f_range = value_range(frame["f"].to_numpy())
+if found is not None:
+    add_points_of_interest(figure, found, f_range=f_range)
+add_point_view(
+    figure,
+    view,
+    (good["xmin"], good["xmax"]),
+    taylor_order=st.session_state.taylor_order,
+    f_range=f_range,
+    remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
+)
+st.plotly_chart(
+    clickable(figure),
+    config={"displaylogo": False},
+    on_select=pick_x0,
+    selection_mode="points",
+    key="chart",
+)
+f0, d1, d2 = view.derivatives[:3]
+cells = st.columns(5)
+cells[0].metric("f(x₀)", number(f0))
+cells[1].metric("f′(x₀)", number(d1))
+cells[2].metric("f″(x₀)", number(d2))
+cells[3].metric("curvature κ", number(view.curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
+cells[4].metric("circle radius 1/κ", number(view.radius))
+st.caption(
+    f"Click a point of the f curve (or a marked point) to move x₀ there. At x₀ = {x0:g}: the tangent "
+    "f(x₀) + f′(x₀)(x − x₀), the Taylor "
+    f"polynomial of order {st.session_state.taylor_order}, and the osculating circle, the circle that bends as f "
+    "does at x₀. It is drawn in the chart's own units, so it looks round only if one unit of x and one unit of f "
+    "take the same length on screen; otherwise it shows as an ellipse that still touches the curve at x₀."
+)
+
+st.subheader("Points of interest")
+st.caption(
+    "Roots, minima, maxima, inflection points and poles in the range, found by a sign change on a dense grid and "
+    "refined by Newton's method with autograd's derivatives, to float64 precision. Marked on the f panel."
+)
+for line in found_notes:
+    st.caption(f":material/info: {line}")
+if found is not None and found.empty:
+    st.caption("None in this range.")
+elif found is not None:
+    st.table(interest_view(found), hide_index=True, width="content")
+    st.download_button(
+        "Download the points of interest (CSV)",
+        derivlib.to_csv(found),
+        file_name=f"{file_stem(good['expr'])}_points_of_interest.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_interest",
+        icon=":material/download:",
+    )
 
 sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]  # evenly spaced, to show the whole range
 with st.expander(f"The grid's values ({len(sample):,} of {len(frame):,} rows shown, evenly spaced)"):
     st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
+
+st.subheader("The derivatives as formulas, checked against autograd")
+checked = symbolic_check(good["expr"], good["xmin"], good["xmax"], good["points"], good["params"])
+for formula, row in zip(formulas(good["expr"])[1:], list(checked.itertuples())[1:], strict=True):
+    name = "f′" if formula.order == 1 else "f″"
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    if formula.latex:
+        left.latex(f"f{chr(39) * formula.order}(x) = {formula.latex}")
+    if formula.note:
+        left.caption(f":material/info: {formula.note}")
+    agrees = row.badge.startswith("agrees")
+    right.badge(
+        f"{name} {row.badge}",
+        icon=":material/check:" if agrees else ":material/warning:",
+        color="green" if agrees else "orange",
+    )
+st.caption(
+    f"Each formula is sympy's, evaluated on {min(good['points'], CHECK_POINTS):,} points of the range and compared "
+    "with autograd's numbers (the largest difference, relative to the largest value). They may legitimately differ "
+    "where f is not smooth or not defined: at a kink (abs at 0, where autograd takes sign(0) = 0), at a removable "
+    "singularity (sin(x)/x at 0 is undefined for autograd, while a simplified formula may have cancelled it), and "
+    "near such points, where the formula as typed loses digits to cancellation and the simplified one does not. "
+    "Points where either side is undefined are not compared."
+)
+
+with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):
+    code, trap, elementwise = lab(good["expr"], good["at_values"], good["order"], good["params"])
+    st.markdown("**The tutorial's method, for your formula.** Copy it and run it: it prints the numbers above.")
+    st.code(code, language="python")
+    st.markdown(
+        "**The `backward()` trap.** After `y.backward(ones, create_graph=True)` and then `x.grad.backward(ones)`, "
+        "x.grad holds f′ + f″, not f″: backward *adds* to x.grad. `torch.autograd.grad` returns the derivative "
+        "instead, which is why the method above uses it."
+    )
+    st.table(
+        trap.rename(columns={"d1": "f′", "d2": "f″", "x_grad": "x.grad (= f′ + f″)"}).style.format(
+            lambda v: f"{v + 0.0:.4f}", na_rep="undefined"
+        ),
+        hide_index=True,
+        width="content",
+    )
+    st.markdown(
+        "**Why `grad_outputs=ones` is legitimate.** Each y[i] depends on x[i] alone, so the Jacobian dy/dx is "
+        "diagonal, and ones times that Jacobian is exactly its diagonal: f′ at every point from one backward pass. "
+        "For a formula that mixed points (a sum or a cumulative sum over x) the same call would silently add up "
+        "columns instead."
+    )
+    if elementwise:
+        st.caption(":material/check: Checked: the Jacobian of this formula at 16 random points is diagonal.")
+    else:
+        st.error("This formula's Jacobian at random points is not diagonal: grad_outputs=ones does not apply.")
+
+    st.markdown(f"**Finite differences against autograd at x₀ = {x0:g}.**")
+    fd_order = st.radio("Derivative", [1, 2], key="fd_order", horizontal=True, format_func=lambda k: derivative_name(k))
+    errors, best = step_errors(good["expr"], x0, fd_order, good["params"])
+    st.plotly_chart(
+        finite_difference_figure(errors, best, title="Central differences: error against step size h"),
+        config={"displaylogo": False},
+        key="steps",
+    )
+    st.caption(
+        "Right of the best h the truncation error (∝ h²) dominates; left of it, rounding: f is known only to "
+        "about machine epsilon, and dividing by h magnifies that. float32's epsilon is about 10⁹ times larger, so "
+        "its best h is larger and its best error far worse. Autograd has no step size: its error is rounding alone."
+    )
+    st.dataframe(
+        best,
+        hide_index=True,
+        column_config={
+            "h": st.column_config.NumberColumn(format="%.1e"),
+            "error": st.column_config.NumberColumn(format="%.2e"),
+        },
+    )
+
+    st.markdown(f"**float32 against float64**, per derivative order, on {min(good['points'], CHECK_POINTS):,} points.")
+    errors32 = precision(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
+    shown = errors32[["order", "max_abs", "max_rel", "worst_x"]].copy()
+    shown["order"] = [column_labels(good["order"])["f" if k == 0 else f"d{k}"] for k in shown["order"]]
+    st.dataframe(
+        shown.rename(
+            columns={"order": "derivative", "max_abs": "largest difference", "max_rel": "relative", "worst_x": "at x"}
+        ),
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2e") for c in ("largest difference", "relative")},
+    )

@@ -32,12 +32,21 @@ def ok(at: AppTest) -> AppTest:
 
 
 def chart(at: AppTest) -> dict:
-    (element,) = at.get("plotly_chart")
-    return json.loads(element.proto.spec)
+    """The main chart (the first; the autograd lab has its own further down)."""
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
 
 
 def traces(at: AppTest) -> list[str]:
-    return [trace["name"] for trace in chart(at)["data"]]
+    """The names of f and its derivatives' traces, not the markers and lines added at points (meta "insight")."""
+    return [trace["name"] for trace in chart(at)["data"] if trace.get("meta") != "insight"]
+
+
+def insight(at: AppTest) -> dict[str, dict]:
+    return {trace["name"]: trace for trace in chart(at)["data"] if trace.get("meta") == "insight"}
+
+
+def array(value) -> np.ndarray:
+    return values(value) if isinstance(value, dict) else np.asarray(value, dtype=float)
 
 
 def values(array: dict) -> np.ndarray:
@@ -84,7 +93,11 @@ def test_the_tutorial_numbers_are_shown_to_four_decimals():
 
 def test_download_buttons_are_there(app):
     labels = [button.proto.label for button in app.get("download_button")]
-    assert labels == ["Download these values (CSV)", "Download the whole grid (CSV, 10,000 rows)"]
+    assert labels == [
+        "Download these values (CSV)",
+        "Download the whole grid (CSV, 10,000 rows)",
+        "Download the points of interest (CSV)",
+    ]
 
 
 def test_the_grid_csv_is_what_the_download_builds():
@@ -248,3 +261,37 @@ def test_a_bad_link_value_falls_back_with_a_note(query, note, key, fallback):
     assert traces(at)  # the page is drawn all the same
     ok(at.slider(key="order").set_value(3).run())  # said once: the inputs now show what is used
     assert not at.warning
+
+
+def test_points_of_interest_tangent_and_lab_for_the_default_formula(app):
+    table = app.table[1].value  # after the values at your points
+    assert list(table.columns) == ["kind", "x", "f", "f′", "f″"]
+    assert table["kind"].tolist() == ["root", "inflection"]  # x³ + sin x on [-5, 5]: both at 0
+    assert table["x"].astype(float).abs().max() < 1e-12
+    marks = insight(app)
+    assert array(marks["root"]["x"]) == pytest.approx([0.0], abs=1e-12)
+    assert array(marks["inflection"]["x"]) == pytest.approx([0.0], abs=1e-12)
+
+    tangent = marks["tangent at x₀"]  # x₀ = 1: f(1) + f′(1)(x − 1)
+    x, y = array(tangent["x"]), array(tangent["y"])
+    assert y == pytest.approx(1 + np.sin(1) + (3 + np.cos(1)) * (x - 1))
+    ok(app.number_input(key="x0").set_value(2.0).run())
+    x, y = array(insight(app)["tangent at x₀"]["x"]), array(insight(app)["tangent at x₀"]["y"])
+    assert y == pytest.approx(8 + np.sin(2) + (12 + np.cos(2)) * (x - 2))
+    assert array(insight(app)["x₀"]["x"]) == pytest.approx([2.0])
+
+    trap = app.table[2].value  # the lab: x.grad after two backward() calls holds f′ + f″
+    assert trap.iloc[:, -1].astype(float).round(4).tolist() == [8.6988, 47.4584, 106.2426]
+    assert any("import torch" in code.value for code in app.code)
+    assert [latex.value.split("=")[0].strip("$\n ") for latex in app.latex] == ["f'(x)", "f''(x)"]
+    assert any("f′ agrees" in md.value for md in app.markdown) and any("f″ agrees" in md.value for md in app.markdown)
+
+
+def test_taylor_order_and_remainder(app):
+    ok(app.slider(key="order").set_value(4).run())
+    ok(app.number_input(key="taylor_order").set_value(3).run())
+    ok(app.toggle(key="remainder").set_value(True).run())
+    marks = insight(app)
+    assert {"Taylor T₃", "|f − T₃|", "osculating circle"} <= set(marks)
+    ok(app.slider(key="order").set_value(2).run())  # the Taylor order follows the highest derivative down
+    assert app.number_input(key="taylor_order").value == 2
