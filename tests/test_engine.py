@@ -317,7 +317,9 @@ class Oracle:
         self.tree = tree
         self.nodes = list(walk(tree))[::-1]  # children before their parents
         symbols = {name: sympy.Symbol(name, real=True) for name in params} | {"x": X}
-        values = {symbols[name]: sympy.Rational(value) for name, value in params.items()}  # exact, as float64 is
+        # A DIGITS-digit Float holds the float64 value exactly. An exact Rational would too, but its 2^52-sized
+        # denominator in an exponent makes sympy build a dense polynomial of that degree (gigabytes, in one step).
+        values = {symbols[name]: sympy.Float(value, DIGITS) for name, value in params.items()}
         # to_sympy builds the tree unevaluated; doit() evaluates it, because sympy's assumptions crash on some
         # unevaluated forms (sec(0).is_extended_real raises AttributeError). The trees hold no power towers to compute.
         self.exprs = {id(node): to_sympy(node, symbols).doit().subs(values) for node in self.nodes}
