@@ -33,9 +33,11 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        if _LAZY[name] == "symbolic":
+            from . import symbolic as module
+        else:
+            from . import lab as module
+        return getattr(module, name)
     raise AttributeError(f"module 'derivlib' has no attribute {name!r}")
 
 

@@ -68,14 +68,11 @@ def points_of_interest(
     Columns: kind, x, f, d1, d2, sorted by x. `frame.attrs["notes"]` lists what the table leaves out: more points
     of a kind than MAX_PER_KIND, oscillation faster than the grid, flat stretches.
 
-    >>> points_of_interest("x^3 - x", -2, 2)[["kind", "x"]].round(12)
-             kind         x
-    0        root -1.000000
-    1     maximum -0.577350
-    2        root  0.000000
-    3  inflection  0.000000
-    4     minimum  0.577350
-    5        root  1.000000
+    >>> frame = points_of_interest("x^3 - x", -2, 2)
+    >>> list(frame["kind"])
+    ['root', 'maximum', 'root', 'inflection', 'minimum', 'root']
+    >>> [round(x, 6) + 0.0 for x in frame["x"]]
+    [-1.0, -0.57735, 0.0, 0.0, 0.57735, 1.0]
     """
     expr = parse(expr) if isinstance(expr, str) else expr
     count = points or DEFAULT_POINTS
