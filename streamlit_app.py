@@ -284,6 +284,20 @@ def file_stem(expr: str) -> str:
     return re.sub(r"[^\w.+-]+", "_", expr).strip("_")[:60] or "formula"
 
 
+def csv_download(label: str, data, expr: str, what: str, **options) -> None:
+    """A download button for a CSV named after the formula; it never reruns the page (so never recomputes)."""
+    st.download_button(
+        label,
+        data,
+        file_name=f"{file_stem(expr)}_{what}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key=f"download_{what}",
+        icon=":material/download:",
+        **options,
+    )
+
+
 def table_view(frame: pd.DataFrame, order: int) -> Styler:
     """The table with f′, f″ … as headers; values to 4 decimals (scientific when tiny or huge), x as computed."""
     x_digits = 7 if frame["x"].dtype == "float32" else 10  # enough to tell neighbouring grid points apart
@@ -418,15 +432,7 @@ if good is not inputs:
 
 st.subheader("Values at your points")
 st.table(table_view(points, good["order"]), hide_index=True, width="content")
-st.download_button(
-    "Download these values (CSV)",
-    derivlib.to_csv(points),
-    file_name=f"{file_stem(good['expr'])}_points.csv",
-    mime="text/csv",
-    on_click="ignore",
-    key="download_points",
-    icon=":material/download:",
-)
+csv_download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
 
 st.subheader(f"Over the range {good['xmin']:g} ≤ x ≤ {good['xmax']:g}")
 st.caption(
@@ -435,14 +441,11 @@ st.caption(
 )
 if note:
     st.warning(note, icon=":material/warning:")
-st.download_button(
+csv_download(
     f"Download the whole grid (CSV, {len(frame):,} rows)",
     lambda: derivlib.to_csv(frame),  # built only when clicked: at 10⁶ rows it takes seconds
-    file_name=f"{file_stem(good['expr'])}_grid.csv",
-    mime="text/csv",
-    on_click="ignore",
-    key="download_grid",
-    icon=":material/download:",
+    good["expr"],
+    "grid",
     type="primary",
 )
 st.toggle("Overlay all orders on one panel", key="overlay")
@@ -509,15 +512,7 @@ if found is not None and found.empty:
     st.caption("None in this range.")
 elif found is not None:
     st.table(interest_view(found), hide_index=True, width="content")
-    st.download_button(
-        "Download the points of interest (CSV)",
-        derivlib.to_csv(found),
-        file_name=f"{file_stem(good['expr'])}_points_of_interest.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="download_interest",
-        icon=":material/download:",
-    )
+    csv_download("Download the points of interest (CSV)", derivlib.to_csv(found), good["expr"], "points_of_interest")
 
 sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]  # evenly spaced, to show the whole range
 with st.expander(f"The grid's values ({len(sample):,} of {len(frame):,} rows shown, evenly spaced)"):

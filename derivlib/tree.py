@@ -168,15 +168,11 @@ def _constant_exponent(node: Node) -> float | None:
     return None
 
 
-def _depends_on_a_variable(node: Node) -> bool:
-    return any(isinstance(part, Variable) for part in walk(node))
-
-
 def _evaluate_binary(node: Binary, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
     left = evaluate(node.left, values, like)
     if node.op == "^":
         exponent = evaluate(node.right, values, like)
-        if not _depends_on_a_variable(node.right):
+        if exponent.ndim == 0 and not exponent.requires_grad:  # no variable in it: a subtree without one is 0-d
             # A Python float exponent makes torch use its scalar power rule, whose derivatives are exact at 0 (x^2
             # at 0: 2·x^1 = 0, then 1·x^0 = 1, never 0·0^-1 = NaN), also for x^a and x^(4/2).
             return torch.pow(left, float(exponent))
