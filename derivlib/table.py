@@ -31,17 +31,17 @@ def table(
     dtype: torch.dtype | str = torch.float64,
     progress: Progress | None = None,
     method: str = "taylor",
+    fuse: bool = False,
 ) -> pd.DataFrame:
-    """f and its derivatives at the given points, one row per point (`method`: see `derivatives`).
+    """f and its derivatives at the given points, one row per point (`method`, `fuse`: see `derivatives`).
 
     >>> table("x^2", [0.0, 1.0], order=2)
          x    f   d1   d2
     0  0.0  0.0  0.0  2.0
     1  1.0  1.0  2.0  2.0
     """
-    rows = derivatives(
-        expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress, method=method
-    )
+    options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
+    rows = derivatives(expr, x, order=order, fuse=fuse, **options)
     points = torch.as_tensor(x, dtype=rows.dtype).reshape(-1).numpy(force=True)
     data = {"x": points} | dict(zip(columns(order)[1:], rows.numpy(force=True), strict=True))
     return pd.DataFrame(data)
@@ -73,6 +73,7 @@ def grid_table(
     dtype: torch.dtype | str = torch.float64,
     progress: Progress | None = None,
     method: str = "taylor",
+    fuse: bool = False,
 ) -> pd.DataFrame:
     """The table over `num` evenly spaced points from start to stop.
 
@@ -85,7 +86,8 @@ def grid_table(
     expr = parse(expr) if isinstance(expr, str) else expr
     check_size(num if isinstance(num, int) and num > 0 else 1, check_order(order), resolve_dtype(dtype))
     x = grid(start, stop, num, dtype=dtype, device=device)
-    return table(expr, x, order=order, params=params, device=device, dtype=dtype, progress=progress, method=method)
+    options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
+    return table(expr, x, order=order, fuse=fuse, **options)
 
 
 def to_csv(frame: pd.DataFrame) -> str:

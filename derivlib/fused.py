@@ -1,0 +1,266 @@
+"""Fused Taylor programs: compiled in the background once a formula has been used, then run in its place.
+
+The first answer for a formula always comes from the eager Taylor program (jet.py), and the request to compile the
+formula's program goes at the same time to a worker process (compiler.py). Once the compiled program is there,
+later calls with the same formula, order, dtype and device (a slider moved, a new range, more points) run it
+instead: one loop over the points where the eager program makes a pass per row operation. The parameters are inputs
+of the compiled program, so a new value never compiles again. Before its first use a compiled program is checked
+against the eager one on the points at hand; where the two disagree, or the compiler fails, the formula stays eager.
+
+Nothing here is needed for a right answer: it is only faster. `derivatives(..., fuse=True)` asks for it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import math
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .compiler import MIN_POINTS, derivative_rows
+from .jet import Bound, Program
+from .tree import Expression, to_text
+
+MAX_PROGRAMS = 64  # compiled programs kept loaded; the least recently used is dropped for a new one
+MAX_WAITING = 8  # requests queued for the compiler at once; further formulas stay eager until it catches up
+COMPILE_SECONDS = 600  # a request unanswered for this long is given up, and the worker restarted
+MIN_STEPS = 2  # a program of fewer steps (x, 2x, x + 1) has nothing to fuse
+CHECK_POINTS = 4096  # points on which a compiled program is checked against the eager one before its first use
+TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-3}  # of that check, relative to |value| + the row's largest
+
+Key = tuple  # (tree, variables, order, dtype, device, threads)
+
+
+@dataclass
+class Entry:
+    """One formula's compiled program: 'waiting' for the compiler, 'ready' to run, or 'failed' (with the reason)."""
+
+    state: str = "waiting"
+    reason: str = ""
+    runner: object = None  # the loaded package: runner(x, scalars) → rows
+    checked: bool = False
+    requested: float = field(default_factory=time.monotonic)
+    seconds: float = math.nan  # the compiler's time
+
+
+class Compiler:
+    """The worker process and what it has compiled, shared by every caller in this process (thread-safe)."""
+
+    def __init__(self, command: list[str] | None = None) -> None:
+        self.command = command or [sys.executable, "-m", "derivlib.compiler"]
+        self.directory = tempfile.mkdtemp(prefix="derivlib-fused-")
+        self.entries: OrderedDict[Key, Entry] = OrderedDict()
+        self.lock = threading.Lock()
+        self.worker: subprocess.Popen | None = None
+        self.pending: dict[int, Key] = {}  # request id → key, for the worker now running
+        self.sent = 0
+
+    def entry(self, key: Key, text: str) -> Entry:
+        """The entry for this key, asking the worker to compile it if it is new (and the queue has room)."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+            self._give_up_late()
+            entry = self.entries[key] = Entry()
+            waiting = sum(e.state == "waiting" for e in self.entries.values())
+            if waiting > MAX_WAITING:
+                entry.state, entry.reason = "failed", "the compiler was busy"
+                del self.entries[key]  # not remembered: a later call may ask again
+                return entry
+            self._evict()
+            self._send(key, text, entry)
+            return entry
+
+    def _send(self, key: Key, text: str, entry: Entry) -> None:
+        _, variables, order, dtype, device, threads = key
+        if self.worker is None or self.worker.poll() is not None:
+            self._start()
+        self.sent += 1
+        request = {
+            "id": self.sent,
+            "text": text,
+            "variables": list(variables),
+            "order": order,
+            "dtype": str(dtype).removeprefix("torch."),
+            "device": device,
+            "threads": threads,
+            "path": f"{self.directory}/program-{self.sent}.pt2",
+        }
+        self.pending[self.sent] = key
+        try:
+            self.worker.stdin.write(json.dumps(request) + "\n")
+            self.worker.stdin.flush()
+        except OSError as error:
+            entry.state, entry.reason = "failed", f"the compiler could not be reached: {error}"
+
+    def _start(self) -> None:
+        log = open(f"{self.directory}/compiler.log", "a")  # noqa: SIM115 - the worker writes it while it runs
+        root = Path(__file__).resolve().parent.parent  # where `-m derivlib.compiler` finds derivlib
+        self.worker = subprocess.Popen(
+            self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1, cwd=root
+        )
+        self.pending: dict[int, Key] = {}
+        threading.Thread(target=self._read, args=(self.worker, self.pending), daemon=True).start()
+
+    def _read(self, worker: subprocess.Popen, pending: dict[int, Key]) -> None:
+        """Replies from the worker, as they come: load each package (here, not in a caller's thread)."""
+        for line in worker.stdout:
+            reply = json.loads(line)
+            runner, reason = None, reply.get("error", "")
+            if not reason:
+                try:
+                    import torch._inductor  # seconds to import, and only once something compiled
+
+                    runner = torch._inductor.aoti_load_package(reply["path"])
+                except Exception as error:  # a package that will not load leaves the formula eager
+                    reason = f"the compiled program would not load: {type(error).__name__}: {error}"[:500]
+            with self.lock:
+                entry = self.entries.get(pending.pop(reply["id"], None))
+                if entry is not None and entry.state == "waiting":
+                    entry.runner, entry.reason = runner, reason
+                    entry.seconds = reply.get("seconds", math.nan)
+                    entry.state = "ready" if runner is not None else "failed"
+        code = worker.wait()
+        with self.lock:  # the worker ended (crashed or closed): what it still owed will not come
+            for request in list(pending):
+                entry = self.entries.get(pending.pop(request))
+                if entry is not None and entry.state == "waiting":
+                    entry.state, entry.reason = "failed", f"the compiler stopped (exit status {code})"
+
+    def _give_up_late(self) -> None:
+        now = time.monotonic()
+        late = [e for e in self.entries.values() if e.state == "waiting" and now - e.requested > COMPILE_SECONDS]
+        if late and self.worker is not None:
+            self.worker.kill()  # its reader thread marks everything it owed as failed
+            for entry in late:
+                entry.state, entry.reason = "failed", f"the compiler took more than {COMPILE_SECONDS} s"
+            self.worker = None
+
+    def _evict(self) -> None:
+        while len(self.entries) > MAX_PROGRAMS:
+            oldest = next((k for k, e in self.entries.items() if e.state != "waiting"), None)
+            if oldest is None:
+                return
+            del self.entries[oldest]
+
+    def wait(self, key: Key, timeout: float) -> Entry | None:
+        """The entry once it is no longer waiting, or as it is after `timeout` seconds (None if never asked)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.lock:
+                entry = self.entries.get(key)
+            if entry is None or entry.state != "waiting" or time.monotonic() > deadline:
+                return entry
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        """Stop the worker and delete the compiled packages."""
+        if self.worker is not None and self.worker.poll() is None:
+            self.worker.stdin.close()
+            try:
+                self.worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.worker.kill()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+_compiler: Compiler | None = None
+_compiler_lock = threading.Lock()
+
+
+def compiler() -> Compiler:
+    """This process's compiler, started on first use and stopped at exit."""
+    global _compiler
+    with _compiler_lock:
+        if _compiler is None:
+            _compiler = Compiler()
+            atexit.register(_compiler.close)
+        return _compiler
+
+
+def key(expr: Expression, order: int, dtype: torch.dtype, device: torch.device) -> Key:
+    """What a compiled program is specific to: formula, order, dtype, device, and the CPU threads it may use."""
+    return (expr.tree, expr.variables, order, dtype, str(device), torch.get_num_threads())
+
+
+def fusable(program: Program, device: torch.device) -> bool:
+    """Whether compiling could pay: a program of a few steps, on a device AOTInductor compiles for."""
+    return len(program.steps) >= MIN_STEPS and device.type in ("cpu", "cuda")
+
+
+def lookup(expr: Expression, program: Program, dtype: torch.dtype, device: torch.device) -> Fused | None:
+    """The formula's compiled program if it is ready; otherwise None, and it is asked for if it is new."""
+    if not fusable(program, device):
+        return None
+    entry = compiler().entry(key(expr, program.order, dtype, device), to_text(expr.tree))
+    return Fused(entry) if entry.state == "ready" else None
+
+
+def state(expr: Expression, order: int, dtype: torch.dtype, device: torch.device) -> str:
+    """'ready', 'waiting', 'failed: <why>', or 'none' where it was never asked for (a one-line status for pages)."""
+    entry = compiler().entries.get(key(expr, order, dtype, device)) if _compiler is not None else None
+    if entry is None:
+        return "none"
+    return f"failed: {entry.reason}" if entry.state == "failed" else entry.state
+
+
+def wait(expr: Expression, order: int, dtype: torch.dtype, device: torch.device, timeout: float = 600.0) -> str:
+    """Block until the formula's compiled program is ready or failed (for benchmarks and tests); its state."""
+    compiler().wait(key(expr, order, dtype, device), timeout)
+    return state(expr, order, dtype, device)
+
+
+@dataclass
+class Fused:
+    entry: Entry
+
+    def derivatives(self, bound: Bound, x: torch.Tensor, out: torch.Tensor) -> None:
+        """As `Bound.derivatives`: write f, f′ … f⁽ᴷ⁾ at the points x into out's rows, by the compiled program.
+
+        On its first use the result is checked against the eager program on (up to) CHECK_POINTS of x; where they
+        disagree, it is retired and the eager program gives this and every later answer for the formula.
+        """
+        if len(x) < MIN_POINTS or self.entry.state != "ready":
+            bound.derivatives(x, out)
+            return
+        try:
+            scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
+            self.entry.runner(x, scalars, *out)
+            reason = "" if self.entry.checked else self._disagreement(bound, x, out)
+        except Exception as error:  # a program that fails to run is as good as a wrong one
+            reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
+        self.entry.checked = True
+        if reason:
+            self.entry.state, self.entry.reason = "failed", reason
+            bound.derivatives(x, out)
+
+    @staticmethod
+    def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor) -> str:
+        probe = slice(0, CHECK_POINTS)
+        expected = torch.stack(derivative_rows(bound, x[probe]))
+        difference = disagreement(out[:, probe], expected)
+        return f"it disagreed with the eager program at {difference}" if difference else ""
+
+
+def disagreement(got: torch.Tensor, expected: torch.Tensor) -> str:
+    """'' where the compiled rows match the eager ones (the same points finite, values within TOLERANCE of
+    |value| + the row's largest finite value); otherwise the first difference, in words."""
+    finite = torch.isfinite(expected)
+    scale = torch.where(finite, expected, 0).abs().amax(dim=1, keepdim=True)
+    tolerance = TOLERANCE.get(expected.dtype, 1e-9) * (expected.abs() + scale)
+    wrong = (finite != torch.isfinite(got)) | (finite & ((got - expected).abs() > tolerance))
+    if wrong.any():
+        k, i = wrong.nonzero()[0].tolist()
+        return f"row {k}, point {i}: {got[k, i].item()!r} against {expected[k, i].item()!r}"
+    return ""

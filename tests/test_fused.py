@@ -1,0 +1,178 @@
+"""Fused programs (derivlib/fused.py): compiled in the background, used once ready, the same numbers as the eager ones.
+
+One formula is compiled for real (AOTInductor, in the worker process): that takes a while, so the tests share it.
+The others exercise what happens around the compiler (a failing or busy worker, a wrong program) with workers that
+answer nothing, which costs no compilation.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+import pytest
+import torch
+from torch.testing import assert_close
+
+from derivlib import derivatives, fused, grid_table, parse
+from derivlib.fused import Compiler, Entry, Fused, disagreement
+from derivlib.jet import compile_program
+
+FORMULA = "a*sqrt(x) + sin(b*x)^3"  # undefined for x < 0, an infinite slope at 0: the eager fix-ups must still apply
+PARAMS = {"a": 2.0, "b": 1.5}
+CPU = torch.device("cpu")
+WAIT_SECONDS = 600  # the compiler on a busy 2-core machine
+
+
+def state(text: str = FORMULA, order: int = 2, dtype=torch.float64) -> str:
+    return fused.state(parse(text), order, dtype, CPU)
+
+
+@pytest.fixture(scope="module")
+def compiled() -> str:
+    """FORMULA's program of order 2 in float64, compiled; the state the wait ended in."""
+    x = torch.linspace(-1, 2, 3001, dtype=torch.float64)
+    first = derivatives(FORMULA, x, params=PARAMS, fuse=True)
+    assert_close(first, derivatives(FORMULA, x, params=PARAMS), rtol=0, atol=0, equal_nan=True)
+    return fused.wait(parse(FORMULA), 2, torch.float64, CPU, timeout=WAIT_SECONDS)
+
+
+def test_the_first_answer_is_the_eager_one_and_asks_for_the_compiled_program(compiled):
+    assert compiled == "ready", compiled
+
+
+@pytest.mark.parametrize("points", [2, 7, 1001, 300_001])
+@pytest.mark.parametrize("params", [PARAMS, {"a": -3.0, "b": 0.25}])
+def test_the_compiled_program_gives_the_eager_numbers_at_any_size_and_parameter_values(compiled, points, params):
+    x = torch.linspace(-1, 2, points, dtype=torch.float64)
+    expected = derivatives(FORMULA, x, params=params)
+    assert_close(derivatives(FORMULA, x, params=params, fuse=True), expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert state() == "ready"
+
+
+def test_undefined_points_and_infinite_slopes_are_as_in_the_eager_program(compiled):
+    x = torch.tensor([-1.0, -1e-300, 0.0, 1e-300, 0.5, 2.0], dtype=torch.float64)
+    got = derivatives(FORMULA, x, params=PARAMS, fuse=True)
+    assert_close(got, derivatives(FORMULA, x, params=PARAMS), rtol=1e-12, atol=0, equal_nan=True)
+    assert got[:, :2].isnan().all()  # sqrt of a negative number: f and every derivative undefined
+
+
+def test_new_parameter_values_grids_and_chunks_compile_nothing_more(compiled):
+    before = fused.compiler().sent
+    for a, points, chunk in [(1.0, 10, None), (5.0, 99_999, 1000), (-2.0, 4097, 4096)]:
+        x = torch.linspace(0, 3, points, dtype=torch.float64)
+        got = derivatives(FORMULA, x, params={"a": a, "b": 2.0}, fuse=True, chunk_size=chunk)
+        assert_close(got, derivatives(FORMULA, x, params={"a": a, "b": 2.0}), rtol=1e-12, atol=1e-12)
+    assert fused.compiler().sent == before
+    assert fused.compiler().entries[fused.key(parse(FORMULA), 2, torch.float64, CPU)].checked  # it ran, and passed
+
+
+def test_grid_table_passes_fuse_on(compiled):
+    frame = grid_table(FORMULA, 0, 1, 500, params=PARAMS, fuse=True)
+    pd.testing.assert_frame_equal(frame, grid_table(FORMULA, 0, 1, 500, params=PARAMS), rtol=1e-12, atol=1e-12)
+
+
+def test_another_order_or_dtype_is_another_program():
+    assert state(order=3) == "none"
+    assert state(dtype=torch.float32) == "none"
+
+
+@pytest.mark.parametrize("text", ["x", "2*x", "x + 1", "sin(x)", "7"])
+def test_a_program_of_fewer_than_two_steps_is_never_sent_to_the_compiler(text):
+    program = compile_program(parse(text), 2)
+    assert fused.lookup(parse(text), program, torch.float64, CPU) is None
+    assert state(text) == "none"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Around the compiler: failures, a busy worker, a wrong program
+
+READS_AND_EXITS = [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit(3)"]
+READS_UNTIL_CLOSED = [sys.executable, "-c", "import sys; sys.stdin.read()"]
+
+
+@pytest.fixture
+def worker(request):
+    made = Compiler(command=request.param)
+    yield made
+    made.close()
+
+
+def key(text: str):
+    return fused.key(parse(text), 2, torch.float64, CPU)
+
+
+@pytest.mark.parametrize("worker", [READS_AND_EXITS], indirect=True)
+def test_a_compiler_that_stops_leaves_the_formula_eager_and_says_why(worker):
+    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    entry = worker.wait(key("sin(x)^2"), timeout=60)
+    assert entry.state == "failed"
+    assert entry.reason == "the compiler stopped (exit status 3)"
+
+
+@pytest.mark.parametrize("worker", [READS_UNTIL_CLOSED], indirect=True)
+def test_a_busy_compiler_takes_no_more_than_max_waiting_requests(worker):
+    texts = [f"sin(x)^{n}" for n in range(2, fused.MAX_WAITING + 3)]
+    states = [worker.entry(key(text), text).state for text in texts]
+    assert states == ["waiting"] * fused.MAX_WAITING + ["failed"]
+    assert key(texts[-1]) not in worker.entries  # not remembered: asked again once the queue has room
+
+
+@pytest.mark.parametrize("worker", [READS_UNTIL_CLOSED], indirect=True)
+def test_a_request_unanswered_too_long_is_given_up_and_the_worker_restarted(worker, monkeypatch):
+    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    first = worker.worker
+    monkeypatch.setattr(fused, "COMPILE_SECONDS", 0)
+    worker.entry(key("cos(x)^2"), "cos(x)^2")
+    assert worker.entries[key("sin(x)^2")].state == "failed"
+    assert "more than 0 s" in worker.entries[key("sin(x)^2")].reason
+    assert worker.worker is not first and worker.entries[key("cos(x)^2")].state == "waiting"
+
+
+def test_a_compiled_program_that_disagrees_is_retired_and_the_eager_numbers_given():
+    def wrong(x, scalars, *out):  # stands for a miscompiled program: row k is k everywhere
+        for k, row in enumerate(out):
+            row.copy_(torch.full_like(x, float(k)))
+
+    expr = parse("exp(x)*sin(x)")
+    program = compile_program(expr, 2)
+    x = torch.linspace(0, 1, 50, dtype=torch.float64)
+    bound = program.bind({}, x)
+    entry = Entry(state="ready", runner=wrong)
+    out = torch.empty(3, 50, dtype=torch.float64)
+    Fused(entry).derivatives(bound, x, out)
+    assert_close(out, derivatives(expr, x))
+    assert entry.state == "failed" and entry.reason.startswith("it disagreed with the eager program at row 0, point 1:")
+
+
+def test_a_compiled_program_that_raises_is_retired():
+    def broken(x, scalars, *out):
+        raise RuntimeError("no such kernel")
+
+    expr = parse("exp(x)*sin(x)")
+    x = torch.linspace(0, 1, 50, dtype=torch.float64)
+    entry = Entry(state="ready", runner=broken)
+    out = torch.empty(3, 50, dtype=torch.float64)
+    Fused(entry).derivatives(compile_program(expr, 2).bind({}, x), x, out)
+    assert_close(out, derivatives(expr, x))
+    assert entry.reason == "it failed to run: RuntimeError: no such kernel"
+
+
+def test_disagreement_allows_rounding_but_not_a_wrong_value_or_a_lost_nan():
+    expected = torch.tensor([[1.0, 2.0, float("nan")], [0.0, 1e-20, 3.0]], dtype=torch.float64)
+    assert disagreement(expected * (1 + 1e-14), expected) == ""
+    assert disagreement(expected + torch.tensor([[0.0, 0.0, 0.0], [1e-14, 0.0, 0.0]]), expected) == ""
+    wrong = expected.clone()
+    wrong[1, 2] = 3.1
+    assert disagreement(wrong, expected) == "row 1, point 2: 3.1 against 3.0"
+    lost = expected.nan_to_num()
+    assert disagreement(lost, expected) == "row 0, point 2: 0.0 against nan"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_on_cuda_the_compiled_program_gives_the_cpu_numbers():
+    x = torch.linspace(-1, 2, 100_001, dtype=torch.float64)
+    derivatives(FORMULA, x, params=PARAMS, device="cuda", fuse=True)
+    assert fused.wait(parse(FORMULA), 2, torch.float64, torch.device("cuda", 0), timeout=WAIT_SECONDS) == "ready"
+    got = derivatives(FORMULA, x, params=PARAMS, device="cuda", fuse=True).cpu()
+    assert_close(got, derivatives(FORMULA, x, params=PARAMS), rtol=1e-12, atol=1e-12, equal_nan=True)
