@@ -8,6 +8,7 @@ copied address reproduces the view and opening it fills the inputs.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 import time
@@ -38,6 +39,9 @@ PARAMETER_RANGE = (-10.0, 10.0)
 PARAMETER_DEFAULT = 1.0
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
+# Compile each formula's program in the background and use it once ready (derivlib's fuse=True); DERIVLIB_FUSE=0 in
+# the server's environment turns it off, for a host without a C++ compiler or with CPU to spare for nothing else.
+FUSE = os.environ.get("DERIVLIB_FUSE", "1") != "0"
 CHECK_POINTS = 10_000  # grid points on which the symbolic cross-check and float32-vs-float64 run (≤ 0.2 s)
 X0_DEFAULT = 1.0
 DEFAULTS = {
@@ -171,7 +175,8 @@ def link_of(inputs: dict) -> dict[str, str]:
 def grid_result(
     expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
 ) -> tuple[pd.DataFrame, float, str]:
-    """The grid table, the seconds it took, and a note on where and why f is undefined ('' if nowhere)."""
+    """The grid table, the seconds it took, how it was computed, and a note on where and why f is undefined ('' if
+    nowhere)."""
     # The bar is made inside the cached function: a cache hit replays it and its removal (an element made outside
     # could not be replayed). derivlib calls progress() after each chunk of the grid.
     bar = st.empty()
@@ -181,6 +186,8 @@ def grid_result(
 
     if points >= PROGRESS_FROM:
         progress(0, points)
+    settings = {"order": order, "device": device, "dtype": dtype}
+    before = derivlib.fused_state(expr, **settings) if FUSE else "none"
     started = time.perf_counter()
     try:
         frame = derivlib.grid_table(
@@ -193,12 +200,17 @@ def grid_result(
             device=device,
             dtype=dtype,
             progress=progress if points >= PROGRESS_FROM else None,
+            fuse=FUSE,
         )
     finally:
         bar.empty()
     seconds = time.perf_counter() - started
+    after = derivlib.fused_state(expr, **settings) if FUSE else "none"
+    how = "by the compiled program" if before == after == "ready" else "in Taylor mode"
+    if after == "waiting":
+        how += " (a compiled program for this formula is on its way, for the next change)"
     note = undefined_note(derivlib.parse(expr), frame["x"].to_numpy(), frame["f"].to_numpy(), dict(params))
-    return frame, seconds, note
+    return frame, seconds, how, note
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -206,7 +218,7 @@ def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, d
     return derivlib.table(expr, list(at), order=order, params=dict(params), device=device, dtype=dtype)
 
 
-def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str], pd.DataFrame]:
+def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.DataFrame]:
     """The grid result and the points table for these inputs, from the caches where they are there already."""
     shared = {key: inputs[key] for key in ("order", "params", "device", "dtype")}
     grid = grid_result(inputs["expr"], inputs["xmin"], inputs["xmax"], inputs["points"], **shared)
@@ -424,7 +436,7 @@ st.session_state.good = good
 st.session_state.setdefault("overlay", False)
 st.query_params.from_dict(link_of(good | {"overlay": st.session_state.overlay}))
 
-(frame, seconds, note), points = result
+(frame, seconds, how, note), points = result
 if good is not inputs:
     st.info(
         f"Showing the last result that could be computed, for f(x) = {good['expr']}. Correct the input to update it."
@@ -437,7 +449,7 @@ csv_download("Download these values (CSV)", derivlib.to_csv(points), good["expr"
 st.subheader(f"Over the range {good['xmin']:g} ≤ x ≤ {good['xmax']:g}")
 st.caption(
     f"f and {good['order']} derivative{'s' if good['order'] > 1 else ''} at {good['points']:,} points from "
-    f"{good['xmin']:g} to {good['xmax']:g}, computed in {seconds:.3g} s on {good['device']} in {good['dtype']}."
+    f"{good['xmin']:g} to {good['xmax']:g}, computed in {seconds:.3g} s on {good['device']} in {good['dtype']}, {how}."
 )
 if note:
     st.warning(note, icon=":material/warning:")

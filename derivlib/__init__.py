@@ -7,7 +7,7 @@ tensor([[ 3.5403, 28.6088, 75.2837],
 """
 
 from .analysis import points_of_interest
-from .engine import MAX_ORDER, available_devices, constants, derivatives
+from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .parse import parse, parse_list
 from .table import columns, grid, grid_table, table, to_csv, to_json
@@ -55,6 +55,7 @@ __all__ = [
     "derivative_formulas",
     "derivatives",
     "finite_difference_errors",
+    "fused_state",
     "grid",
     "grid_table",
     "is_elementwise",

@@ -221,6 +221,19 @@ def derivatives(
     return result
 
 
+def fused_state(
+    expr: Expression | str, *, order: int = 2, device: torch.device | str | None = None, dtype=torch.float64
+) -> str:
+    """Where the formula's compiled program stands (see `derivatives(..., fuse=True)`): 'ready', 'waiting' (for
+    the compiler), 'failed: <why>', or 'none' (never asked for).
+
+    >>> fused_state("x^3 + sin(x)", order=7)
+    'none'
+    """
+    expr = parse(expr) if isinstance(expr, str) else expr
+    return fused.state(expr, check_order(order), resolve_dtype(dtype), resolve_device(device))
+
+
 def _taylor_derivatives_of_chunk(
     compute: Callable[[torch.Tensor, torch.Tensor], None],
     expr: Expression,

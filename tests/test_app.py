@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import derivlib
@@ -69,6 +70,12 @@ def status(at: AppTest) -> str:
 @pytest.fixture
 def app() -> AppTest:
     return run()
+
+
+@pytest.fixture(autouse=True)
+def no_compiler(monkeypatch):
+    """Each formula typed here would send the compiler to work: one test below turns it on."""
+    monkeypatch.setenv("DERIVLIB_FUSE", "0")
 
 
 def test_the_first_load_shows_the_tutorial(app):
@@ -295,3 +302,21 @@ def test_taylor_order_and_remainder(app):
     assert {"Taylor T₃", "|f − T₃|", "osculating circle"} <= set(marks)
     ok(app.slider(key="order").set_value(2).run())  # the Taylor order follows the highest derivative down
     assert app.number_input(key="taylor_order").value == 2
+
+
+def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_program(monkeypatch):
+    monkeypatch.setenv("DERIVLIB_FUSE", "1")
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["expr"] = "a*sqrt(x) + sin(b*x)^3"  # the formula test_fused compiles: one compilation for both
+    at = ok(at.run())
+    assert "in Taylor mode (a compiled program for this formula is on its way" in status(at)
+    assert derivlib.fused_state("a*sqrt(x) + sin(b*x)^3", order=2) == "waiting"
+    first = grid_preview(at)
+    state = derivlib.engine.fused.wait(derivlib.parse("a*sqrt(x) + sin(b*x)^3"), 2, torch.float64, torch.device("cpu"))
+    assert state == "ready"
+    at.slider(key="p_a").set_value(2.5)
+    at = ok(at.run())
+    assert status(at).endswith(", by the compiled program.")
+    at.slider(key="p_a").set_value(1.0)  # back to the first value: a cache hit, the first result again
+    at = ok(at.run())
+    assert grid_preview(at).equals(first)
