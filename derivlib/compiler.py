@@ -1,4 +1,4 @@
-"""The ahead-of-time compiler of Taylor programs, run as a worker process of its own (`python -m derivlib.compiler`).
+"""The ahead-of-time compiler of Taylor programs, run as a worker process of its own (fused.py starts it).
 
 A formula's Taylor program (jet.py) is exported by torch.export as one graph, from the points x and a vector of
 scalars (the slope of x, then the formula's constants, which the parameters' values give) to the rows f, f′ … f⁽ᴷ⁾,

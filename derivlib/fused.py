@@ -57,7 +57,8 @@ class Compiler:
     """The worker process and what it has compiled, shared by every caller in this process (thread-safe)."""
 
     def __init__(self, command: list[str] | None = None) -> None:
-        self.command = command or [sys.executable, "-m", "derivlib.compiler"]
+        # Not `-m derivlib.compiler`: the package imports that module first, and runpy would warn of running it twice.
+        self.command = command or [sys.executable, "-c", "from derivlib.compiler import main; main()"]
         self.directory = tempfile.mkdtemp(prefix="derivlib-fused-")
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         self.lock = threading.Lock()
@@ -106,7 +107,7 @@ class Compiler:
 
     def _start(self) -> None:
         log = open(f"{self.directory}/compiler.log", "a")  # noqa: SIM115 - the worker writes it while it runs
-        root = Path(__file__).resolve().parent.parent  # where `-m derivlib.compiler` finds derivlib
+        root = Path(__file__).resolve().parent.parent  # where the worker finds derivlib
         self.worker = subprocess.Popen(
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1, cwd=root
         )
