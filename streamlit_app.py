@@ -38,6 +38,7 @@ DTYPES = ["float64", "float32"]
 PARAMETER_RANGE = (-10.0, 10.0)
 PARAMETER_DEFAULT = 1.0
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
+PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
 # Compile each formula's program in the background and use it once ready (derivlib's fuse=True); DERIVLIB_FUSE=0 in
 # the server's environment turns it off, for a host without a C++ compiler or with CPU to spare for nothing else.
@@ -180,9 +181,12 @@ def grid_result(
     # The bar is made inside the cached function: a cache hit replays it and its removal (an element made outside
     # could not be replayed). derivlib calls progress() after each chunk of the grid.
     bar = st.empty()
+    shown = [-math.inf]  # when the bar was last drawn: each draw is a message to the browser, so at most every 0.2 s
 
     def progress(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Computed {done:,} of {total:,} points …")
+        if time.perf_counter() - shown[0] >= PROGRESS_EVERY:
+            bar.progress(done / total, text=f"Computed {done:,} of {total:,} points …")
+            shown[0] = time.perf_counter()
 
     if points >= PROGRESS_FROM:
         progress(0, points)

@@ -117,8 +117,11 @@ class Compiler:
     def _read(self, worker: subprocess.Popen, pending: dict[int, Key]) -> None:
         """Replies from the worker, as they come: load each package (here, not in a caller's thread)."""
         for line in worker.stdout:
-            reply = json.loads(line)
-            runner, reason = None, reply.get("error", "")
+            try:
+                reply = json.loads(line)
+                runner, reason = None, str(reply.get("error", ""))
+            except (ValueError, AttributeError):  # not a reply: something the worker printed before it could help it
+                continue
             if not reason:
                 try:
                     import torch._inductor  # seconds to import, and only once something compiled
@@ -127,7 +130,7 @@ class Compiler:
                 except Exception as error:  # a package that will not load leaves the formula eager
                     reason = f"the compiled program would not load: {type(error).__name__}: {error}"[:500]
             with self.lock:
-                entry = self.entries.get(pending.pop(reply["id"], None))
+                entry = self.entries.get(pending.pop(reply.get("id"), None))
                 if entry is not None and entry.state == "waiting":
                     entry.runner, entry.reason = runner, reason
                     entry.seconds = reply.get("seconds", math.nan)

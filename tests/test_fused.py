@@ -8,6 +8,7 @@ answer nothing, which costs no compilation.
 from __future__ import annotations
 
 import sys
+import threading
 
 import pandas as pd
 import pytest
@@ -67,6 +68,27 @@ def test_new_parameter_values_grids_and_chunks_compile_nothing_more(compiled):
     assert fused.compiler().entries[fused.key(parse(FORMULA), 2, torch.float64, CPU)].checked  # it ran, and passed
 
 
+def test_callers_in_several_threads_share_the_compiled_program(compiled):
+    """As the page's sessions do: each thread its own parameters and grid sizes, the same program."""
+    failures = []
+
+    def work(seed: int) -> None:
+        generator = torch.Generator().manual_seed(seed)
+        for _ in range(10):
+            a, b = (torch.rand(2, generator=generator) * 3).tolist()
+            x = torch.linspace(0, 3, int(torch.randint(2, 50_000, (1,), generator=generator)), dtype=torch.float64)
+            got = derivatives(FORMULA, x, params={"a": a, "b": b}, fuse=True)
+            if not torch.allclose(got, derivatives(FORMULA, x, params={"a": a, "b": b}), rtol=1e-12, atol=1e-12):
+                failures.append((seed, a, b, len(x)))
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == [] and state() == "ready"
+
+
 def test_grid_table_passes_fuse_on(compiled):
     frame = grid_table(FORMULA, 0, 1, 500, params=PARAMS, fuse=True)
     pd.testing.assert_frame_equal(frame, grid_table(FORMULA, 0, 1, 500, params=PARAMS), rtol=1e-12, atol=1e-12)
@@ -89,6 +111,7 @@ def test_a_program_of_fewer_than_two_steps_is_never_sent_to_the_compiler(text):
 
 READS_AND_EXITS = [sys.executable, "-c", "import sys; sys.stdin.readline(); sys.exit(3)"]
 READS_UNTIL_CLOSED = [sys.executable, "-c", "import sys; sys.stdin.read()"]
+PRINTS_NOISE = [sys.executable, "-c", "import sys; print('hello'); print(1); print('{}'); sys.stdin.readline()"]
 
 
 @pytest.fixture
@@ -108,6 +131,13 @@ def test_a_compiler_that_stops_leaves_the_formula_eager_and_says_why(worker):
     entry = worker.wait(key("sin(x)^2"), timeout=60)
     assert entry.state == "failed"
     assert entry.reason == "the compiler stopped (exit status 3)"
+
+
+@pytest.mark.parametrize("worker", [PRINTS_NOISE], indirect=True)
+def test_lines_that_are_not_replies_are_passed_over(worker):
+    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    entry = worker.wait(key("sin(x)^2"), timeout=60)
+    assert entry.reason == "the compiler stopped (exit status 0)"
 
 
 @pytest.mark.parametrize("worker", [READS_UNTIL_CLOSED], indirect=True)
