@@ -42,17 +42,27 @@ def derivative_rows(bound: Bound, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
 
 
 class _Rows(torch.nn.Module):
-    """The program as a module to export: forward(x, scalars, *out) writes f, f′ … f⁽ᴷ⁾ into the K + 1 rows `out`,
-    scalars being (slope of x, *constants). Writing into the caller's rows, not returning new ones, saves a copy."""
+    """The program as a module to export: forward(x, scalars, check, *out) writes f, f′ … f⁽ᴷ⁾ into the K + 1 rows
+    `out` and, into the float32 row `check`, 0 where every row is finite and NaN where one is not; scalars = (slope
+    of x, *constants).
+
+    Writing into the caller's rows saves a copy of each. The check row, written in the same loop, spares the caller a
+    pass over every row to find the NaN and ±inf that autograd must look at again: it sums one float32 row instead.
+    (Measured: boolean flags made the loop twice as slow, a sum inside it slower than the pass it saves.)
+    """
 
     def __init__(self, program: Program) -> None:
         super().__init__()
         self.program = program
 
-    def forward(self, x: torch.Tensor, scalars: torch.Tensor, *out: torch.Tensor) -> tuple:
+    def forward(self, x: torch.Tensor, scalars: torch.Tensor, check: torch.Tensor, *out: torch.Tensor) -> tuple:
         constants = [[scalars[i + 1]] for i in range(len(self.program.constants))]
-        for row, result in zip(out, derivative_rows(Bound(self.program, constants, scalars[0]), x), strict=True):
+        rows = derivative_rows(Bound(self.program, constants, scalars[0]), x)
+        nonfinite = torch.zeros_like(x)
+        for row, result in zip(out, rows, strict=True):
             row.copy_(result)
+            nonfinite = nonfinite + (result - result)  # NaN from ±inf and NaN (the compiler folds result · 0 to 0)
+        check.copy_(nonfinite)
         return ()
 
 
@@ -64,10 +74,11 @@ def compile_to_package(
     program = compile_program(expr, order)
     x = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device)
     scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
+    check = torch.empty(EXAMPLE_POINTS, dtype=torch.float32, device=device)
     out = tuple(torch.empty_like(x) for _ in range(order + 1))
     points = torch.export.Dim("points", min=MIN_POINTS)
-    shapes = ({0: points}, None, tuple({0: points} for _ in out))
-    exported = torch.export.export(_Rows(program), (x, scalars, *out), dynamic_shapes=shapes)
+    shapes = ({0: points}, None, {0: points}, tuple({0: points} for _ in out))
+    exported = torch.export.export(_Rows(program), (x, scalars, check, *out), dynamic_shapes=shapes)
     return torch._inductor.aoti_compile_and_package(exported, package_path=path)
 
 

@@ -236,15 +236,15 @@ def fused_state(
 
 
 def _taylor_derivatives_of_chunk(
-    compute: Callable[[torch.Tensor, torch.Tensor], None],
+    compute: Callable[[torch.Tensor, torch.Tensor], bool | None],
     expr: Expression,
     params: Mapping[str, torch.Tensor],
     x: torch.Tensor,
     out: torch.Tensor,
 ) -> None:
-    compute(x, out)
-    # One sum tells whether anything is NaN or ±inf (or overflows, which costs only the closer look below).
-    if math.isfinite(out.sum()):
+    finite = compute(x, out)  # True or False where the computation knows whether everything is finite
+    # Otherwise one sum tells whether anything is NaN or ±inf (or overflows, which costs only the closer look below).
+    if finite or (finite is None and math.isfinite(out.sum())):
         return
     defined = ~torch.isnan(out[0])
     # A rule divided by zero (log or a power at 0, a pole) and left NaN or ±inf in the series: those points get

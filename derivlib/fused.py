@@ -229,31 +229,35 @@ def wait(expr: Expression, order: int, dtype: torch.dtype, device: torch.device,
 class Fused:
     entry: Entry
 
-    def derivatives(self, bound: Bound, x: torch.Tensor, out: torch.Tensor) -> None:
-        """As `Bound.derivatives`: write f, f′ … f⁽ᴷ⁾ at the points x into out's rows, by the compiled program.
+    def derivatives(self, bound: Bound, x: torch.Tensor, out: torch.Tensor) -> bool | None:
+        """As `Bound.derivatives`: write f, f′ … f⁽ᴷ⁾ at the points x into out's rows, by the compiled program; then
+        whether every value is finite (None where the eager program gave them: unknown).
 
         On its first use the result is checked against the eager program on (up to) CHECK_POINTS of x; where they
         disagree, it is retired and the eager program gives this and every later answer for the formula.
         """
         if len(x) < MIN_POINTS or self.entry.state != "ready":
-            bound.derivatives(x, out)
-            return
+            return bound.derivatives(x, out)
         try:
             scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
-            self.entry.runner(x, scalars, *out)
-            reason = "" if self.entry.checked else self._disagreement(bound, x, out)
+            check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
+            self.entry.runner(x, scalars, check, *out)
+            reason = "" if self.entry.checked else self._disagreement(bound, x, out, check)
         except Exception as error:  # a program that fails to run is as good as a wrong one
             reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
         self.entry.checked = True
         if reason:
             self.entry.state, self.entry.reason = "failed", reason
-            bound.derivatives(x, out)
+            return bound.derivatives(x, out)
+        return math.isfinite(check.sum())
 
     @staticmethod
-    def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor) -> str:
+    def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor, check: torch.Tensor) -> str:
         probe = slice(0, CHECK_POINTS)
         expected = torch.stack(derivative_rows(bound, x[probe]))
         difference = disagreement(out[:, probe], expected)
+        if not difference and not torch.equal(torch.isfinite(check), torch.isfinite(out).all(dim=0)):
+            difference = "its check of finite points"
         return f"it disagreed with the eager program at {difference}" if difference else ""
 
 

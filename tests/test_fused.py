@@ -16,6 +16,7 @@ import torch
 from torch.testing import assert_close
 
 from derivlib import derivatives, fused, grid_table, parse
+from derivlib.compiler import derivative_rows
 from derivlib.fused import Compiler, Entry, Fused, disagreement
 from derivlib.jet import compile_program
 
@@ -160,7 +161,7 @@ def test_a_request_unanswered_too_long_is_given_up_and_the_worker_restarted(work
 
 
 def test_a_compiled_program_that_disagrees_is_retired_and_the_eager_numbers_given():
-    def wrong(x, scalars, *out):  # stands for a miscompiled program: row k is k everywhere
+    def wrong(x, scalars, check, *out):  # stands for a miscompiled program: row k is k everywhere
         for k, row in enumerate(out):
             row.copy_(torch.full_like(x, float(k)))
 
@@ -175,8 +176,25 @@ def test_a_compiled_program_that_disagrees_is_retired_and_the_eager_numbers_give
     assert entry.state == "failed" and entry.reason.startswith("it disagreed with the eager program at row 0, point 1:")
 
 
+def test_a_compiled_program_whose_check_of_finite_points_is_wrong_is_retired():
+    expr = parse("exp(x)*sin(x)")
+    x = torch.linspace(0, 1, 50, dtype=torch.float64)
+    bound = compile_program(expr, 2).bind({}, x)
+
+    def check_wrong(x, scalars, check, *out):  # the right rows, but a NaN claimed at every point
+        for row, expected in zip(out, derivative_rows(bound, x), strict=True):
+            row.copy_(expected)
+        check.fill_(float("nan"))
+
+    entry = Entry(state="ready", runner=check_wrong)
+    out = torch.empty(3, 50, dtype=torch.float64)
+    Fused(entry).derivatives(bound, x, out)
+    assert_close(out, derivatives(expr, x))
+    assert entry.reason == "it disagreed with the eager program at its check of finite points"
+
+
 def test_a_compiled_program_that_raises_is_retired():
-    def broken(x, scalars, *out):
+    def broken(x, scalars, check, *out):
         raise RuntimeError("no such kernel")
 
     expr = parse("exp(x)*sin(x)")
