@@ -47,7 +47,7 @@ class Entry:
 
     state: str = "waiting"
     reason: str = ""
-    runner: object = None  # the loaded package: runner(x, scalars) → rows
+    runner: object = None  # the loaded package: runner(x, scalars, check, *out) writes the rows (compiler._Rows)
     checked: bool = False
     requested: float = field(default_factory=time.monotonic)
     seconds: float = math.nan  # the compiler's time

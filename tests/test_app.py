@@ -304,15 +304,18 @@ def test_taylor_order_and_remainder(app):
     assert app.number_input(key="taylor_order").value == 2
 
 
+FUSED = "a*cos(x)^3 + sqrt(x)"
+
+
 def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_program(monkeypatch):
     monkeypatch.setenv("DERIVLIB_FUSE", "1")
     at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["expr"] = "a*sqrt(x) + sin(b*x)^3"  # the formula test_fused compiles: one compilation for both
+    at.query_params["expr"] = FUSED  # no other test uses it: the first use here is its first use
     at = ok(at.run())
     assert "in Taylor mode (a compiled program for this formula is on its way" in status(at)
-    assert derivlib.fused_state("a*sqrt(x) + sin(b*x)^3", order=2) == "waiting"
+    assert derivlib.fused_state(FUSED, order=2) == "waiting"
     first = grid_preview(at)
-    state = derivlib.engine.fused.wait(derivlib.parse("a*sqrt(x) + sin(b*x)^3"), 2, torch.float64, torch.device("cpu"))
+    state = derivlib.engine.fused.wait(derivlib.parse(FUSED), 2, torch.float64, torch.device("cpu"))
     assert state == "ready"
     at.slider(key="p_a").set_value(2.5)
     at = ok(at.run())

@@ -34,12 +34,15 @@ def state(text: str = FORMULA, order: int = 2, dtype=torch.float64) -> str:
 def compiled() -> str:
     """FORMULA's program of order 2 in float64, compiled; the state the wait ended in."""
     x = torch.linspace(-1, 2, 3001, dtype=torch.float64)
+    fresh = state() == "none"
     first = derivatives(FORMULA, x, params=PARAMS, fuse=True)
-    assert_close(first, derivatives(FORMULA, x, params=PARAMS), rtol=0, atol=0, equal_nan=True)
+    if fresh:  # the first answer is the eager one, and the compiled program is on its way
+        assert state() == "waiting"
+        assert_close(first, derivatives(FORMULA, x, params=PARAMS), rtol=0, atol=0, equal_nan=True)
     return fused.wait(parse(FORMULA), 2, torch.float64, CPU, timeout=WAIT_SECONDS)
 
 
-def test_the_first_answer_is_the_eager_one_and_asks_for_the_compiled_program(compiled):
+def test_a_formula_asked_for_is_compiled(compiled):
     assert compiled == "ready", compiled
 
 
