@@ -1,0 +1,120 @@
+"""The page's timings at 10⁶ points, in headless Chromium against `streamlit run`: `python tests/page_timing.py`.
+
+Not a test (timings are measured and printed, never asserted). For each change it prints when the chart's message
+came from the server, when Plotly had redrawn the chart, the computation time the page's caption shows, and the
+bytes received. The server runs as the README starts it, the background compiler on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT
+
+POINTS = 1_000_000
+COMPILER_SECONDS = 60  # time given to the background compiler after a new formula
+CHART = "document.querySelector('.stPlotlyChart .js-plotly-plot')"
+
+
+def serve() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("streamlit run did not answer")
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright  # here: pytest imports this file looking for doctests
+
+    process, url = serve()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            frames: list[tuple[float, int]] = []
+            page.on(
+                "websocket",
+                lambda ws: ws.on("framereceived", lambda data: frames.append((time.perf_counter(), len(data)))),
+            )
+            page.goto(f"{url}/?points={POINTS}")
+            page.wait_for_function(f"() => {CHART} && {CHART}._fullData", timeout=180_000)
+
+            def measure(label: str, action, drawn: str) -> None:
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000)
+                time.sleep(1.5)
+                frames.clear()
+                started = time.perf_counter()
+                action()
+                page.wait_for_function(
+                    f"() => {{ const p = {CHART}; return p && p._fullData && ({drawn}); }}", polling=10, timeout=180_000
+                )
+                chart = time.perf_counter() - started
+                largest = max(frames, key=lambda frame: frame[1], default=(started, 0))
+                received = sum(size for _, size in frames)
+                page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000)
+                caption = page.locator("text=/computed in/").first.inner_text()
+                computed = float(re.search(r"computed in ([0-9.e-]+) s", caption).group(1))
+                how = re.search(r"in float\d+, (in Taylor mode|by the compiled program)", caption).group(1)
+                print(
+                    f"{label}: chart redrawn {chart:.2f} s after the action; its message arrived at "
+                    f"{largest[0] - started:.2f} s ({largest[1] / 1e6:.3f} MB of {received / 1e6:.3f} MB received); "
+                    f"computed in {computed:.3f} s, {how}",
+                    flush=True,
+                )
+
+            def type_formula(text: str):
+                def act() -> None:
+                    box = page.get_by_role("textbox", name="Formula f(x) =", exact=True)
+                    box.fill(text)
+                    box.press("Enter")
+
+                return act
+
+            def set_range_end(value: float):
+                def act() -> None:
+                    box = page.get_by_label("x to")
+                    box.fill(str(value))
+                    box.press("Enter")
+
+                return act
+
+            f_max = "Math.abs(Math.max(...p._fullData[0].y.filter(Number.isFinite)) - {}) < 1e-3"
+
+            def overlay() -> None:
+                page.get_by_text("Overlay all orders on one panel").click()
+
+            one_panel = "p._fullData.every(t => t.yaxis === 'y')"
+            time.sleep(COMPILER_SECONDS)  # the first formula's compilation, so that it takes no core from what follows
+            measure("overlay on (nothing computed)", overlay, one_panel)
+            measure("overlay off (nothing computed)", overlay, f"!({one_panel})")
+            measure("new formula x^4 + sin(x)", type_formula("x^4 + sin(x)"), f_max.format(625 - (-0.9589242746631385)))
+            time.sleep(COMPILER_SECONDS)
+            measure("same formula, x to 4", set_range_end(4), "Math.abs(Math.max(...p._fullData[0].x) - 4) < 1e-6")
+            browser.close()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait()
+
+
+if __name__ == "__main__":
+    main()
