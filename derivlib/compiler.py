@@ -14,7 +14,6 @@ the worker parses with derivlib's own grammar like any other text.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -28,17 +27,6 @@ from .parse import parse
 
 EXAMPLE_POINTS = 16  # points of the example input that torch.export traces with (any number ≥ 2 would do)
 MIN_POINTS = 2  # fewest points the compiled program accepts: torch.export specialises sizes 0 and 1
-
-
-def derivative_rows(bound: Bound, x: torch.Tensor) -> tuple[torch.Tensor, ...]:
-    """f, f′ … f⁽ᴷ⁾ at the points x as new tensors of x's shape, rounded as `Bound.derivatives` rounds them."""
-    rows = []
-    for k, row in enumerate(bound.series(x)):
-        row = torch.mul(row, math.factorial(k)) if k >= 2 else row
-        rows.append(row.expand_as(x).clone() if row.dim() == 0 or row is x else row)
-    zero = x.new_zeros(())
-    rows += [zero.expand_as(x).clone() for _ in range(len(rows), bound.program.order + 1)]
-    return tuple(rows)
 
 
 class _Rows(torch.nn.Module):
@@ -57,7 +45,7 @@ class _Rows(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, scalars: torch.Tensor, check: torch.Tensor, *out: torch.Tensor) -> tuple:
         constants = [[scalars[i + 1]] for i in range(len(self.program.constants))]
-        rows = derivative_rows(Bound(self.program, constants, scalars[0]), x)
+        rows = Bound(self.program, constants, scalars[0]).rows(x)
         nonfinite = torch.zeros_like(x)
         for row, result in zip(out, rows, strict=True):
             row.copy_(result)

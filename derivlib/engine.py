@@ -209,14 +209,16 @@ def derivatives(
             compute = functools.partial(compiled.derivatives, bound)
             chunk_size = chunk_size or fused_chunk_size(device)
         chunk_size = chunk_size or taylor_chunk_size(program, dtype, device)
+        chunk = functools.partial(_taylor_derivatives_of_chunk, compute, expr, values)
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
+
+        def chunk(x: torch.Tensor, out: torch.Tensor) -> None:
+            out.copy_(_derivatives_of_chunk(expr, values, x, order))
+
     for start in range(0, len(points), chunk_size):
         stop = min(start + chunk_size, len(points))
-        if method == "taylor":
-            _taylor_derivatives_of_chunk(compute, expr, values, points[start:stop], result[:, start:stop])
-        else:
-            result[:, start:stop] = _derivatives_of_chunk(expr, values, points[start:stop], order)
+        chunk(points[start:stop], result[:, start:stop])
         if progress is not None:
             progress(stop, len(points))
     return result

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import torch
 
-from .compiler import MIN_POINTS, derivative_rows
+from .compiler import MIN_POINTS
 from .jet import Bound, Program
 from .tree import Expression, to_text
 
@@ -66,7 +66,7 @@ class Compiler:
         self.pending: dict[int, Key] = {}  # request id → key, for the worker now running
         self.sent = 0
 
-    def entry(self, key: Key, text: str) -> Entry:
+    def entry(self, key: Key) -> Entry:
         """The entry for this key, asking the worker to compile it if it is new (and the queue has room)."""
         with self.lock:
             if key in self.entries:
@@ -80,17 +80,17 @@ class Compiler:
                 del self.entries[key]  # not remembered: a later call may ask again
                 return entry
             self._evict()
-            self._send(key, text, entry)
+            self._send(key, entry)
             return entry
 
-    def _send(self, key: Key, text: str, entry: Entry) -> None:
-        _, variables, order, dtype, device, threads = key
+    def _send(self, key: Key, entry: Entry) -> None:
+        tree, variables, order, dtype, device, threads = key
         if self.worker is None or self.worker.poll() is not None:
             self._start()
         self.sent += 1
         request = {
             "id": self.sent,
-            "text": text,
+            "text": to_text(tree),  # the worker parses it like any text: only the grammar crosses
             "variables": list(variables),
             "order": order,
             "dtype": str(dtype).removeprefix("torch."),
@@ -207,7 +207,7 @@ def lookup(expr: Expression, program: Program, dtype: torch.dtype, device: torch
     """The formula's compiled program if it is ready; otherwise None, and it is asked for if it is new."""
     if not fusable(program, device):
         return None
-    entry = compiler().entry(key(expr, program.order, dtype, device), to_text(expr.tree))
+    entry = compiler().entry(key(expr, program.order, dtype, device))
     return Fused(entry) if entry.state == "ready" else None
 
 
@@ -254,7 +254,7 @@ class Fused:
     @staticmethod
     def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor, check: torch.Tensor) -> str:
         probe = slice(0, CHECK_POINTS)
-        expected = torch.stack(derivative_rows(bound, x[probe]))
+        expected = torch.stack(bound.rows(x[probe]))
         difference = disagreement(out[:, probe], expected)
         if not difference and not torch.equal(torch.isfinite(check), torch.isfinite(out).all(dim=0)):
             difference = "its check of finite points"

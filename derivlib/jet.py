@@ -517,6 +517,17 @@ class Bound:
                 torch.mul(row, math.factorial(k), out=out[k])
         out[len(rows) :].zero_()
 
+    def rows(self, x: Tensor) -> tuple[Tensor, ...]:
+        """f, f′ … f⁽ᴷ⁾ at the points x as new tensors of x's shape, rounded as `derivatives` rounds them (for a
+        compiled program, which returns its rows rather than writing into an array it is given)."""
+        rows = []
+        for k, row in enumerate(self.series(x)):
+            row = torch.mul(row, math.factorial(k)) if k >= 2 else row
+            rows.append(row.expand_as(x).clone() if row.dim() == 0 or row is x else row)
+        zero = x.new_zeros(())
+        rows += [zero.expand_as(x).clone() for _ in range(len(rows), self.program.order + 1)]
+        return tuple(rows)
+
 
 def compile_program(expr: Expression, order: int) -> Program:
     """The formula's program for the given order, cached per tree and order."""

@@ -16,7 +16,6 @@ import torch
 from torch.testing import assert_close
 
 from derivlib import derivatives, fused, grid_table, parse
-from derivlib.compiler import derivative_rows
 from derivlib.fused import Compiler, Entry, Fused, disagreement
 from derivlib.jet import compile_program
 
@@ -131,7 +130,7 @@ def key(text: str):
 
 @pytest.mark.parametrize("worker", [READS_AND_EXITS], indirect=True)
 def test_a_compiler_that_stops_leaves_the_formula_eager_and_says_why(worker):
-    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    worker.entry(key("sin(x)^2"))
     entry = worker.wait(key("sin(x)^2"), timeout=60)
     assert entry.state == "failed"
     assert entry.reason == "the compiler stopped (exit status 3)"
@@ -139,7 +138,7 @@ def test_a_compiler_that_stops_leaves_the_formula_eager_and_says_why(worker):
 
 @pytest.mark.parametrize("worker", [PRINTS_NOISE], indirect=True)
 def test_lines_that_are_not_replies_are_passed_over(worker):
-    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    worker.entry(key("sin(x)^2"))
     entry = worker.wait(key("sin(x)^2"), timeout=60)
     assert entry.reason == "the compiler stopped (exit status 0)"
 
@@ -147,17 +146,17 @@ def test_lines_that_are_not_replies_are_passed_over(worker):
 @pytest.mark.parametrize("worker", [READS_UNTIL_CLOSED], indirect=True)
 def test_a_busy_compiler_takes_no_more_than_max_waiting_requests(worker):
     texts = [f"sin(x)^{n}" for n in range(2, fused.MAX_WAITING + 3)]
-    states = [worker.entry(key(text), text).state for text in texts]
+    states = [worker.entry(key(text)).state for text in texts]
     assert states == ["waiting"] * fused.MAX_WAITING + ["failed"]
     assert key(texts[-1]) not in worker.entries  # not remembered: asked again once the queue has room
 
 
 @pytest.mark.parametrize("worker", [READS_UNTIL_CLOSED], indirect=True)
 def test_a_request_unanswered_too_long_is_given_up_and_the_worker_restarted(worker, monkeypatch):
-    worker.entry(key("sin(x)^2"), "sin(x)^2")
+    worker.entry(key("sin(x)^2"))
     first = worker.worker
     monkeypatch.setattr(fused, "COMPILE_SECONDS", 0)
-    worker.entry(key("cos(x)^2"), "cos(x)^2")
+    worker.entry(key("cos(x)^2"))
     assert worker.entries[key("sin(x)^2")].state == "failed"
     assert "more than 0 s" in worker.entries[key("sin(x)^2")].reason
     assert worker.worker is not first and worker.entries[key("cos(x)^2")].state == "waiting"
@@ -185,7 +184,7 @@ def test_a_compiled_program_whose_check_of_finite_points_is_wrong_is_retired():
     bound = compile_program(expr, 2).bind({}, x)
 
     def check_wrong(x, scalars, check, *out):  # the right rows, but a NaN claimed at every point
-        for row, expected in zip(out, derivative_rows(bound, x), strict=True):
+        for row, expected in zip(out, bound.rows(x), strict=True):
             row.copy_(expected)
         check.fill_(float("nan"))
 

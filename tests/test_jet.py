@@ -299,3 +299,22 @@ def test_tables_take_the_method_too():
 def test_an_unknown_method_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="unknown method 'forward': choose taylor or autograd"):
         derivatives("x", [1.0], method="forward")
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The rows as new tensors, for a compiled program (compiler.py)
+
+
+@pytest.mark.parametrize(
+    "text", ["x^3 + sin(x)", "x^2", "3*x + 1", "a*exp(-x^2/b)", "sin(cos(sin(cos(sin(x)))))*exp(sin(x))", "x + 2"]
+)
+@pytest.mark.parametrize("order", [0, 1, 2, 5])
+def test_the_rows_a_compiled_program_returns_are_the_eager_program_s_rows_bit_for_bit(text, order):
+    expr = parse(text)
+    x = torch.linspace(-2, 2, 101, dtype=torch.float64)
+    bound = compile_program(expr, order).bind({"a": torch.tensor(1.5, dtype=x.dtype), "b": torch.tensor(2.0)}, x)
+    expected = torch.empty(order + 1, 101, dtype=torch.float64)
+    bound.derivatives(x, expected)
+    rows = bound.rows(x)
+    assert len(rows) == order + 1 and all(row.shape == x.shape and row is not x for row in rows)
+    assert_close(torch.stack(rows), expected, rtol=0, atol=0)
