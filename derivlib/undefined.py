@@ -8,7 +8,6 @@ innermost node that breaks a rule, since an argument that is already NaN breaks 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 
 from .engine import parameter_values
+from .rounding import simplest_between
 from .tree import Binary, Call, Expression, Node, evaluate, walk
 
 MAX_STRETCHES = 3  # stretches of x named per cause; the rest are counted
@@ -153,8 +153,8 @@ def _where(x: np.ndarray, indices: np.ndarray) -> str:
             points.append(f"x = {_number(x[first])}")
             continue
         # Each boundary lies between the last point inside and the first outside: name the simplest number there.
-        low = None if first == 0 else _number(_simplest(x[first - 1], x[first]))
-        high = None if last == len(x) - 1 else _number(_simplest(x[last], x[last + 1]))
+        low = None if first == 0 else _number(simplest_between(x[first - 1], x[first]))
+        high = None if last == len(x) - 1 else _number(simplest_between(x[last], x[last + 1]))
         if low is None and high is None:
             stretches.append("every x in the range")
         elif low is None:
@@ -173,24 +173,6 @@ def _where(x: np.ndarray, indices: np.ndarray) -> str:
 
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _simplest(low: float, high: float) -> float:
-    """The number with the fewest significant digits from low to high: 0 if it lies between, else 1, 0.5, 3.14 …
-
-    >>> _simplest(-0.01, 0.01), _simplest(0.97, 1.02), _simplest(3.1406, 3.1456)
-    (0.0, 1.0, 3.141)
-    """
-    low, high = float(low), float(high)
-    if low <= 0 <= high:
-        return 0.0
-    step = 10.0 ** math.floor(math.log10(max(abs(low), abs(high))))
-    while step > abs(high - low) * 1e-3:
-        candidate = math.ceil(low / step) * step
-        if candidate <= high:
-            return float(f"{candidate:.12g}")  # 0.1 * 3 is 0.30000000000000004
-        step /= 10
-    return (low + high) / 2
 
 
 def _number(value: float) -> str:

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 import derivlib
-from derivlib.undefined import _simplest, causes, note
+from derivlib.rounding import simplest_between
+from derivlib.undefined import causes, note
 
 
 def explain(text: str, start: float = -5, stop: float = 5, params=None, dtype="float64", step=1 / 256):
@@ -111,4 +112,4 @@ def test_the_note_on_the_page():
     [(-0.01, 0.01, 0.0), (0.97, 1.02, 1.0), (-1.02, -0.97, -1.0), (3.1406, 3.1456, 3.141), (0.29, 0.31, 0.3)],
 )
 def test_a_boundary_is_named_by_the_simplest_number_between_two_grid_points(low, high, simplest):
-    assert _simplest(low, high) == simplest
+    assert simplest_between(low, high) == simplest
