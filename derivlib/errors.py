@@ -11,10 +11,15 @@ CONTEXT = 30  # characters shown on each side of the caret when the text is long
 class ExpressionError(ValueError):
     """A formula that cannot be accepted, with the 0-based character position of the problem.
 
-    >>> print(ExpressionError("unknown function or name 'sinn' — did you mean 'sin'?", "sinn(x)", 0))
-    unknown function or name 'sinn' — did you mean 'sin'?
+    >>> print(ExpressionError("unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?", "sinn(x)", 0))
+    unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?
       sinn(x)
       ^
+
+    Blank text has nothing to point at, so it is the message alone:
+
+    >>> print(ExpressionError("empty formula: type one, for example x^3 + sin(x)", "  ", 0))
+    empty formula: type one, for example x^3 + sin(x)
     """
 
     message: str
@@ -42,5 +47,7 @@ class ExpressionError(ValueError):
         return prefix + text[start:end] + suffix, len(prefix) + self.position - start
 
     def __str__(self) -> str:
+        if not self.source.strip():  # a caret under an empty line would point at nothing
+            return self.message
         line, column = self.excerpt()
         return f"{self.message}\n  {line}\n  {' ' * column}^"

@@ -36,6 +36,8 @@ MAX_LENGTH = 500  # characters of typed text
 MAX_DEPTH = 64  # nesting of parentheses, signs and exponents
 MAX_NODES = 1000  # nodes in the tree (each is one array of the grid's size while evaluating)
 VARIABLES = ("x",)  # the variables of a single-variable formula
+MAX_READING = 40  # characters of a run-together name (and its call's parentheses) read back as known names
+SOME_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs")  # named when an unknown call is near no function
 
 # Characters people type for the same thing; mapped here so the grammar below stays ASCII.
 OPERATOR_SYNONYMS = {
@@ -204,10 +206,11 @@ def name_position(text: str, name: str) -> int:
 
 
 class _Parser:
-    def __init__(self, source: str, tokens: list[Token], variables: tuple[str, ...]) -> None:
+    def __init__(self, source: str, tokens: list[Token], variables: tuple[str, ...], suggest: bool = True) -> None:
         self.source = source
         self.tokens = tokens
         self.variables = variables
+        self.suggest = suggest  # False when reading a suggestion back, whose own errors are only caught
         self.index = 0
         self.depth = 0
         self.nodes = 0
@@ -431,9 +434,24 @@ class _Parser:
         return self.error(f"unexpected '{self.raw(token)}'")
 
     def unknown_name(self, token: Token) -> ExpressionError:
-        return self.error(
-            f"unknown function or name '{token.text}'{_suggestion(token.text, self.variables)}", token.position
-        )
+        # The name has been consumed, so self.token is what follows it: a '(' makes it a call (foo(x), xsin(x)).
+        if not self.suggest:
+            suggestion = ""
+        elif self.at_op("("):
+            suggestion = _call_suggestion(token.text, self.parenthesized_text(), self.variables)
+        else:
+            suggestion = _suggestion(token.text, self.variables)
+        return self.error(f"unknown function or name '{token.text}'{suggestion}", token.position)
+
+    def parenthesized_text(self) -> str:
+        """The source from the current '(' to its matching ')', or '' if it is never closed."""
+        depth = 0
+        for token in self.tokens[self.index :]:
+            if token.kind == "op" and token.text in ("(", ")"):
+                depth += 1 if token.text == "(" else -1
+                if depth == 0:
+                    return self.source[self.token.position : token.position + 1]
+        return ""
 
 
 def _inverse_hint(name: str, shown: str) -> str:
@@ -446,13 +464,9 @@ def _known_names(variables: tuple[str, ...]) -> list[str]:
 
 
 def _suggestion(name: str, variables: tuple[str, ...]) -> str:
-    """' — did you mean ...?' for an unknown name, or ''."""
-    for function in sorted([*FUNCTIONS, *ALIASES], key=len, reverse=True):
-        rest = name[len(function) :]
-        if name.startswith(function) and (rest in variables or rest in CONSTANTS or rest[:1].isdigit()):
-            return f" — did you mean '{function}({rest})'?"
-    if parts := _split_into_names(name, [*variables, *CONSTANTS, *GREEK_LETTERS]):
-        return f" — did you mean '{'*'.join(parts)}'? Write products with * or spaces"
+    """' — did you mean ...?' for an unknown name that is not called, or ''."""
+    if reading := _reading(name, "", variables):
+        return reading
     close = difflib.get_close_matches(name, _known_names(variables), n=1, cutoff=0.75)
     if close:
         return f" — did you mean '{close[0]}'?"
@@ -464,14 +478,66 @@ def _suggestion(name: str, variables: tuple[str, ...]) -> str:
     return ""
 
 
+def _call_suggestion(name: str, parenthesized: str, variables: tuple[str, ...]) -> str:
+    """' — did you mean ...?' for an unknown name followed by '(': it was meant as a function, so never f*o*o."""
+    if parenthesized and (reading := _reading(name, parenthesized, variables)):
+        return reading
+    functions = difflib.get_close_matches(name, [*FUNCTIONS, *ALIASES], n=3, cutoff=0.6)
+    # People get the first letter right: cosine is nearer cos than sin, though difflib scores them alike.
+    functions = [f for f in functions if f[0] == name[0]] or functions
+    if functions:
+        others = " or ".join(f"'{f}'" for f in functions[1:])
+        return f" — did you mean '{functions[0]}'?" + (f" Or {others}?" if others else "")
+    return f" — not a function of the language (the functions include {', '.join(SOME_FUNCTIONS)}, …)"
+
+
+def _reading(name: str, parenthesized: str, variables: tuple[str, ...]) -> str:
+    """' — did you mean ...?' reading a run-together name as the known names in it, or ''.
+
+    The names are read as if typed with spaces between them, so a function takes what follows it as in the grammar
+    (xsinx -> x*sin(x), sin2x -> sin(2*x)), and the suggestion is the canonical text of that reading. A called name
+    (`parenthesized` is its call's '(…)') must end with a function, which takes the parentheses (xsin(x) -> x*sin(x)).
+    """
+    if len(name) + len(parenthesized) > MAX_READING:
+        return ""
+    parts = _split_into_names(name, _known_names(variables))
+    if parts is None or (parenthesized and parts[-1] not in FUNCTIONS and parts[-1] not in ALIASES):
+        return ""
+    text = " ".join(parts) + parenthesized
+    try:
+        tree = _Parser(text, tokenize(text), variables, suggest=False).parse_all()
+    except ExpressionError:  # x2 -> "x 2", xsin -> "x sin": no reading; other hints follow
+        return ""
+    hint = " Write products with * or spaces" if isinstance(tree, Binary) and tree.op == "*" else ""
+    return f" — did you mean '{Expression(tree, text)}'?{hint}"
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
 def _split_into_names(name: str, names: list[str]) -> list[str] | None:
-    """`name` as a run of known names (xpi -> x, pi), preferring the fewest parts; None if it is none."""
-    best: list[list[str] | None] = [[]] + [None] * len(name)
-    for end in range(1, len(name) + 1):
-        for part in names:
-            start = end - len(part)
-            if start >= 0 and name[start:end] == part and best[start] is not None:
-                candidate = [*best[start], part]
-                if best[end] is None or len(candidate) < len(best[end]):
-                    best[end] = candidate
-    return best[-1] if best[-1] and len(best[-1]) > 1 else None
+    """`name` as a run of known names and numbers, with the fewest parts (xsinx -> x, sin, x; sin2x -> sin, 2, x).
+
+    None if there is no run of two or more. Linear in the name's length: each position is tried once against each
+    known name (a number is the whole run of digits from there).
+    """
+    unreachable = len(name) + 1
+    count = [0] + [unreachable] * len(name)  # count[end]: the fewest parts that read name[:end]
+    last = [0] * (len(name) + 1)  # last[end]: where the last of those parts starts
+    for start in range(len(name)):
+        if count[start] == unreachable:
+            continue
+        if digits := _DIGITS.match(name, start):
+            ends = [digits.end()]
+        else:
+            ends = [start + len(part) for part in names if name.startswith(part, start)]
+        for end in ends:
+            if count[start] + 1 < count[end]:
+                count[end], last[end] = count[start] + 1, start
+    if not 2 <= count[-1] < unreachable:
+        return None
+    parts, end = [], len(name)
+    while end > 0:
+        parts.append(name[last[end] : end])
+        end = last[end]
+    return parts[::-1]

@@ -63,8 +63,26 @@ def test_caret_at_the_end_points_just_past_the_text():
     assert str(error) == "'+' needs something after it\n  x +\n     ^"
 
 
-def test_empty_source_still_draws_a_caret():
-    assert str(ExpressionError("empty formula", "", 0)) == "empty formula\n  \n  ^"
+@pytest.mark.parametrize("source", ["", " ", "   ", "\t", "\n\r\n", "\u00a0\u2009\u202f"])
+def test_blank_source_is_the_message_alone(source):
+    """A caret under an empty line points at nothing, so it is left out."""
+    error = ExpressionError("empty formula: type one, for example x^3 + sin(x)", source, 0)
+    assert str(error) == "empty formula: type one, for example x^3 + sin(x)"
+    assert error.position == 0
+
+
+@pytest.mark.parametrize(("source", "excerpt"), [("", ("", 0)), ("   ", ("   ", 0)), ("\t\n", ("  ", 0))])
+def test_blank_source_still_has_an_excerpt(source, excerpt):
+    """Callers that draw their own caret (the app) get the same excerpt as before."""
+    assert ExpressionError("empty formula", source, 0).excerpt() == excerpt
+
+
+@pytest.mark.parametrize(("source", "position"), [("x", 1), ("  x", 2), (" ,", 0), ("\u200b", 0)])
+def test_source_with_something_in_it_still_draws_a_caret(source, position):
+    """The near misses of a blank source: one visible (or invisible but not blank) character brings the caret back."""
+    error = ExpressionError("m", source, position)
+    assert str(error).count("\n") == 2
+    assert caret_column(error) == position
 
 
 def test_long_source_is_cut_to_a_window_around_the_position():

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivlib import Expression, ExpressionError, parse, parse_list, tree
-from derivlib.parse import MAX_DEPTH, MAX_LENGTH
+from derivlib.parse import MAX_DEPTH, MAX_LENGTH, MAX_READING, SOME_FUNCTIONS
 from derivlib.tree import Binary, Call, Constant, Number, Parameter, Unary, Variable
 
 FUNCTIONS = [
@@ -396,7 +396,10 @@ NEAR_MISSES = [
     # (accepted, rejected near-miss, what the message says, where it points)
     ("sin(x)", "sinx", "did you mean 'sin(x)'?", 0),
     ("sin x", "sinx", "did you mean 'sin(x)'?", 0),
-    ("sin(2x)", "sin2x", "did you mean 'sin(2x)'?", 0),
+    ("sin(2x)", "sin2x", "did you mean 'sin(2*x)'?", 0),
+    ("x sin x", "xsinx", "did you mean 'x*sin(x)'?", 0),
+    ("x sin(x)", "xsin(x)", "did you mean 'x*sin(x)'?", 0),
+    ("sqrt(x)", "sqr(x)", "did you mean 'sqrt'?", 0),
     ("exp(x)", "expx", "did you mean 'exp(x)'?", 0),
     ("log10(x)", "log10x", "did you mean 'log10(x)'?", 0),
     ("sin(pi)", "sinpi", "did you mean 'sin(pi)'?", 0),
@@ -443,9 +446,10 @@ ERRORS = [
     ("x" * (MAX_LENGTH + 1), f"formula too long: {MAX_LENGTH + 1} characters (at most {MAX_LENGTH})", MAX_LENGTH),
     ("x + $", "unexpected character '$' (U+0024)", 4),
     ("2 @ x", "unexpected character '@'", 2),
-    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'?", 0),
+    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?", 0),
     ("1 + sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'?", 4),
-    ("cosine(x)", "unknown function or name 'cosine'", 0),
+    ("cosine(x)", "unknown function or name 'cosine' — did you mean 'cos'?", 0),
+    ("foo(x)", "unknown function or name 'foo' — not a function of the language", 0),
     ("sin(x, x)", "sin takes one argument (got 2)", 3),
     ("1 + exp(x, 1, 2)", "exp takes one argument (got 3)", 7),
     ("sin()", "sin takes one argument (got none)", 3),
@@ -564,7 +568,7 @@ def test_text_of_exactly_the_maximum_length_is_accepted():
     assert parse(text) == parse("x")
 
 
-SHORT_ONE_LINE_ERRORS = [row for row in ERRORS if row[0].isprintable() and len(row[0]) < 40]
+SHORT_ONE_LINE_ERRORS = [row for row in ERRORS if row[0].strip() and row[0].isprintable() and len(row[0]) < 40]
 
 
 @pytest.mark.parametrize(("text", "message", "position"), SHORT_ONE_LINE_ERRORS)
@@ -575,10 +579,110 @@ def test_str_of_an_error_shows_the_text_and_a_caret_under_the_position(text, mes
     assert lines[2] == "  " + " " * position + "^"
 
 
+@pytest.mark.parametrize("text", ["", " ", "   ", "\t\n", "\u00a0\u2009"])
+def test_str_of_an_empty_formula_is_the_message_alone(text):
+    """Blank text has nothing for a caret to point at: no empty line, no lone '^'."""
+    error = error_of(text)
+    assert str(error) == "empty formula: type one, for example x^3 + sin(x)"
+    assert (error.position, error.source) == (0, text)
+
+
 def test_non_text_is_a_type_error():
     """Only text is a formula; other types are a programming mistake, not a typing one."""
     with pytest.raises(TypeError, match="a formula is text"):
         parse(2)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Unknown names: a name followed by '(' was meant as a function; a run-together name is read as the names in it
+
+NOT_A_FUNCTION = "not a function of the language (the functions include sin, cos, tan, exp, log, sqrt, abs, …)"
+
+UNKNOWN_CALLS = [
+    ("foo(x)", f"unknown function or name 'foo' — {NOT_A_FUNCTION}", 0),
+    ("2 + Foo(x)", f"unknown function or name 'foo' — {NOT_A_FUNCTION}", 4),
+    ("sin(x) + xyz(x^2)", f"unknown function or name 'xyz' — {NOT_A_FUNCTION}", 9),
+    ("ax(x + 1)", f"unknown function or name 'ax' — {NOT_A_FUNCTION}", 0),
+    ("sqr(x)", "unknown function or name 'sqr' — did you mean 'sqrt'?", 0),
+    ("abc(x)", "unknown function or name 'abc' — did you mean 'abs'?", 0),
+    ("cosine(x)", "unknown function or name 'cosine' — did you mean 'cos'?", 0),
+    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?", 0),
+    ("lg(x)", "unknown function or name 'lg' — did you mean 'log'? Or 'log2'?", 0),
+    ("arctg(x)", "unknown function or name 'arctg' — did you mean 'arctan'? Or 'arctanh'?", 0),
+    # no reading of xsin when its argument is itself wrong (or never closed): the nearest functions instead
+    ("xsin(foo)", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh' or 'asin'?", 0),
+    ("xsin(x", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh' or 'asin'?", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "message", "position"), UNKNOWN_CALLS)
+def test_unknown_name_before_a_parenthesis_is_taken_for_a_function(text, message, position):
+    error = error_of(text)
+    assert error.message == message
+    assert error.position == position
+
+
+@pytest.mark.parametrize(("text", "position"), [("foo(x)", 0), ("abc(x)", 0), ("xyz(2)", 0), ("1 + pqr(x)", 4)])
+def test_unknown_name_before_a_parenthesis_is_never_split_into_letters(text, position):
+    """f*o*o(x) is no help to someone who meant a function; without '(' the short name still gets that hint."""
+    error = error_of(text)
+    assert "*" not in error.message
+    assert error.position == position
+    assert "Write products with * or spaces" in error_of(text.split("(")[0]).message
+
+
+def test_the_functions_named_for_an_unknown_call_are_functions():
+    assert set(SOME_FUNCTIONS) <= set(FUNCTIONS)
+
+
+READINGS = [
+    # (typed, the reading suggested, the same reading with spaces, where the error points)
+    ("xsinx", "x*sin(x)", "x sin x", 0),
+    ("xsin(x)", "x*sin(x)", "x sin(x)", 0),
+    ("xsin(x + 1)", "x*sin(x + 1)", "x sin(x + 1)", 0),
+    ("xcosx", "x*cos(x)", "x cos x", 0),
+    ("xexpx", "x*exp(x)", "x exp x", 0),
+    ("xlnx", "x*log(x)", "x ln x", 0),
+    ("1 + Xsinx", "x*sin(x)", "x sin x", 4),
+    ("sinxcosx", "sin(x)*cos(x)", "sin x cos x", 0),
+    ("sinsinx", "sin(sin(x))", "sin sin x", 0),
+    ("sinx", "sin(x)", "sin x", 0),
+    ("sinhx", "sinh(x)", "sinh x", 0),  # the fewest parts: sinh x, not sin h x
+    ("asinx", "asin(x)", "asin x", 0),
+    ("sin2x", "sin(2*x)", "sin 2x", 0),
+    ("log10x", "log10(x)", "log10 x", 0),
+    ("sinxpi", "sin(x*pi)", "sin x pi", 0),  # as with spaces: a function takes the product after it
+    ("xpi", "x*pi", "x pi", 0),
+    ("pix", "pi*x", "pi x", 0),
+    ("alphax", "alpha*x", "alpha x", 0),
+]
+
+
+@pytest.mark.parametrize(("text", "reading", "spaced", "position"), READINGS)
+def test_run_together_names_are_read_as_the_names_in_them(text, reading, spaced, position):
+    error = error_of(text)
+    assert f" — did you mean '{reading}'?" in error.message
+    assert error.position == position
+    assert parse(reading) == parse(spaced)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x2", "unknown function or name 'x2' — write x^2 for a power or 2x for a product"),
+        ("xsin", "unknown function or name 'xsin' — did you mean 'sin'?"),  # x sin has no argument for sin
+        ("x" * (MAX_READING + 1), f"unknown function or name '{'x' * (MAX_READING + 1)}'"),
+    ],
+    ids=short,
+)
+def test_names_without_a_reading_get_the_other_hints(text, message):
+    error = error_of(text)
+    assert error.message == message
+    assert error.position == 0
+
+
+def test_a_reading_is_offered_up_to_the_limit():
+    assert f"did you mean '{'*'.join('x' * MAX_READING)}'?" in error_of("x" * MAX_READING).message
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -618,6 +722,28 @@ def test_parse_list_error_points_into_the_whole_text(text, message, position):
     assert message in caught.value.message
     assert caught.value.position == position
     assert caught.value.source == text
+
+
+@pytest.mark.parametrize("variables", [("x",), ()], ids=["formulas", "constants"])  # () as for derivlib.constants
+@pytest.mark.parametrize("text", ["", " ", "\t\n"])
+def test_empty_list_is_the_message_alone(text, variables):
+    with pytest.raises(ExpressionError) as caught:
+        parse_list(text, variables)
+    assert str(caught.value) == "empty list: write one or more values separated by commas"
+    assert caught.value.position == 0
+
+
+@pytest.mark.parametrize("variables", [("x",), ()], ids=["formulas", "constants"])
+@pytest.mark.parametrize(("text", "position"), [(" , ", 0), ("1, ,2", 2), ("1,", 2)])
+def test_empty_item_in_a_list_is_shown_with_a_caret(text, position, variables):
+    """The list is not blank, so the caret has commas to point between."""
+    with pytest.raises(ExpressionError) as caught:
+        parse_list(text, variables)
+    assert str(caught.value).split("\n") == [
+        "empty item: write a value between the commas",
+        "  " + text,
+        "  " + " " * position + "^",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
