@@ -10,7 +10,7 @@ from .analysis import points_of_interest
 from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .parse import parse, parse_list
-from .table import columns, grid, grid_table, table, to_csv, to_json
+from .table import columns, grid, grid_table, table, to_csv, to_csv_gz, to_json, to_parquet
 from .tree import Expression
 
 # The symbolic cross-check and the autograd lab load sympy (seconds): import them on first use, not with derivlib.
@@ -65,7 +65,9 @@ __all__ = [
     "precision_errors",
     "table",
     "to_csv",
+    "to_csv_gz",
     "to_json",
+    "to_parquet",
     "torch_source",
     "tutorial_code",
 ]

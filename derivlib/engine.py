@@ -151,6 +151,8 @@ def parameter_values(
 
 def as_points(x: torch.Tensor | np.ndarray | Sequence[float] | float, dtype: torch.dtype, device: torch.device):
     """x as a 1-D tensor of the given dtype on the given device (a single number becomes one point)."""
+    if isinstance(x, np.ndarray) and not x.flags.writeable:  # as pandas hands out columns: torch would warn
+        x = x.copy()
     try:
         points = torch.as_tensor(x, dtype=dtype, device=device)
     except (TypeError, ValueError, RuntimeError) as error:

@@ -55,8 +55,9 @@ def taylor_polynomial(values: tuple[float, ...] | np.ndarray, x0: float, x: np.n
     """
     h = np.asarray(x, dtype=float) - x0
     result = np.zeros_like(h)
-    for k in range(len(values) - 1, -1, -1):
-        result = result * h + values[k] / math.factorial(k)
+    with np.errstate(invalid="ignore", over="ignore"):  # at a point where f′ is infinite the polynomial is undefined
+        for k in range(len(values) - 1, -1, -1):
+            result = result * h + values[k] / math.factorial(k)
     return result
 
 
