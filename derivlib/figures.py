@@ -10,15 +10,34 @@ float32. The full-resolution values stay in the tables and the CSV.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .rounding import SAFETY, is_noise
+
 BUCKETS = 1_000  # decimation buckets per trace: 2 points each, 5 at most, so ≤ 5 000 points per trace
 MAX_POINTS = 5 * BUCKETS  # points per trace sent to the browser (measured: 5 000 redraw in 0.5 s, 10⁶ in 11 s)
 PANEL_HEIGHT = 190  # pixels per stacked panel
 OVERLAY_HEIGHT = 520  # pixels of the single panel when the orders are overlaid
+BULK = (0.25, 0.75)  # quantiles of a curve's values that make its bulk: its quartiles
+REACH = 3.0  # how far beyond the quartiles an axis reaches, in interquartile ranges (Tukey's "far out" fences)
+RESOLVED = 5  # grid points across the top half of a peak beyond the bulk, for it to count as a resolved peak
+QUANTILE_SAMPLE = 100_000  # values the quantiles are taken from (evenly strided): the same answer, sooner
+LEGEND = {  # below the chart, across it: the toolbar sits at the top right, and on a phone a column of entries
+    # would take half the chart's height
+    "orientation": "h",
+    "yref": "container",
+    "y": 0,
+    "yanchor": "bottom",
+    "x": 0,
+    "xanchor": "left",
+    "font": {"size": 12},
+    "entrywidth": 110,  # pixels of text per entry: as many to a row as fit (two on a phone, seven on a laptop)
+}
+LEGEND_MARGIN = 70  # pixels under the x axis for the legend's rows
 
 _PRIMES = {1: "′", 2: "″", 3: "‴"}
 _SUPERSCRIPT_DIGITS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -85,6 +104,25 @@ def decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np
     return x[keep], y[keep]
 
 
+def _broken_at_poles(x: np.ndarray, y: np.ndarray, shown: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The curve with a gap wherever two neighbouring points lie beyond opposite ends of the shown y range.
+
+    That is a jump across a pole (tan at π/2, between two grid points on either side of it), which a line would draw
+    as a vertical stroke that is not part of the graph.
+
+    >>> _broken_at_poles(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.0, 50.0, -50.0, 0.0]), (-10.0, 10.0))
+    (array([0. , 1. , 1.5, 2. , 3. ]), array([  0.,  50.,  nan, -50.,   0.]))
+    """
+    if shown is None or len(y) < 2:
+        return x, y
+    above, below = y > shown[1], y < shown[0]
+    jumps = np.flatnonzero((above[:-1] & below[1:]) | (below[:-1] & above[1:])) + 1
+    if jumps.size == 0:
+        return x, y
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return np.insert(x, jumps, (x[jumps - 1] + x[jumps]) / 2), np.insert(y, jumps, np.nan)
+
+
 def _for_browser(values: np.ndarray) -> np.ndarray:
     # float32 halves the payload; ±inf (and values beyond float32's range) have no place on an axis: they are gaps.
     with np.errstate(over="ignore"):
@@ -92,11 +130,20 @@ def _for_browser(values: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(values), values, np.float32(np.nan))
 
 
-def derivatives_figure(frame: pd.DataFrame, *, overlay: bool = False, buckets: int = BUCKETS) -> go.Figure:
+def derivatives_figure(
+    frame: pd.DataFrame,
+    *,
+    overlay: bool = False,
+    noise: Mapping[str, float] | None = None,
+    buckets: int = BUCKETS,
+) -> go.Figure:
     """f and each derivative of a table (columns x, f, d1 … dN), one trace per order.
 
     Stacked panels share one x axis (zooming one zooms all) and one unified hover that lists every order at the
-    hovered x; with `overlay=True` all traces share a single panel instead. Undefined values are gaps.
+    hovered x; with `overlay=True` all traces share a single panel instead. Undefined values are gaps. Each y axis
+    shows the bulk of its curve (`value_range`): a spike towards a pole is clipped, still there for zooming and
+    hovering. `noise` maps a column to its estimated rounding error (`derivlib.rounding.noise_levels`): a curve
+    within rounding of zero is drawn as 0 and labelled so, not as a band of noise.
 
     >>> import derivlib
     >>> figure = derivatives_figure(derivlib.grid_table("x^3", -1, 1, 100_000, order=2))
@@ -107,20 +154,33 @@ def derivatives_figure(frame: pd.DataFrame, *, overlay: bool = False, buckets: i
     """
     orders = [column for column in frame.columns if column != "x"]
     labels = column_labels(len(orders) - 1)
+    noise = noise or {}
     x = frame["x"].to_numpy()
+    curves, ranges, flat = [], [], []
+    for k, column in enumerate(orders):
+        values = frame[column].to_numpy()
+        level = noise.get(column, 0.0)
+        flat.append(k > 0 and is_noise(values, level))  # f itself is what was typed: never drawn as 0
+        if flat[-1]:
+            values = np.where(np.isnan(values), np.nan, 0.0)
+        curves.append(values)
+        ranges.append(value_range(values, noise=level))
+    shown = [r for r in ranges if r is not None]
+    if overlay and shown:
+        ranges = [(min(r[0] for r in shown), max(r[1] for r in shown))] * len(orders)
     figure = go.Figure()
     for k, column in enumerate(orders):
-        xs, ys = decimate(x, frame[column].to_numpy(), buckets)
+        xs, ys = _broken_at_poles(*decimate(x, curves[k], buckets), ranges[k])
         figure.add_trace(
             go.Scatter(
                 x=_for_browser(xs),
                 y=_for_browser(ys),
-                name=labels[column],
+                name=labels[column] + (" ≈ 0" if flat[k] and overlay else ""),
                 mode="lines",
                 connectgaps=False,
                 xaxis="x",
                 yaxis="y" if overlay or k == 0 else f"y{k + 1}",
-                hovertemplate="%{y:.6g}",
+                hovertemplate="0 (up to rounding)" if flat[k] else "%{y:.6g}",
             )
         )
     panels = 1 if overlay else len(orders)
@@ -128,10 +188,10 @@ def derivatives_figure(frame: pd.DataFrame, *, overlay: bool = False, buckets: i
         hovermode="x unified",
         # The panels share one x axis, so the unified hover spans them all ("axis"), not only the hovered panel.
         hoversubplots="axis",
-        height=OVERLAY_HEIGHT if overlay else max(OVERLAY_HEIGHT // 2, PANEL_HEIGHT * panels),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=(OVERLAY_HEIGHT if overlay else max(OVERLAY_HEIGHT // 2, PANEL_HEIGHT * panels)) + LEGEND_MARGIN,
+        margin={"l": 10, "r": 10, "t": 30, "b": LEGEND_MARGIN},
         showlegend=overlay,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend=LEGEND,
         xaxis={
             "title": {"text": "x"},
             "anchor": f"y{panels if panels > 1 else ''}",
@@ -139,25 +199,37 @@ def derivatives_figure(frame: pd.DataFrame, *, overlay: bool = False, buckets: i
             "hoverformat": ".6g",  # float32 x values would show noise digits (0.7675768)
         },
     )
-    if not overlay:
-        # Panels from the top down, each labelled at its top left, with a gap for the label.
-        gap = min(0.08, 0.3 / panels)
-        height = (1 - gap * (panels - 1)) / panels
-        for k, column in enumerate(orders):
-            top = 1 - k * (height + gap)
-            axis = f"yaxis{k + 1 if k else ''}"
-            figure.update_layout({axis: {"domain": [max(0.0, top - height), top], "anchor": "x"}})
-            figure.add_annotation(
-                text=f"<b>{labels[column]}</b>",
-                x=0,
-                y=top,
-                xref="paper",
-                yref="paper",
-                xanchor="left",
-                yanchor="bottom",
-                showarrow=False,
-                font={"size": 14},
-            )
+    if overlay:
+        if shown:
+            figure.update_layout(yaxis={"range": list(ranges[0])})
+        return figure
+    # Panels from the top down, each labelled at its top left, with a gap for the label.
+    gap = min(0.08, 0.3 / panels)
+    height = (1 - gap * (panels - 1)) / panels
+    for k, column in enumerate(orders):
+        top = 1 - k * (height + gap)
+        axis = f"yaxis{k + 1 if k else ''}"
+        figure.update_layout({axis: {"domain": [max(0.0, top - height), top], "anchor": "x"}})
+        if ranges[k] is not None:
+            figure.update_layout({axis: {"range": list(ranges[k])}})
+        label = f"<b>{labels[column]}</b>"
+        computed = frame[column].to_numpy()
+        if flat[k] and np.any(computed[np.isfinite(computed)]):
+            bound = f"|{labels[column]}| ≤ {SAFETY * noise.get(column, 0.0):.1g}"
+            label += f"  <span style='color:#666'>= 0 up to rounding (the computed values are noise, {bound})</span>"
+        elif flat[k]:
+            label += "  <span style='color:#666'>= 0</span>"
+        figure.add_annotation(
+            text=label,
+            x=0,
+            y=top,
+            xref="paper",
+            yref="paper",
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            font={"size": 14},
+        )
     return figure
 
 
@@ -169,7 +241,8 @@ KIND_MARKERS = {  # kind -> (Plotly marker symbol, colour, what the legend calls
     "root": ("circle-open", "#111111", "root"),
     "minimum": ("triangle-up", "#2ca02c", "minimum"),
     "maximum": ("triangle-down", "#d62728", "maximum"),
-    "critical": ("diamond", "#9467bd", "critical (test inconclusive)"),
+    "stationary": ("diamond", "#9467bd", "stationary"),
+    "critical": ("diamond-open", "#9467bd", "critical"),
     "inflection": ("x-thin-open", "#ff7f0e", "inflection"),
     "pole": ("line-ns-open", "#7f7f7f", "pole"),
 }
@@ -177,24 +250,64 @@ CIRCLE_POINTS = 361  # points on the drawn osculating circle
 CURVE_POINTS = 801  # points on the tangent line and the Taylor polynomial over the range
 
 
-def value_range(values: np.ndarray, *, pad: float = 0.05) -> tuple[float, float] | None:
-    """A y range that shows the finite values (their 1st to 99th percentile where there are poles), padded.
+def value_range(values: np.ndarray, *, noise: float = 0.0, pad: float = 0.05) -> tuple[float, float] | None:
+    """A y range that shows the shape of a curve: all of it, except spikes towards poles and domain edges; padded.
+
+    Values beyond Tukey's "far out" fences (three interquartile ranges beyond the quartiles: BULK, REACH) are
+    outliers of the curve's bulk. They are shown all the same where they form a peak the grid resolves (RESOLVED
+    points or more across its top half: x²⁰ or eˣ near the end of the range, a narrow bump); a spike only a point
+    or two wide at the top, or one that runs into an undefined point, is the approach to a pole or a domain edge,
+    and is clipped: it is still there for zooming and hovering. Values within rounding of one number (`noise`, the
+    estimated rounding error) get the range of a constant, not a range so narrow that it magnifies the noise.
 
     >>> value_range(np.array([0.0, 1.0, np.nan, 10.0]), pad=0.1)
     (-1.0, 11.0)
+    >>> x = np.linspace(0.001, 5, 5_000)
+    >>> [round(v, 1) for v in value_range(1 / x)]   # the hyperbola, not its spike of 1 000 at x = 0.001
+    [0.1, 2.5]
     """
-    finite = np.asarray(values, dtype=float)
-    finite = finite[np.isfinite(finite)]
+    values = np.asarray(values, dtype=float)
+    defined = np.isfinite(values)
+    finite = values[defined]
     if finite.size == 0:
         return None
     low, high = float(finite.min()), float(finite.max())
-    if finite.size > 100 and high - low > 0:
-        # A pole makes a few values huge; the percentiles keep the rest of the curve visible.
-        q1, q99 = np.percentile(finite, [1, 99])
-        if (high - low) > 20 * (q99 - q1):
-            low, high = float(q1), float(q99)
+    if is_noise(finite, noise):
+        return -1.0, 1.0
+    if finite.size > 100 and high > low:
+        sample = finite[:: max(1, finite.size // QUANTILE_SAMPLE)]
+        q_low, q_high = np.quantile(sample, BULK)
+        spread = q_high - q_low
+        limits = (float(q_low - REACH * spread), float(q_high + REACH * spread))
+        if low < limits[0] or high > limits[1]:
+            low, high = _with_resolved_peaks(values, defined, limits, (low, high))
+    if high - low <= 2 * SAFETY * noise:  # constant up to rounding
+        low = high = (low + high) / 2
     span = high - low or max(abs(high), 1.0)
     return low - pad * span, high + pad * span
+
+
+def _with_resolved_peaks(
+    values: np.ndarray, defined: np.ndarray, limits: tuple[float, float], extremes: tuple[float, float]
+) -> tuple[float, float]:
+    """The limits, widened to take in each run of values beyond them that is a resolved peak (see value_range)."""
+    low, high = max(extremes[0], limits[0]), min(extremes[1], limits[1])
+    for sign, limit in ((1.0, limits[1]), (-1.0, limits[0])):
+        beyond = np.flatnonzero(defined & (sign * (values - limit) > 0))
+        if beyond.size == 0:
+            continue
+        breaks = np.flatnonzero(np.diff(beyond) != 1)
+        starts, stops = beyond[np.r_[0, breaks + 1]], beyond[np.r_[breaks, beyond.size - 1]]
+        height = sign * (values[beyond] - limit)  # how far each value lies beyond the limit
+        tops = np.maximum.reduceat(height, np.r_[0, breaks + 1])
+        across = np.add.reduceat((height >= np.repeat(tops, stops - starts + 1) / 2).astype(int), np.r_[0, breaks + 1])
+        before = np.where(starts > 0, defined[np.maximum(starts - 1, 0)], True)
+        after = np.where(stops < len(values) - 1, defined[np.minimum(stops + 1, len(values) - 1)], True)
+        resolved = (across >= RESOLVED) & before & after
+        if resolved.any():
+            reach = float(tops[resolved].max())
+            low, high = (low, max(high, limit + reach)) if sign > 0 else (min(low, limit - reach), high)
+    return low, high
 
 
 def _show_insight_legend(figure: go.Figure) -> None:
@@ -203,8 +316,7 @@ def _show_insight_legend(figure: go.Figure) -> None:
         for trace in figure.data:
             if trace.meta != INSIGHT:
                 trace.showlegend = False
-        # At the top right: the top left holds the f panel's label.
-        figure.update_layout(showlegend=True, legend={"x": 1, "xanchor": "right"}, margin={"t": 60})
+        figure.update_layout(showlegend=True)
 
 
 def _fix_f_panel(figure: go.Figure, f_range: tuple[float, float] | None, x_range: tuple[float, float]) -> None:
@@ -214,11 +326,20 @@ def _fix_f_panel(figure: go.Figure, f_range: tuple[float, float] | None, x_range
         figure.update_layout(yaxis={"range": list(f_range)})
 
 
+def _f_range(figure: go.Figure, f_range: tuple[float, float] | None) -> tuple[float, float] | None:
+    """The f panel's y range: the one given, else the one `derivatives_figure` chose."""
+    if f_range is not None:
+        return f_range
+    chosen = figure.layout.yaxis.range
+    return tuple(chosen) if chosen is not None else None
+
+
 def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: tuple[float, float] | None = None):
     """Mark the rows of `derivlib.points_of_interest` on the f panel (yaxis "y"): one trace per kind, named by it.
 
-    Roots, extrema, critical and inflection points sit on the curve at (x, f); a pole is a dotted vertical line
-    across `f_range` (f has no value there). Hovering shows x, f, f′ and f″. Returns the figure.
+    Roots, extrema, stationary, critical and inflection points sit on the curve at (x, f); a pole is a dotted
+    vertical line across `f_range` (default: the f panel's range), since f has no value there. Hovering shows x, f,
+    f′ and f″, and says so where a point lies at an edge of f's domain. Returns the figure.
     """
     for kind, (symbol, colour, label) in KIND_MARKERS.items():
         rows = points[points["kind"] == kind]
@@ -227,7 +348,7 @@ def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: 
         custom = rows[["f", "d1", "d2"]].to_numpy(dtype=float)
         common = {"name": label, "meta": INSIGHT, "xaxis": "x", "yaxis": "y", "legendrank": 900}
         if kind == "pole":
-            low, high = f_range or (-1.0, 1.0)
+            low, high = _f_range(figure, f_range) or (-1.0, 1.0)
             xs = np.repeat(rows["x"].to_numpy(dtype=float), 3)
             ys = np.tile([low, high, np.nan], len(rows))
             xs[2::3] = np.nan
@@ -242,6 +363,7 @@ def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: 
                 )
             )
             continue
+        edges = rows["edge"].to_numpy(dtype=bool) if "edge" in rows else np.zeros(len(rows), dtype=bool)
         figure.add_trace(
             go.Scatter(
                 x=rows["x"].to_numpy(dtype=float),
@@ -249,7 +371,8 @@ def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: 
                 mode="markers",
                 marker={"symbol": symbol, "color": colour, "size": 12, "line": {"width": 2, "color": colour}},
                 customdata=custom,
-                hovertemplate=f"<b>{kind}</b> x = %{{x:.6g}}, f = %{{customdata[0]:.6g}}, "
+                text=np.where(edges, " at an edge of the domain", ""),
+                hovertemplate=f"<b>{kind}</b>%{{text}}: x = %{{x:.6g}}, f = %{{customdata[0]:.6g}}, "
                 "f′ = %{customdata[1]:.6g}, f″ = %{customdata[2]:.6g}<extra></extra>",
                 **common,
             )
@@ -393,11 +516,11 @@ def finite_difference_figure(errors: pd.DataFrame, best: pd.DataFrame, *, title:
             )
     figure.update_layout(
         title={"text": title},
-        height=380,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        height=380 + LEGEND_MARGIN,
+        margin={"l": 10, "r": 10, "t": 40, "b": LEGEND_MARGIN},
         xaxis={"type": "log", "title": {"text": "step size h"}, "exponentformat": "power"},
         yaxis={"type": "log", "title": {"text": "|error| against autograd"}, "exponentformat": "power"},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0},
+        legend=LEGEND,  # below: above the plot it ran into the title
     )
     return figure
 

@@ -36,6 +36,7 @@ import torch
 
 from .engine import as_points, check_order, derivatives, parameter_values
 from .parse import parse
+from .rounding import SAFETY, noise_levels
 from .tree import Call, Expression, Node, walk
 
 Tensor = torch.Tensor
@@ -357,7 +358,9 @@ def cross_check(
     Columns: `order`, `max_abs` (the largest absolute difference), `max_rel` (that, relative to the largest
     magnitude of the symbolic derivative on the grid, so that a zero crossing does not turn a rounding difference
     into a huge ratio), `worst_x` (where the largest difference is), `compared` and `skipped` (points where both
-    values are finite, and the others), `note` (why a formula is unsimplified or missing) and `badge` (see `badge`).
+    values are finite, and the others), `noise` (derivlib's estimated rounding error, `rounding.noise_levels`: a
+    difference within it is rounding, as where the derivative is 0 and derivlib's is ±2e-16), `note` (why a formula
+    is unsimplified or missing) and `badge` (see `badge`).
     Pass `formulas` from `derivative_formulas` to reuse them; otherwise they are computed within `timeout`.
 
     The two may legitimately differ, or one side may be missing, where the formula is not smooth:
@@ -388,6 +391,7 @@ def cross_check(
         raise ValueError(f"formulas up to order {order} are needed, not only up to {len(formulas) - 1}")
     (variable,) = expr.variables or ("x",)
     values = {**parameter_values(expr, params, points), variable: points}
+    noise = noise_levels(expr, points, order=order, params=params)  # a difference within it is rounding
     rows = []
     for k in range(order + 1):
         note = formulas[k].note
@@ -396,7 +400,7 @@ def cross_check(
         except ValueError as error:
             symbolic = torch.full_like(points, math.nan)
             note = "; ".join(filter(None, [note, str(error)]))
-        row = {"order": k, **compare(autograd[k], symbolic, points), "note": note}
+        row = {"order": k, **compare(autograd[k], symbolic, points), "noise": float(noise[k]), "note": note}
         rows.append(row | {"badge": badge(row, kinks=_kinks(expr))})
     return pd.DataFrame(rows)
 
@@ -458,6 +462,8 @@ def badge(row: Mapping[str, Any], *, kinks: Sequence[str] = ()) -> str:
     'agrees to 3e-16'
     >>> badge({"compared": 200, "max_rel": 0.5, "max_abs": 1.0, "worst_x": 0.0}, kinks=["abs"])
     'differs by 1e+00 at x = 0 (near a kink of abs?)'
+    >>> badge({"compared": 200, "max_rel": math.inf, "max_abs": 2e-16, "worst_x": 1.0, "noise": 2e-16})
+    'agrees up to rounding (2e-16)'
     """
     if row["compared"] == 0:
         reason = row.get("note") or "neither side is finite at any point"
@@ -466,5 +472,7 @@ def badge(row: Mapping[str, Any], *, kinks: Sequence[str] = ()) -> str:
         return "agrees exactly"
     if row["max_rel"] <= AGREEMENT:
         return f"agrees to {row['max_rel']:.0e}"
+    if row["max_abs"] <= SAFETY * row.get("noise", 0.0):  # f″ of sin²x + cos²x: 2e-16 against sympy's 0
+        return f"agrees up to rounding ({row['max_abs']:.0e})"
     where = f" (near a kink of {' or '.join(kinks)}?)" if kinks else ""
     return f"differs by {row['max_abs']:.0e} at x = {row['worst_x']:g}{where}"

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import derivlib
-from derivlib.figures import MAX_POINTS, column_labels, decimate, derivative_name, derivatives_figure
+import derivlib.rounding
+from derivlib.figures import MAX_POINTS, column_labels, decimate, derivative_name, derivatives_figure, value_range
 
 
 def decoded(array) -> np.ndarray:
@@ -153,3 +154,64 @@ def test_derivative_names(k, name):
 
 def test_column_labels_match_the_table_columns():
     assert list(column_labels(3)) == derivlib.columns(3)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Each panel's y range: the shape of the curve, not the spike of a pole, and no rounding noise magnified
+
+
+@pytest.mark.parametrize("text", ["x^3 + sin(x)", "x^20", "exp(x)", "exp(-10000x^2)", "sin(x)/x", "abs(x)"])
+def test_a_curve_without_a_pole_is_shown_whole(text):
+    """Resolved peaks (x²⁰ at the ends, a narrow bump of about twenty grid points) are never clipped."""
+    frame = derivlib.grid_table(text, -5, 5, 10_000, order=2)
+    for column in ("f", "d1", "d2"):
+        values = frame[column].to_numpy()
+        low, high = value_range(values)
+        assert low <= values.min() and values.max() <= high, (text, column)
+
+
+@pytest.mark.parametrize(
+    ("text", "bulk"),  # each curve between its poles: f at points away from them
+    [
+        ("1/x", lambda x: 1 / x),
+        ("tan(x)", np.tan),
+        ("1/x^2", lambda x: 1 / x**2),
+        ("log(x)", np.log),
+    ],
+)
+def test_a_pole_is_clipped_and_the_curve_between_poles_fills_the_panel(text, bulk):
+    x = np.array([-4.0, -2.5, -1.0, -0.7, 0.7, 1.0, 2.5, 4.0])
+    expected = bulk(x) if text != "log(x)" else np.log(x[x > 0])
+    for points in (10_000, 1_000_000):  # the range does not depend on how close the grid comes to the pole
+        values = derivlib.grid_table(text, -5, 5, points, order=0)["f"].to_numpy()
+        low, high = value_range(values)
+        assert low <= expected.min() and expected.max() <= high
+        assert high - low <= 10 * (expected.max() - expected.min())
+        finite = values[np.isfinite(values)]
+        assert finite.min() < low or finite.max() > high  # the spike is clipped
+
+
+def test_the_range_does_not_depend_on_the_grid_density():
+    ranges = [value_range(derivlib.grid_table("e^x/x", -5, 5, n, order=2)["d2"].to_numpy()) for n in (10**4, 10**6)]
+    np.testing.assert_allclose(ranges[0], ranges[1], rtol=0.05)
+
+
+def test_rounding_noise_gets_a_sensible_range():
+    one = 1 + np.random.default_rng(0).choice([-1, 0, 1], 1_000) * 2.0**-52  # 1 up to rounding
+    low, high = value_range(one, noise=2e-16)
+    assert low < 0.96 and high > 1.04  # the axis of a constant, not 1 ± 1e-16
+    assert value_range(one - 1, noise=2e-16) == (-1.0, 1.0)  # zero up to rounding
+    assert value_range(one - 1)[1] < 1e-14  # without the noise estimate it is taken at its word
+
+
+def test_a_derivative_within_rounding_of_zero_is_drawn_as_zero():
+    frame = derivlib.grid_table("sqrt(x)^2 - x + sin(x)^2 + cos(x)^2", -1, 1, 2_001, order=2)
+    levels = derivlib.rounding.noise_levels("sqrt(x)^2 - x + sin(x)^2 + cos(x)^2", frame["x"].to_numpy(), order=2)
+    figure = derivatives_figure(frame, noise=dict(zip(["f", "d1", "d2"], levels, strict=True)))
+    f, _, d2 = figure.data
+    assert np.abs(frame["d2"]).max() > 0  # the computed f″ is not exactly 0 …
+    assert np.all(d2.y[np.isfinite(d2.y)] == 0) and np.isnan(d2.y[0])  # … but drawn as 0, gaps kept (x < 0)
+    assert list(figure.layout.yaxis3.range) == [-1.0, 1.0] and "0 up to rounding" in figure.layout.annotations[2].text
+    assert not np.all(f.y[np.isfinite(f.y)] == 0)  # f itself is drawn as computed
+    overlaid = derivatives_figure(frame, overlay=True, noise=dict(zip(["f", "d1", "d2"], levels, strict=True)))
+    assert overlaid.data[2].name == "f″ ≈ 0"
