@@ -7,6 +7,7 @@ copied address reproduces the view and opening it fills the inputs.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -18,6 +19,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 import derivlib
+from derivlib.analysis import by_place
 from derivlib.figures import (
     add_point_view,
     add_points_of_interest,
@@ -26,8 +28,8 @@ from derivlib.figures import (
     derivative_name,
     derivatives_figure,
     finite_difference_figure,
-    value_range,
 )
+from derivlib.rounding import noise_levels
 from derivlib.taylor import PointView, at_point
 from derivlib.undefined import note as undefined_note
 
@@ -40,6 +42,11 @@ PARAMETER_DEFAULT = 1.0
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
+FILE_FORMATS = {  # the whole grid's downloads: file suffix, MIME type, builder
+    "CSV": ("csv", "text/csv", derivlib.to_csv),
+    "CSV, compressed": ("csv.gz", "application/gzip", derivlib.to_csv_gz),
+    "Parquet": ("parquet", "application/vnd.apache.parquet", derivlib.to_parquet),
+}
 # Compile each formula's program in the background and use it once ready (derivlib's fuse=True); DERIVLIB_FUSE=0 in
 # the server's environment turns it off, for a host without a C++ compiler or with CPU to spare for nothing else.
 FUSE = os.environ.get("DERIVLIB_FUSE", "1") != "0"
@@ -55,7 +62,14 @@ DEFAULTS = {
     "dtype": "float64",
     "at": "1, pi, 5",
     "overlay": False,
+    "x0": X0_DEFAULT,
+    "taylor_order": 2,
+    "remainder": False,
+    "fd_order": 1,
+    "file_format": "CSV",
 }
+# Inputs that change the view, not the computed grid.
+VIEW_KEYS = ("overlay", "x0", "taylor_order", "remainder", "fd_order", "file_format")
 FORMULA_HELP = (
     "A formula in x. Powers with ^ (x^3), products with * or a space (2x, x sin x), functions such as sin, cos, exp, "
     "log, sqrt, abs, tanh; constants pi and e. Any other single letter (a, b, k …) is a parameter and gets a slider."
@@ -110,6 +124,11 @@ READERS = {
     "dtype": _choice(DTYPES),
     "at": str,  # checked below, once the parameters' values are known
     "overlay": _switch,
+    "x0": _number,
+    "taylor_order": _choice(list(range(1, HIGHEST_ORDER + 1)), _whole_number),  # at most `order`: checked below
+    "remainder": _switch,
+    "fd_order": _choice([1, 2], _whole_number),
+    "file_format": _choice(list(FILE_FORMATS)),
 }
 
 
@@ -138,6 +157,12 @@ def read_link(query: dict[str, str], devices: list[str]) -> tuple[dict, list[str
         empty, default = (values["xmin"], values["xmax"]), (DEFAULTS["xmin"], DEFAULTS["xmax"])
         notes.append("the range {:g} … {:g} is empty: using {:g} … {:g}".format(*empty, *default))
         values["xmin"], values["xmax"] = DEFAULTS["xmin"], DEFAULTS["xmax"]
+    if values["taylor_order"] > values["order"]:
+        notes.append(
+            f"`taylor_order={values['taylor_order']}` is above the highest derivative ({values['order']}): "
+            f"using {values['order']}"
+        )
+        values["taylor_order"] = values["order"]
     parameters = derivlib.parse(values["expr"]).parameters
     for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
         notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
@@ -160,11 +185,11 @@ def _first_line(error: Exception) -> str:
     return error.message if isinstance(error, derivlib.ExpressionError) else str(error).splitlines()[0]
 
 
-def link_of(inputs: dict) -> dict[str, str]:
-    """The query parameters that reproduce these inputs."""
-    link = {key: inputs[key] for key in DEFAULTS if key != "overlay"}
+def link_of(inputs: dict, view: dict) -> dict[str, str]:
+    """The query parameters that reproduce these inputs (the formula as it was typed) and this view of them."""
+    link = {key: inputs[key] for key in DEFAULTS if key not in VIEW_KEYS} | {"expr": inputs["text"]}
     link |= {f"p_{name}": value for name, value in inputs["params"]}
-    link["overlay"] = int(inputs["overlay"])
+    link |= {key: int(value) if isinstance(value, bool) else value for key, value in view.items()}
     return {key: f"{value:.15g}" if isinstance(value, float) else str(value) for key, value in link.items()}
 
 
@@ -230,6 +255,14 @@ def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.Data
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def rounding_noise(expr: str, xmin: float, xmax: float, order: int, params: tuple, dtype: str) -> dict[str, float]:
+    """Each column's estimated rounding error over the range, from CHECK_POINTS points (see derivlib.rounding)."""
+    x = derivlib.grid(xmin, xmax, CHECK_POINTS)
+    levels = noise_levels(expr, x, order=order, params=dict(params), dtype=dtype)
+    return dict(zip(derivlib.columns(order)[1:], map(float, levels), strict=True))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.DataFrame, list[str]]:
     """Points of interest and the notes on what their table leaves out."""
     frame = derivlib.points_of_interest(expr, xmin, xmax, params=dict(params))
@@ -285,9 +318,13 @@ def precision(expr: str, xmin: float, xmax: float, points: int, order: int, para
 
 
 def show_error(error: derivlib.ExpressionError) -> None:
-    """The message, then the text with a caret under the problem, in monospace so that the caret lines up."""
-    line, column = error.excerpt()
+    """The message, then the text with a caret under the problem, in monospace so that the caret lines up; for an
+    empty box, only what to type (a caret under nothing points at nothing)."""
     message = re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", error.message)  # plain text, not markdown
+    if not error.source.strip():
+        st.info(message[:1].upper() + message[1:], icon=":material/edit:")
+        return
+    line, column = error.excerpt()
     st.error(f"{message}\n```text\n{line}\n{' ' * column}^\n```")
 
 
@@ -300,13 +337,17 @@ def file_stem(expr: str) -> str:
     return re.sub(r"[^\w.+-]+", "_", expr).strip("_")[:60] or "formula"
 
 
-def csv_download(label: str, data, expr: str, what: str, **options) -> None:
-    """A download button for a CSV named after the formula; it never reruns the page (so never recomputes)."""
+def csv_download(label: str, data, expr: str, what: str, *, file_format: str = "CSV", **options) -> None:
+    """A download button for a table file named after the formula; it never reruns the page (so never recomputes).
+
+    `data` is the file's content or, for a big table, a callable that builds it when the button is clicked (the button
+    shows a spinner meanwhile)."""
+    suffix, mime, _ = FILE_FORMATS[file_format]
     st.download_button(
         label,
         data,
-        file_name=f"{file_stem(expr)}_{what}.csv",
-        mime="text/csv",
+        file_name=f"{file_stem(expr)}_{what}.{suffix}",
+        mime=mime,
         on_click="ignore",
         key=f"download_{what}",
         icon=":material/download:",
@@ -332,12 +373,16 @@ def pick_x0() -> None:
 
 
 def number(value: float) -> str:
-    return f"{value + 0.0:.6g}" if math.isfinite(value) else "undefined"
+    """A value for a metric: 4 significant digits, so that it fits its column on any screen (0.002479, 1.235e+08);
+    the tables hold more."""
+    return f"{value + 0.0:.4g}" if math.isfinite(value) else "undefined"
 
 
 def interest_view(frame: pd.DataFrame) -> Styler:
+    """One row per place (`derivlib.analysis.by_place`): x, what the point is, f, f′, f″."""
     return (
-        frame.rename(columns=column_labels(2))
+        by_place(frame)
+        .rename(columns=column_labels(2) | {"what": "what it is"})
         .style.format(lambda v: f"{v + 0.0:.10g}", subset=["x"], na_rep="undefined")
         .format(lambda v: f"{v + 0.0:.6g}", subset=["f", "f′", "f″"], na_rep="undefined")
     )
@@ -423,6 +468,7 @@ inputs = None
 if expr and at is not None and range_ok:
     keys = ("xmin", "xmax", "points", "order", "device", "dtype", "at")
     inputs = {key: st.session_state[key] for key in keys} | {"expr": str(expr), "params": params, "at_values": at}
+    inputs["text"] = st.session_state.expr  # as typed, for the link; "expr" (how it was read) keys the caches
 
 result = None
 for attempt in (inputs, good):  # the current inputs, or else the last ones that gave a result
@@ -437,13 +483,15 @@ if result is None:
     st.stop()
 
 st.session_state.good = good
-st.session_state.setdefault("overlay", False)
-st.query_params.from_dict(link_of(good | {"overlay": st.session_state.overlay}))
+for key in VIEW_KEYS:
+    st.session_state.setdefault(key, DEFAULTS[key])
+st.session_state.taylor_order = min(st.session_state.taylor_order, good["order"])  # its widget's largest value
+st.query_params.from_dict(link_of(good, {key: st.session_state[key] for key in VIEW_KEYS}))
 
 (frame, seconds, how, note), points = result
 if good is not inputs:
     st.info(
-        f"Showing the last result that could be computed, for f(x) = {good['expr']}. Correct the input to update it."
+        f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to update it."
     )
 
 st.subheader("Values at your points")
@@ -457,19 +505,25 @@ st.caption(
 )
 if note:
     st.warning(note, icon=":material/warning:")
-csv_download(
-    f"Download the whole grid (CSV, {len(frame):,} rows)",
-    lambda: derivlib.to_csv(frame),  # built only when clicked: at 10⁶ rows it takes seconds
-    good["expr"],
-    "grid",
-    type="primary",
-)
+download, file_format = st.columns([2, 3], vertical_alignment="center")
+with file_format:
+    st.radio("File format", list(FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed")
+with download:
+    csv_download(
+        f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
+        functools.partial(FILE_FORMATS[st.session_state.file_format][2], frame),  # built when clicked
+        good["expr"],
+        "grid",
+        file_format=st.session_state.file_format,
+        type="primary",
+        help="Every point of the grid, every number as it was computed, built when you click (the button spins "
+        "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few seconds "
+        "for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives several times "
+        "sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
+    )
 st.toggle("Overlay all orders on one panel", key="overlay")
 
 # Tangent and Taylor at x₀, drawn on the f panel with the points of interest
-st.session_state.setdefault("x0", X0_DEFAULT)
-st.session_state.taylor_order = min(st.session_state.get("taylor_order", 2), good["order"])
-shared = {"params": good["params"]}
 point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
 point.number_input(
     "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
@@ -483,16 +537,15 @@ try:
 except ValueError as error:
     found, found_notes = None, [f"points of interest could not be computed: {_first_line(error)}"]
 
-figure = derivatives_figure(frame, overlay=st.session_state.overlay)
-f_range = value_range(frame["f"].to_numpy())
+noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
+figure = derivatives_figure(frame, overlay=st.session_state.overlay, noise=noise)
 if found is not None:
-    add_points_of_interest(figure, found, f_range=f_range)
+    add_points_of_interest(figure, found)
 add_point_view(
     figure,
     view,
     (good["xmin"], good["xmax"]),
     taylor_order=st.session_state.taylor_order,
-    f_range=f_range,
     remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
 )
 st.plotly_chart(
@@ -519,8 +572,10 @@ st.caption(
 
 st.subheader("Points of interest")
 st.caption(
-    "Roots, minima, maxima, inflection points and poles in the range, found by a sign change on a dense grid and "
-    "refined by Newton's method with autograd's derivatives, to float64 precision. Marked on the f panel."
+    "Roots, minima, maxima, inflection points and poles in the range, and roots and extrema where f's domain ends, "
+    "found by a sign change on a dense grid and refined by Newton's method with autograd's derivatives, to float64 "
+    "precision. A point found within rounding of a simpler number at which it holds exactly (0, say) is shown at "
+    "that number. Marked on the f panel."
 )
 for line in found_notes:
     st.caption(f":material/info: {line}")

@@ -3,6 +3,10 @@
 Not a test (timings are measured and printed, never asserted). For each change it prints when the chart's message
 came from the server, when Plotly had redrawn the chart, the computation time the page's caption shows, and the
 bytes received. The server runs as the README starts it, the background compiler on.
+
+`python tests/page_timing.py --downloads` times the whole grid's download instead, in each file format: from the
+click to the file's request (the file built on the server) and to the browser's download event (the file
+received), medians of three.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +48,33 @@ def serve() -> tuple[subprocess.Popen, str]:
     raise RuntimeError("streamlit run did not answer")
 
 
+def downloads(page, url: str) -> None:
+    """Click → file for each format of the whole grid's download, at POINTS rows."""
+    from urllib.parse import urlencode
+
+    asked: list[float] = []
+    page.on("request", lambda request: asked.append(time.perf_counter()) if "/media/" in request.url else None)
+    times: dict[str, list[tuple[float, float, int]]] = {}
+    for file_format in ["CSV", "CSV, compressed", "Parquet"] * 3:
+        page.goto(f"{url}/?{urlencode({'points': POINTS, 'file_format': file_format})}")
+        page.wait_for_function(f"() => {CHART} && {CHART}._fullData", timeout=180_000)
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000)
+        time.sleep(1.5)
+        asked.clear()
+        started = time.perf_counter()
+        with page.expect_download(timeout=180_000) as download:
+            page.get_by_role("button", name="Download the whole grid").click()
+        arrived = time.perf_counter() - started
+        size = os.path.getsize(download.value.path())
+        times.setdefault(file_format, []).append((asked[-1] - started, arrived, size))
+    for file_format, runs in times.items():
+        print(
+            f"{file_format}: file asked for {statistics.median(run[0] for run in runs):.2f} s after the click, "
+            f"received at {statistics.median(run[1] for run in runs):.2f} s, {runs[0][2] / 1e6:.1f} MB",
+            flush=True,
+        )
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright  # here: pytest imports this file looking for doctests
 
@@ -50,7 +82,11 @@ def main() -> None:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+            if "--downloads" in sys.argv[1:]:
+                downloads(page, url)
+                browser.close()
+                return
             frames: list[tuple[float, int]] = []
             page.on(
                 "websocket",

@@ -198,10 +198,12 @@ def test_an_unrelated_widget_does_not_recompute(app):
 
 
 def test_the_link_fills_the_inputs():
-    query = {"expr": "a*sin(b*x)", "xmin": "-2", "xmax": "3", "points": "1000", "order": "3", "device": "cpu"}
+    query = {"expr": "a sin(b x)", "xmin": "-2", "xmax": "3", "points": "1000", "order": "3", "device": "cpu"}
     query |= {"dtype": "float32", "at": "0, pi/2", "p_a": "2", "p_b": "0.5", "overlay": "1"}
+    query |= {"x0": "0.5", "taylor_order": "3", "remainder": "1", "fd_order": "2", "file_format": "Parquet"}
     at = run(query)
-    assert at.text_input(key="expr").value == "a*sin(b*x)"
+    assert at.text_input(key="expr").value == "a sin(b x)"  # as it was typed
+    assert "`f(x) = a*sin(b*x)`" in at.markdown[0].value  # and how it was read
     assert (at.number_input(key="xmin").value, at.number_input(key="xmax").value) == (-2.0, 3.0)
     assert at.select_slider(key="points").value == 1000
     assert at.slider(key="order").value == 3
@@ -209,6 +211,10 @@ def test_the_link_fills_the_inputs():
     assert at.text_input(key="at").value == "0, pi/2"
     assert (at.slider(key="p_a").value, at.slider(key="p_b").value) == (2.0, 0.5)
     assert at.toggle(key="overlay").value is True
+    assert at.number_input(key="x0").value == 0.5 and at.number_input(key="taylor_order").value == 3
+    assert at.toggle(key="remainder").value is True and at.radio(key="fd_order").value == 2
+    assert at.radio(key="file_format").value == "Parquet"
+    assert {"Taylor T₃", "|f − T₃|"} <= set(insight(at)) and array(insight(at)["x₀"]["x"]) == pytest.approx([0.5])
     assert traces(at) == ["f", "f′", "f″", "f‴"]
     assert points_table(at)["f"].astype(float).tolist() == pytest.approx([0.0, 2 * np.sin(np.pi / 4)], abs=1e-6)
     assert "in float32" in status(at)
@@ -225,8 +231,12 @@ def test_changed_inputs_update_the_link(app):
     ok(app.select_slider(key="points").set_value(100_000).run())
     ok(app.radio(key="dtype").set_value("float32").run())
     ok(app.text_input(key="at").input("pi/2").run())
+    ok(app.number_input(key="x0").set_value(0.5).run())
+    ok(app.number_input(key="taylor_order").set_value(3).run())
+    ok(app.toggle(key="remainder").set_value(True).run())
+    ok(app.radio(key="file_format").set_value("CSV, compressed").run())
     assert dict(app.query_params) == {
-        "expr": "k*x^2",
+        "expr": "k x^2",  # as typed: "Read as" shows k*x^2
         "xmin": "-5",
         "xmax": "7.5",
         "points": "100000",
@@ -236,6 +246,11 @@ def test_changed_inputs_update_the_link(app):
         "at": "pi/2",
         "p_k": "2.5",
         "overlay": "0",
+        "x0": "0.5",
+        "taylor_order": "3",
+        "remainder": "1",
+        "fd_order": "1",
+        "file_format": "CSV, compressed",
     }
 
 
@@ -258,6 +273,11 @@ def test_changed_inputs_update_the_link(app):
         ({"expr": "a x", "p_a": "1e9"}, "`p_a=1e9` could not be used (parameters go from -10 to 10)", "p_a", 1.0),
         ({"p_q": "2"}, "`p_q`: the formula has no parameter q, ignored", "expr", "x^3 + sin(x)"),
         ({"colour": "red"}, "`colour` is not a setting of this page: ignored", "expr", "x^3 + sin(x)"),
+        ({"x0": "inf"}, "`x0=inf` could not be used (not a finite number): using 1.0", "x0", 1.0),
+        ({"taylor_order": "5"}, "`taylor_order=5` is above the highest derivative (2): using 2", "taylor_order", 2),
+        ({"remainder": "yes"}, "`remainder=yes` could not be used (write 1 or 0)", "remainder", False),
+        ({"fd_order": "3"}, "`fd_order=3` could not be used (choose one of 1, 2)", "fd_order", 1),
+        ({"file_format": "xlsx"}, "`file_format=xlsx` could not be used (choose one of CSV", "file_format", "CSV"),
     ],
 )
 def test_a_bad_link_value_falls_back_with_a_note(query, note, key, fallback):
@@ -272,9 +292,9 @@ def test_a_bad_link_value_falls_back_with_a_note(query, note, key, fallback):
 
 def test_points_of_interest_tangent_and_lab_for_the_default_formula(app):
     table = app.table[1].value  # after the values at your points
-    assert list(table.columns) == ["kind", "x", "f", "f′", "f″"]
-    assert table["kind"].tolist() == ["root", "inflection"]  # x³ + sin x on [-5, 5]: both at 0
-    assert table["x"].astype(float).abs().max() < 1e-12
+    assert list(table.columns) == ["x", "what it is", "f", "f′", "f″"]
+    assert table["what it is"].tolist() == ["root, inflection point"]  # x³ + sin x on [-5, 5]: both at 0, one row
+    assert table["x"].astype(float).tolist() == [0.0]
     marks = insight(app)
     assert array(marks["root"]["x"]) == pytest.approx([0.0], abs=1e-12)
     assert array(marks["inflection"]["x"]) == pytest.approx([0.0], abs=1e-12)
@@ -323,3 +343,119 @@ def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_p
     at.slider(key="p_a").set_value(1.0)  # back to the first value: a cache hit, the first result again
     at = ok(at.run())
     assert grid_preview(at).equals(first)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The page as a first-time user meets it: charts that show the shape, quiet notes, complete links
+
+
+def panel(at: AppTest, k: int) -> tuple[np.ndarray, np.ndarray, tuple[float, float], str]:
+    """Panel k of the chart: the trace's x and y as sent, the y axis's range, and the panel's label."""
+    spec = chart(at)
+    trace = [t for t in spec["data"] if t.get("meta") != "insight"][k]
+    axis = spec["layout"][f"yaxis{k + 1 if k else ''}"]
+    label = spec["layout"]["annotations"][k]["text"]
+    return array(trace["x"]), array(trace["y"]), tuple(axis["range"]), label
+
+
+def formula(text: str, **query: str) -> AppTest:
+    return run({"expr": text, **query})
+
+
+def shows(value_range: tuple[float, float], low: float, high: float, *, at_most: float) -> bool:
+    """The range holds [low, high] and is at most `at_most` high: the curve fills a good part of the panel."""
+    return value_range[0] <= low and high <= value_range[1] and value_range[1] - value_range[0] <= at_most
+
+
+def test_the_derivative_panels_of_ln_show_the_hyperbolas_not_the_spike_at_0():
+    at = formula("ln(x)")
+    _, f1, f1_range, _ = panel(at, 1)
+    _, f2, f2_range, _ = panel(at, 2)
+    assert np.nanmax(f1) > 1e3 and np.nanmin(f2) < -1e5  # the spikes are sent: zooming and hovering reach them
+    assert shows(f1_range, 1 / 5, 1 / 0.5, at_most=20)  # 1/x from x = 0.5 to 5 fills the panel
+    assert shows(f2_range, -1 / 0.75**2, -1 / 5**2, at_most=20)  # −1/x² from x = 0.75 likewise
+
+
+@pytest.mark.parametrize(
+    ("text", "x", "shape"),  # points away from poles and domain edges, and f, f′, f″ in closed form
+    [
+        ("e^x/x", [-4, -2, -1, 0.5, 1, 2, 4], lambda x: [np.exp(x) / x, np.exp(x) * (x - 1) / x**2]),
+        ("tan x", [-1.2, -0.6, 0, 0.6, 1.2, 2, 3], lambda x: [np.tan(x), 1 / np.cos(x) ** 2]),
+        ("sqrt(x)", [0.6, 1, 2, 4, 5], lambda x: [np.sqrt(x), 0.5 / np.sqrt(x), -0.25 / x**1.5]),
+        ("x^(1/3)", [0.6, 1, 2, 4, 5], lambda x: [np.cbrt(x), np.cbrt(x) ** -2 / 3, -2 / 9 * np.cbrt(x) ** -5]),
+        ("sqrt(1 - x^2)", [-0.8, -0.4, 0, 0.4, 0.8], lambda x: [np.sqrt(1 - x * x), -x / np.sqrt(1 - x * x)]),
+    ],
+)
+def test_every_panel_is_scaled_to_its_curve_not_to_a_pole(text, x, shape):
+    at = formula(text)
+    for k, expected in enumerate(shape(np.array(x, dtype=float))):
+        _, _, value_range, _ = panel(at, k)
+        low, high = expected.min(), expected.max()
+        # The curve away from poles and edges is inside the range and fills at least a tenth of it.
+        assert shows(value_range, low, high, at_most=10 * max(high - low, 1.0)), (text, k, value_range, low, high)
+
+
+def test_a_derivative_that_is_rounding_noise_is_drawn_flat_and_said_to_be():
+    at = formula("sin(x)^2 + cos(x)^2")
+    _, _, f_range, _ = panel(at, 0)
+    assert f_range[0] < 1 < f_range[1] and f_range[1] - f_range[0] >= 0.05  # a constant's axis, not 1 ± 1e-16
+    for k, said in ((1, "= 0"), (2, "= 0 up to rounding")):  # f′ comes out exactly 0, f″ as ±2e-16
+        _, values, value_range, label = panel(at, k)
+        assert np.all(values == 0) and value_range == (-1.0, 1.0)
+        assert said in label and ("rounding" in label) == (k == 2)
+    _, values, _, label = panel(formula("x^2 sin x"), 2)
+    assert "rounding" not in label and np.abs(values).max() > 20
+
+
+def test_the_last_result_box_shows_the_formula_as_code(app):
+    ok(app.text_input(key="expr").input("2*pi*x").run())
+    ok(app.text_input(key="expr").input("2*pi*x +").run())
+    (info,) = [info.value for info in app.info if "Showing the last result" in info.value]
+    assert "`f(x) = 2*pi*x`" in info
+
+
+def test_an_empty_formula_asks_for_one_without_a_caret(app):
+    ok(app.text_input(key="expr").input("").run())
+    assert not app.error
+    (info,) = [info.value for info in app.info if "mpty formula" in info.value]
+    assert "```" not in info and not info.rstrip().endswith("^")  # no caret pointing at nothing
+    assert traces(app) == ["f", "f′", "f″"]  # the last result stays
+
+
+def test_the_metrics_at_x0_fit_their_columns(app):
+    ok(app.number_input(key="x0").set_value(5.0).run())  # x³ + sin x at 5: curvature 0.00225…, radius 444.4…
+    shown = {metric.label: metric.value for metric in app.metric}
+    assert shown["curvature κ"] == f"{30.95892427466314 / (1 + 75.28366218546323**2) ** 1.5:.4g}"
+    assert all(len(value) <= 9 for value in shown.values()), shown
+
+
+def test_legends_sit_below_their_charts_clear_of_the_toolbar_and_titles(app):
+    legend = chart(app)["layout"]["legend"]
+    assert (legend["yref"], legend["y"], legend["yanchor"], legend["orientation"]) == ("container", 0, "bottom", "h")
+    steps = json.loads(app.get("plotly_chart")[1].proto.spec)["layout"]  # the lab's chart, titled
+    assert steps["title"]["text"] and steps["legend"]["yref"] == "container" and steps["legend"]["y"] == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("x^2 sin x", {0.0: "root, stationary point (no extremum), inflection point"}),
+        ("e^x/x", {0.0: "pole", 1.0: "minimum"}),
+        ("sqrt(x)", {0.0: "root, minimum at an edge of the domain"}),
+        ("x^(1/3)", {0.0: "root, minimum at an edge of the domain"}),
+    ],
+)
+def test_points_of_interest_are_one_row_per_place_at_exact_numbers(text, places):
+    table = formula(text).table[1].value
+    found = dict(zip(table["x"].astype(float), table["what it is"], strict=True))
+    assert {x: found.get(x) for x in places} == places
+
+
+def test_a_derivative_that_is_rounding_noise_gets_one_note_not_one_per_stretch():
+    at = formula("sin(x)^2 + cos(x)^2")
+    notes = [caption.value for caption in at.caption if "is 0" in caption.value]
+    assert notes == [
+        ":material/info: f′ is 0 everywhere in this range: no critical points",
+        ":material/info: f″ is 0 everywhere in this range (up to rounding): no inflection points",
+    ]
+    assert any("f″ agrees up to rounding" in md.value for md in at.markdown)  # the symbolic check's badge too

@@ -6,6 +6,7 @@ Outside CI the tests skip when Chromium or Playwright is missing; in CI (the CI 
 
 from __future__ import annotations
 
+import gzip
 import math
 import os
 import shutil
@@ -173,18 +174,86 @@ def test_type_a_formula_then_download_the_grid(page, server, tmp_path):  # the b
 
 
 def test_a_share_link_restores_the_inputs(page, server, tmp_path):
-    link = {"expr": "a*sin(b*x)", "xmin": "-2", "xmax": "3", "points": "1000000", "order": "3", "at": "0, pi/2"}
-    link |= {"p_a": "2", "p_b": "0.5", "dtype": "float32", "overlay": "1"}
+    link = {"expr": "a sin(b x)", "xmin": "-2", "xmax": "3", "points": "1000000", "order": "3", "at": "0, pi/2"}
+    link |= {"p_a": "2", "p_b": "0.5", "dtype": "float32", "overlay": "1", "x0": "0.5", "taylor_order": "3"}
+    link |= {"remainder": "1", "file_format": "CSV, compressed"}
     page.goto(f"{server}/?{urlencode(link)}")
     wait_for_chart(page, ["f", "f′", "f″", "f‴"], f_max=2 * math.sin(1.5), timeout=FIRST_LOAD_MS)  # 2 sin(x/2), x ≤ 3
     wait_until_idle(page)
-    assert page.get_by_role("textbox", name="Formula f(x) =", exact=True).input_value() == "a*sin(b*x)"
+    assert page.get_by_role("textbox", name="Formula f(x) =", exact=True).input_value() == "a sin(b x)"
     assert page.get_by_role("textbox", name="Evaluate at x =", exact=True).input_value() == "0, pi/2"
     assert page.get_by_role("slider", name="Parameter a").input_value() == "2"
     assert page.get_by_role("slider", name="Parameter b").input_value() == "0.5"
     assert page.get_by_role("radio", name="float32").is_checked()
+    assert page.get_by_role("spinbutton", name="Tangent and Taylor at x₀ =").input_value() == "0.5"
+    assert page.get_by_role("spinbutton", name="Taylor order n").input_value() == "3"
+    assert page.get_by_role("radio", name="CSV, compressed").is_checked()
     expect(page.get_by_text("1,000,000 points from -2 to 3")).to_be_visible()
     assert max(trace_lengths(page)) <= 5_000  # a million points computed, a few thousand sent
     assert page.get_by_test_id("stWarning").count() == 0
     assert page.get_by_test_id("stException").count() == 0
     page.screenshot(path=tmp_path / "shared.png")
+
+    # The million rows, compressed: the button spins while the file is built, then the file arrives.
+    button = page.get_by_role("button", name="Download the whole grid")
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+        expect(button).to_be_disabled()  # Streamlit's spinner while the file is prepared
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.name == "a_sin_b_x_grid.csv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines()
+    assert lines[0] == "x,f,d1,d2,d3" and len(lines) == 1 + 1_000_000
+    assert float(lines[-1].split(",")[1]) == pytest.approx(2 * math.sin(1.5), rel=1e-6)  # float32: x = 3
+
+
+def chart_layout(page) -> dict:
+    """The chart as Plotly drew it: each panel's y range and label, and each trace's drawn y values."""
+    return page.evaluate(
+        """() => {
+            const plot = document.querySelector('.stPlotlyChart .js-plotly-plot');
+            const layout = plot._fullLayout;
+            const axes = Object.keys(layout).filter(key => /^yaxis[0-9]*$/.test(key)).sort();
+            return {
+                ranges: axes.map(key => layout[key].range),
+                labels: (layout.annotations || []).map(note => note.text),
+                traces: plot._fullData.filter(trace => trace.meta !== 'insight').map(trace => Array.from(trace.y)),
+                height: plot.getBoundingClientRect().height,
+                legend: document.querySelector('.stPlotlyChart .legend')?.getBoundingClientRect().height || 0,
+            };
+        }"""
+    )
+
+
+FIRST_FORMULAS = ["e^x/x", "sin(x)^2 + cos(x)^2", "x^2 sin x", "ln(x)", "tan x"]  # what students type first
+
+
+def test_the_formulas_students_type_first_show_their_shape(page, server, tmp_path):
+    """Screenshots to look at (tmp_path); and, as numbers, what they must show."""
+    for i, text in enumerate(FIRST_FORMULAS):
+        page.goto(f"{server}/?{urlencode({'expr': text})}")
+        wait_for_chart(page, ["f", "f′", "f″"], timeout=FIRST_LOAD_MS)
+        wait_until_idle(page)
+        chart = page.locator(".stPlotlyChart").first
+        chart.screenshot(path=tmp_path / f"chart-{i}.png")
+        page.get_by_test_id("stMain").screenshot(path=tmp_path / f"page-{i}.png")
+        drawn = chart_layout(page)
+        assert all(high - low < 1_000 for low, high in drawn["ranges"]), (text, drawn["ranges"])  # no spike's scale
+        if text.startswith("sin(x)^2"):
+            assert all(value == 0 for value in drawn["traces"][2]) and "0 up to rounding" in drawn["labels"][2]
+            assert page.get_by_text("no inflection points").count() <= 1  # one note, not one per stretch
+        if text == "x^2 sin x":
+            row = page.get_by_test_id("stTable").nth(1).get_by_role("row").filter(has_text="stationary")
+            expect(row).to_have_count(1)  # x = 0 is one row: a root, a stationary point and an inflection point
+            expect(row).to_contain_text("root, stationary point (no extremum), inflection point")
+        assert page.get_by_test_id("stException").count() == 0
+
+
+def test_on_a_phone_the_legend_leaves_the_chart_its_height(page, server, tmp_path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/?{urlencode({'expr': 'x^2 sin x'})}")
+    wait_for_chart(page, ["f", "f′", "f″"], timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
+    drawn = chart_layout(page)
+    assert drawn["legend"] < 0.25 * drawn["height"], drawn
+    page.locator(".stPlotlyChart").first.screenshot(path=tmp_path / "phone-chart.png")
