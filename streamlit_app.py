@@ -29,6 +29,7 @@ from derivlib.figures import (
     derivatives_figure,
     finite_difference_figure,
 )
+from derivlib.functions import names_in_words
 from derivlib.rounding import noise_levels
 from derivlib.taylor import PointView, at_point
 from derivlib.undefined import note as undefined_note
@@ -71,8 +72,8 @@ DEFAULTS = {
 # Inputs that change the view, not the computed grid.
 VIEW_KEYS = ("overlay", "x0", "taylor_order", "remainder", "fd_order", "file_format")
 FORMULA_HELP = (
-    "A formula in x. Powers with ^ (x^3), products with * or a space (2x, x sin x), functions such as sin, cos, exp, "
-    "log, sqrt, abs, tanh; constants pi and e. Any other single letter (a, b, k …) is a parameter and gets a slider."
+    "A formula in x. Powers with ^ (x^3), products with * or a space (2x, x sin x), constants pi and e. Any other "
+    "single letter (a, b, k …) is a parameter and gets a slider. The functions: " + names_in_words() + "."
 )
 
 

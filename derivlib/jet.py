@@ -22,6 +22,7 @@ coefficients come out NaN or ±inf; `engine.derivatives` recomputes those points
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,103 +30,18 @@ from functools import lru_cache
 
 import torch
 
-from .tree import FUNCTIONS, Binary, Call, Expression, Node, Unary, Variable, _constant_exponent, children, evaluate
+from . import series as s
+from .functions import FUNCTIONS
+from .series import Series
+from .tree import Binary, Call, Expression, Node, Unary, Variable, _constant_exponent, children, evaluate
 
 Tensor = torch.Tensor
-Series = list[Tensor]  # rows c_0 … c_d (d ≤ order); rows past d are exact zeros
 
 MAX_MULTIPLIED_POWER = 4  # u^p for p = 0 … 4 by repeated products: exact at u = 0, where p·u^(p−1)·… divides by u
-TWO_OVER_SQRT_PI = 2 / math.sqrt(math.pi)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# Row arithmetic: every rule below is a loop of weighted sums of products of rows
-
-
-def _weighted_sum(terms: list[tuple[float, Tensor, Tensor]]) -> Tensor:
-    """Σ w·a·b over (w, a, b), as a new tensor (0-d where every a and b is): one product, then fused multiply-adds."""
-    like = terms[0][1]
-    terms = [term for term in terms if term[0] != 0]
-    if not terms:
-        return like.new_zeros(())
-    (w, a, b), *rest = terms
-    if w != 1 and (a.dim() == 0 or b.dim() == 0):  # the weight rides on the 0-d factor: no pass over the points
-        a, b = (a * w, b) if a.dim() == 0 else (a, b * w)
-        w = 1.0
-    total = torch.mul(a, b)
-    for v, c, d in rest:
-        if total.dim() or not (c.dim() or d.dim()):
-            total.addcmul_(c, d, value=v / w)
-        else:
-            total = torch.addcmul(total, c, d, value=v / w)
-    return total.mul_(w) if w != 1 else total
-
-
-def _plus(total: Tensor, row: Tensor, alpha: float = 1.0) -> Tensor:
-    """total + alpha·row, in place where total (a new tensor) already has the result's shape."""
-    return total.add_(row, alpha=alpha) if total.dim() or not row.dim() else torch.add(total, row, alpha=alpha)
-
-
-def _times(total: Tensor, row: Tensor) -> Tensor:
-    """total·row, in place where total (a new tensor) already has the result's shape."""
-    return total.mul_(row) if total.dim() or not row.dim() else torch.mul(total, row)
-
-
-def _integral(k: int, u: Series, h: Series, scale: float = 1.0) -> Tensor:
-    """y_k where y′ = scale·h·u′: (scale/k)·Σ_{j=1..k} j·u_j·h_{k−j}, over the rows u has."""
-    return _weighted_sum([(scale * j / k, u[j], h[k - j]) for j in range(1, min(k, len(u) - 1) + 1)])
-
-
-def _square(y: Series, m: int, scale: float = 1.0) -> list[tuple[float, Tensor, Tensor]]:
-    """The terms of scale·[y²]_m = scale·Σ_{i+j=m} y_i·y_j, each pair once (the middle square first: weight 1)."""
-    top = len(y) - 1
-    terms = [(scale, y[m // 2], y[m // 2])] if m % 2 == 0 and m // 2 <= top else []
-    return terms + [(2 * scale, y[i], y[m - i]) for i in range(max(0, m - top), (m + 1) // 2)]
-
-
-def _squared(u: Series, rows: int, constant: float, sign: float) -> Series:
-    """The first `rows` rows of constant + sign·u² (the argument of asin's, atan's … derivatives)."""
-    square = torch.mul(u[0], u[0])
-    w = [(square.neg_() if sign < 0 else square).add_(constant)]  # as autograd writes them: -u·u + 1, u·u + 1, …
-    for m in range(1, min(rows, 2 * len(u) - 1)):
-        w.append(_weighted_sum(_square(u, m, sign)))
-    return w
-
-
-def _power(w: Series, p: float, rows: int, first: Tensor, reciprocal: Tensor) -> Series:
-    """The first `rows` rows of w^p, from row 0 (`first`) and 1/w₀, by w·y′ = p·y·w′.
-
-    k·w₀·y_k = Σ_{j=1..k} ((p + 1)·j − k)·w_j·y_{k−j}.
-    """
-    y = [first]
-    for k in range(1, rows):
-        terms = [(((p + 1) * j - k) / k, w[j], y[k - j]) for j in range(1, min(k, len(w) - 1) + 1)]
-        y.append(_times(_weighted_sum(terms), reciprocal))
-    return y
-
-
-def _reciprocal(w: Series, rows: int, first: Tensor) -> Series:
-    """The first `rows` rows of 1/w from row 0 (`first` = 1/w₀): y_k = −y₀·Σ_{j=1..k} w_j·y_{k−j}."""
-    y = [first]
-    for k in range(1, rows):
-        y.append(_times(_weighted_sum([(-1.0, w[j], y[k - j]) for j in range(1, min(k, len(w) - 1) + 1)]), first))
-    return y
-
-
-def _quotient(a: Series, d: Series, order: int, first: Tensor) -> Series:
-    """a/d from row 0 (`first`): d₀·y_k = a_k − Σ_{j=1..k} d_j·y_{k−j}."""
-    reciprocal = torch.reciprocal(d[0])
-    y = [first]
-    for k in range(1, order + 1):
-        total = _weighted_sum([(-1.0, d[j], y[k - j]) for j in range(1, min(k, len(d) - 1) + 1)])
-        if k < len(a):
-            total = _plus(total, a[k])
-        y.append(_times(total, reciprocal))
-    return y
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Rules for the operators
+# Rules for the operators (the functions' rules are in their records, functions.py)
 
 
 def _negative(order: int, a: Series) -> Series:
@@ -146,26 +62,11 @@ def _difference(order: int, a: Series, b: Series) -> Series:
     return _sum(order, a, b, sign=-1.0)
 
 
-def _product(order: int, a: Series, b: Series, first: Tensor | None = None) -> Series:
-    """a·b, the Cauchy product: c_k = Σ_{i+j=k} a_i·b_j (row 0 given as `first` when it is already known)."""
-    rows = [torch.mul(a[0], b[0]) if first is None else first]
-    for k in range(1, min(order, len(a) + len(b) - 2) + 1):
-        lowest, highest = max(0, k - len(b) + 1), min(k, len(a) - 1)
-        rows.append(_weighted_sum([(1.0, a[i], b[k - i]) for i in range(lowest, highest + 1)]))
-    return rows
-
-
-def _squared_series(order: int, u: Series, first: Tensor | None = None) -> Series:
-    """u·u, each pair of rows multiplied once."""
-    rows = [torch.mul(u[0], u[0]) if first is None else first]
-    return rows + [_weighted_sum(_square(u, k)) for k in range(1, min(order, 2 * len(u) - 2) + 1)]
-
-
 def _division(order: int, a: Series, d: Series) -> Series:
     first = torch.div(a[0], d[0])
     if len(d) == 1:  # by a constant: every row divided, and a polynomial stays one
         return [first, *(torch.div(row, d[0]) for row in a[1:])]
-    return _quotient(a, d, order, first)
+    return s.quotient(a, d, order, first)
 
 
 def _power_of_number(order: int, u: Series, p: float) -> Series:
@@ -174,7 +75,7 @@ def _power_of_number(order: int, u: Series, p: float) -> Series:
     if p == 0 or len(u) == 1:
         return [first]
     if not (p.is_integer() and 0 < p <= MAX_MULTIPLIED_POWER):
-        return _power(u, p, order + 1, first, torch.reciprocal(u[0]))
+        return s.power(u, p, order + 1, first, torch.reciprocal(u[0]))
     p = int(p)
     if len(u) == 2:  # (u₀ + u₁t)^p = Σ C(p, k)·u₀^(p−k)·u₁^k·t^k
         powers = [first, u[0]]  # powers[m] = u₀^m (m ≥ 1)
@@ -188,9 +89,9 @@ def _power_of_number(order: int, u: Series, p: float) -> Series:
     if p == 1:
         return [first, *u[1:]]
     if p == 2:
-        return _squared_series(order, u, first)
-    square = _squared_series(order, u)
-    return _product(order, square, u, first) if p == 3 else _squared_series(order, square, first)
+        return s.squared_series(order, u, first)
+    square = s.squared_series(order, u)
+    return s.product(order, square, u, first) if p == 3 else s.squared_series(order, square, first)
 
 
 def _power_of_constant(order: int, u: Series, p: Tensor) -> Series:
@@ -206,247 +107,34 @@ def _power_of_constant(order: int, u: Series, p: Tensor) -> Series:
         return y
     for k in range(1, order + 1):  # as (p + 1)·A − B, A = Σ (j/k)·u_j·y_{k−j}, B = Σ u_j·y_{k−j}
         top = min(k, len(u) - 1) + 1
-        total = _weighted_sum([(j / k, u[j], y[k - j]) for j in range(1, top)]).mul_(p + 1)
-        total = _plus(total, _weighted_sum([(1.0, u[j], y[k - j]) for j in range(1, top)]), -1.0)
-        y.append(_times(total, reciprocal))
+        total = s.weighted_sum([(j / k, u[j], y[k - j]) for j in range(1, top)]).mul_(p + 1)
+        total = s.plus(total, s.weighted_sum([(1.0, u[j], y[k - j]) for j in range(1, top)]), -1.0)
+        y.append(s.times(total, reciprocal))
     return y
 
 
 def _power_of_series(order: int, u: Series, v: Series) -> Series:
     """u^v where the exponent depends on x: exp(v·log u), whose derivatives autograd also takes."""
     y = [torch.pow(u[0], v[0])]
-    log = _log(order, u) if len(u) > 1 else [torch.log(u[0])]
+    log = s.log_series(order, u) if len(u) > 1 else [torch.log(u[0])]
     w = [y[0]]  # row 0 of v·log u is never read
     for k in range(1, order + 1):
         terms = [(1.0, v[i], log[k - i]) for i in range(max(0, k - len(log) + 1), min(k, len(v) - 1) + 1)]
-        w.append(_weighted_sum(terms) if terms else y[0].new_zeros(()))
+        w.append(s.weighted_sum(terms) if terms else y[0].new_zeros(()))
     for k in range(1, order + 1):
-        y.append(_integral(k, w, y))
+        y.append(s.integral(k, w, y))
     return y
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# Rules for the functions: u has at least two rows (the caller handles constants and order 0)
+_BINARY_RULES = {"+": _sum, "-": _difference, "*": s.product, "/": _division}
 
 
-def _pair(order: int, u: Series, first: Tensor, second: Tensor, sign: float, rows: tuple[int, int]):
-    """sin and cos (sign −1: s′ = c·u′, c′ = −s·u′) or sinh and cosh (sign +1), to the numbers of rows asked for."""
-    s, c = [first], [second]
-    if len(u) == 2:  # a line a·x + b: s⁽ᵏ⁾ is ±s or ±c, so s_k = ±(s₀ or c₀)·aᵏ/k!: a row costs one product
-        for k in range(1, max(rows)):
-            step = u[1] ** k / math.factorial(k)
-            if k < rows[0]:
-                s.append(torch.mul(second if k % 2 else first, step * sign ** (k // 2)))
-            if k < rows[1]:
-                c.append(torch.mul(first if k % 2 else second, step * sign ** ((k + 1) // 2)))
-        return s, c
-    # Otherwise each needs the other's rows up to one fewer: k·s_k = Σ j·u_j·c_{k−j}, k·c_k = sign·Σ j·u_j·s_{k−j}.
-    rows = (max(rows[0], rows[1] - 1), max(rows[1], rows[0] - 1))
-    for k in range(1, max(rows)):
-        if k < rows[0]:
-            s.append(_integral(k, u, c))
-        if k < rows[1]:
-            c.append(_integral(k, u, s, sign))
-    return s, c
-
-
-def _sin(order: int, u: Series) -> Series:
-    return _pair(order, u, torch.sin(u[0]), torch.cos(u[0]), -1.0, (order + 1, 1))[0]
-
-
-def _cos(order: int, u: Series) -> Series:
-    return _pair(order, u, torch.sin(u[0]), torch.cos(u[0]), -1.0, (1, order + 1))[1]
-
-
-def _sinh(order: int, u: Series) -> Series:
-    return _pair(order, u, torch.sinh(u[0]), torch.cosh(u[0]), 1.0, (order + 1, 1))[0]
-
-
-def _cosh(order: int, u: Series) -> Series:
-    return _pair(order, u, torch.sinh(u[0]), torch.cosh(u[0]), 1.0, (1, order + 1))[1]
-
-
-def _sec(order: int, u: Series) -> Series:
-    _, c = _pair(order, u, torch.sin(u[0]), torch.cos(u[0]), -1.0, (1, order + 1))
-    return _reciprocal(c, order + 1, 1 / c[0])  # row 0 as tree.FUNCTIONS writes it
-
-
-def _csc(order: int, u: Series) -> Series:
-    s, _ = _pair(order, u, torch.sin(u[0]), torch.cos(u[0]), -1.0, (order + 1, 1))
-    return _reciprocal(s, order + 1, 1 / s[0])
-
-
-def _cot(order: int, u: Series) -> Series:
-    s, c = _pair(order, u, torch.sin(u[0]), torch.cos(u[0]), -1.0, (order + 1, order + 1))
-    return _quotient(c, s, order, c[0] / s[0])
-
-
-def _exp(order: int, u: Series) -> Series:
-    y = [torch.exp(u[0])]
-    for k in range(1, order + 1):
-        y.append(_integral(k, u, y))
-    return y
-
-
-def _with_derivative(order: int, u: Series, first: Tensor, h: Series, scale: float = 1.0) -> Series:
-    """y from y₀ and the series of h = y′/u′ (its first `order` rows)."""
-    return [first, *(_integral(k, u, h, scale) for k in range(1, order + 1))]
-
-
-def _tan(order: int, u: Series) -> Series:
-    y = [torch.tan(u[0])]
-    h = [torch.mul(y[0], y[0]).add_(1.0)]  # 1 + tan², the derivative autograd uses
-    for k in range(1, order + 1):
-        y.append(_integral(k, u, h))
-        if k < order:
-            h.append(_weighted_sum(_square(y, k)))
-    return y
-
-
-def _tanh_or_sigmoid(order: int, u: Series, first: Tensor, linear: float) -> Series:
-    """tanh (h = 1 − y², linear = 0) or sigmoid (h = y − y², linear = 1), the derivatives autograd uses."""
-    y = [first]
-    h = [torch.sub(1.0, first).mul_(first) if linear else torch.mul(first, first).neg_().add_(1.0)]
-    for k in range(1, order + 1):
-        y.append(_integral(k, u, h))
-        if k < order:
-            total = _weighted_sum(_square(y, k, -1.0))
-            h.append(_plus(total, y[k]) if linear else total)
-    return y
-
-
-def _tanh(order: int, u: Series) -> Series:
-    return _tanh_or_sigmoid(order, u, torch.tanh(u[0]), 0.0)
-
-
-def _sigmoid(order: int, u: Series) -> Series:
-    return _tanh_or_sigmoid(order, u, torch.sigmoid(u[0]), 1.0)
-
-
-def _inverse_sine(order: int, u: Series, first: Tensor, constant: float, sign: float, scale: float = 1.0) -> Series:
-    """asin (1 − u²)^(−1/2), acos (its negative), asinh (u² + 1)^(−1/2), acosh (u² − 1)^(−1/2)."""
-    w = _squared(u, order, constant, sign)
-    h = _power(w, -0.5, order, torch.rsqrt(w[0]), torch.reciprocal(w[0]))
-    return _with_derivative(order, u, first, h, scale)
-
-
-def _asin(order: int, u: Series) -> Series:
-    return _inverse_sine(order, u, torch.asin(u[0]), 1.0, -1.0)
-
-
-def _acos(order: int, u: Series) -> Series:
-    return _inverse_sine(order, u, torch.acos(u[0]), 1.0, -1.0, scale=-1.0)
-
-
-def _asinh(order: int, u: Series) -> Series:
-    return _inverse_sine(order, u, torch.asinh(u[0]), 1.0, 1.0)
-
-
-def _acosh(order: int, u: Series) -> Series:
-    return _inverse_sine(order, u, torch.acosh(u[0]), -1.0, 1.0)
-
-
-def _inverse_tangent(order: int, u: Series, first: Tensor, sign: float) -> Series:
-    """atan: h = 1/(1 + u²); atanh: h = 1/(1 − u²)."""
-    w = _squared(u, order, 1.0, sign)
-    return _with_derivative(order, u, first, _reciprocal(w, order, torch.reciprocal(w[0])))
-
-
-def _atan(order: int, u: Series) -> Series:
-    return _inverse_tangent(order, u, torch.atan(u[0]), 1.0)
-
-
-def _atanh(order: int, u: Series) -> Series:
-    return _inverse_tangent(order, u, torch.atanh(u[0]), -1.0)
-
-
-def _log(order: int, u: Series, first: Tensor | None = None, scale: float = 1.0) -> Series:
-    """scale·log u: u₀·y_k = scale·u_k − Σ_{j=1..k−1} (j/k)·y_j·u_{k−j}."""
-    reciprocal = torch.reciprocal(u[0])
-    y = [torch.log(u[0]) if first is None else first]
-    for k in range(1, order + 1):
-        terms = [(-j / k, y[j], u[k - j]) for j in range(max(1, k - len(u) + 1), k)]
-        total = _weighted_sum(terms) if terms else None
-        if k < len(u):
-            total = torch.mul(u[k], scale) if total is None else _plus(total, u[k], scale)
-        y.append(_times(total, reciprocal))
-    return y
-
-
-def _log10(order: int, u: Series) -> Series:
-    return _log(order, u, torch.log10(u[0]), 1 / math.log(10))
-
-
-def _log2(order: int, u: Series) -> Series:
-    return _log(order, u, torch.log2(u[0]), 1 / math.log(2))
-
-
-def _sqrt(order: int, u: Series) -> Series:
-    """y² = u: 2·y₀·y_k = u_k − Σ_{j=1..k−1} y_j·y_{k−j}."""
-    y = [torch.sqrt(u[0])]
-    reciprocal = torch.reciprocal(y[0])
-    for k in range(1, order + 1):
-        terms = _square(y, k, -0.5)  # y has rows 0 … k−1 here, and y₀ takes no part: the pairs of 1 … k−1
-        total = _weighted_sum(terms) if terms else None
-        if k < len(u):
-            total = torch.mul(u[k], 0.5) if total is None else _plus(total, u[k], 0.5)
-        y.append(_times(total, reciprocal))
-    return y
-
-
-def _cbrt(order: int, u: Series) -> Series:
-    return _power(u, 1 / 3, order + 1, FUNCTIONS["cbrt"].torch(u[0]), torch.reciprocal(u[0]))
-
-
-def _abs(order: int, u: Series) -> Series:
-    sign = torch.sign(u[0])  # torch's sign(0) = 0, autograd's derivative of |u| at 0
-    return [torch.abs(u[0]), *(torch.mul(row, sign) for row in u[1:])]
-
-
-def _erf(order: int, u: Series) -> Series:
-    """erf′(u) = (2/√π)·exp(−u²)."""
-    w = _squared(u, order, 0.0, -1.0)
-    e = [torch.exp(w[0])]
-    for k in range(1, order):
-        e.append(_integral(k, w, e))
-    return _with_derivative(order, u, torch.erf(u[0]), e, TWO_OVER_SQRT_PI)
-
-
-RULES: dict[str, Callable[[int, Series], Series]] = {
-    "sin": _sin,
-    "cos": _cos,
-    "tan": _tan,
-    "sec": _sec,
-    "csc": _csc,
-    "cot": _cot,
-    "asin": _asin,
-    "acos": _acos,
-    "atan": _atan,
-    "sinh": _sinh,
-    "cosh": _cosh,
-    "tanh": _tanh,
-    "asinh": _asinh,
-    "acosh": _acosh,
-    "atanh": _atanh,
-    "exp": _exp,
-    "log": _log,
-    "log10": _log10,
-    "log2": _log2,
-    "sqrt": _sqrt,
-    "cbrt": _cbrt,
-    "abs": _abs,
-    "sigmoid": _sigmoid,
-    "erf": _erf,
-}
-assert RULES.keys() == FUNCTIONS.keys(), "every function of the language needs its Taylor rule"
-
-_BINARY_RULES = {"+": _sum, "-": _difference, "*": _product, "/": _division}
-
-
-def _call(order: int, u: Series, function: str) -> Series:
-    if len(u) == 1:  # order 0
-        return [FUNCTIONS[function].torch(u[0])]
-    return RULES[function](order, u)
+def _call(order: int, *arguments: Series, function: str) -> Series:
+    """A function's record applied: its Taylor rule, or at order 0 its torch function alone."""
+    record = FUNCTIONS[function]
+    if all(len(u) == 1 for u in arguments):  # order 0
+        return [record.torch(*(u[0] for u in arguments))]
+    return record.taylor(order, *arguments)
 
 
 def _power_rule(order: int, u: Series, v: Series) -> Series:
@@ -566,8 +254,8 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
                 step = (_power_rule, (left, right), ())
             case Binary(op, left, right):
                 step = (_BINARY_RULES[op], (left, right), ())
-            case Call(function, argument):
-                step = (_call, (argument,), (function,))
+            case Call(function, arguments):
+                step = (functools.partial(_call, function=function), arguments, ())
             case _:
                 raise TypeError(f"not a derivlib node: {node!r}")
         for child in step[1]:

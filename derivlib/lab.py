@@ -17,6 +17,7 @@ import pandas as pd
 import torch
 
 from .engine import as_points, check_order, derivatives, parameter_values
+from .functions import FUNCTIONS
 from .parse import parse
 from .symbolic import compare
 from .tree import Binary, Call, Constant, Expression, Node, Number, Parameter, Unary, Variable, evaluate, walk
@@ -33,21 +34,7 @@ SCRIPT_NAMES = ("x", "y", "torch")  # names the generated script uses itself; a 
 # The formula as PyTorch source
 
 
-# How derivlib's functions read in PyTorch; "{}" is the argument. Those torch lacks are written as derivlib computes
-# them (tree.FUNCTIONS), so that the numbers agree to the last bit.
-TORCH_FUNCTIONS: dict[str, str] = {
-    **{name: f"torch.{name}({{}})" for name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh")},
-    **{name: f"torch.{name}({{}})" for name in ("asinh", "acosh", "atanh", "exp", "log", "log10", "log2", "sqrt")},
-    **{name: f"torch.{name}({{}})" for name in ("abs", "sigmoid", "erf")},
-    "sec": "1 / torch.cos({})",
-    "csc": "1 / torch.sin({})",
-    "cbrt": "torch.sign({0}) * torch.abs({0}) ** (1 / 3)",  # the sign's derivative is 0: one copy of {0} is enough
-    "cot": "cot({})",  # cos(u)/sin(u) needs u twice, and two copies would round the chain rule differently
-}
-WRITTEN_OUT = {"sec", "csc", "cbrt"}  # a product or quotient, not a single call: parenthesised like one
-HELPERS = {
-    "cot": "def cot(t):  # torch has no cot; derivlib computes it as cos / sin\n    return torch.cos(t) / torch.sin(t)"
-}
+# How derivlib's functions read in PyTorch, and the helpers some need: from their records (functions.py).
 TORCH_CONSTANTS = {"pi": "torch.pi", "e": "torch.e"}
 
 
@@ -62,7 +49,7 @@ def torch_source(expr: Expression | str) -> str:
     Numbers stay Python numbers where torch treats them as derivlib does (as a 0-d tensor of x's dtype) and become
     tensors where Python would compute something else: `sin(1)` needs a tensor, `2^0.5` would be Python's own
     power, and `1 / x` would be computed as `x.reciprocal() * 1`, which rounds differently from a division; so it
-    is written `torch.div(1, x)`. cot is called by name: `tutorial_code` defines it (see HELPERS).
+    is written `torch.div(1, x)`. cot is called by name: `tutorial_code` defines it (its record's `helper`).
 
     >>> torch_source("x^3 + sin x")
     'x**3 + torch.sin(x)'
@@ -109,7 +96,7 @@ def _precedence(node: Node) -> int:
             return {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "^": _POW}[op]
         case Unary():
             return _UNARY
-        case Call(function) if function in WRITTEN_OUT:
+        case Call(function) if FUNCTIONS[function].written_out:
             return _MUL
     return _ATOM
 
@@ -129,9 +116,9 @@ def _source(node: Node) -> str:
             return name
         case Parameter(name):
             return python_name(name)
-        case Call(function, argument):
-            inner = _source(argument)
-            return TORCH_FUNCTIONS[function].format(_tensor(inner) if _is_python(argument) else inner)
+        case Call(function, arguments):
+            inner = [_tensor(_source(a)) if _is_python(a) else _source(a) for a in arguments]
+            return FUNCTIONS[function].code.format(*inner)
         case Unary(op, operand):
             inner = _source(operand)
             return f"{op}({inner})" if _precedence(operand) < _UNARY else f"{op}{inner}"
@@ -206,7 +193,8 @@ def tutorial_code(
     attached, undefined = _graph_facts(expr, values, x, order)
 
     lines = ["import torch", ""]
-    lines += [line for name in sorted(HELPERS) if _uses(expr, name) for line in (HELPERS[name], "", "")]
+    helpers = sorted({node.function for node in walk(expr.tree) if isinstance(node, Call)})
+    lines += [line for name in helpers if FUNCTIONS[name].helper for line in (FUNCTIONS[name].helper, "", "")]
     if values:
         lines.append("# the parameters, as derivlib holds them: 0-d tensors")
     lines += [f"{python_name(name)} = {_tensor(_literal(float(value)))}" for name, value in values.items()]
@@ -243,10 +231,6 @@ GRAD_OUTPUTS_COMMENT = [
     "# (grad_outputs) is exactly that diagonal: f'(x[i]) at every point, from a single backward pass.",
     "# create_graph=True records that pass too, so that its result can be differentiated again.",
 ]
-
-
-def _uses(expr: Expression, function: str) -> bool:
-    return any(isinstance(node, Call) and node.function == function for node in walk(expr.tree))
 
 
 def _list(x: Tensor) -> str:

@@ -16,10 +16,9 @@ import re
 from dataclasses import dataclass
 
 from .errors import ExpressionError
+from .functions import ALIASES, FUNCTIONS
 from .tree import (
-    ALIASES,
     CONSTANTS,
-    FUNCTIONS,
     GREEK_LETTERS,
     Binary,
     Call,

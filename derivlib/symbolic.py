@@ -35,6 +35,7 @@ import sympy
 import torch
 
 from .engine import as_points, check_order, derivatives, parameter_values
+from .functions import FUNCTIONS, RECORDS
 from .parse import parse
 from .rounding import SAFETY, noise_levels
 from .tree import Call, Expression, Node, walk
@@ -57,39 +58,33 @@ def _heaviside(t: Tensor, at_zero: Tensor | float = 0.5) -> Tensor:
     return torch.heaviside(t, torch.as_tensor(at_zero, dtype=t.dtype, device=t.device))
 
 
-# Every sympy node type that `to_torch` evaluates, and how; numbers, constants and symbols are handled on their own.
-SYMPY_FUNCTIONS: dict[type, Callable[..., Tensor]] = {
-    sympy.Add: lambda *terms: functools.reduce(torch.add, terms),
-    sympy.Mul: lambda *factors: functools.reduce(torch.mul, factors),
-    sympy.Pow: torch.pow,
-    sympy.sin: torch.sin,
-    sympy.cos: torch.cos,
-    sympy.tan: torch.tan,
-    sympy.sec: lambda t: 1 / torch.cos(t),
-    sympy.csc: lambda t: 1 / torch.sin(t),
-    sympy.cot: lambda t: torch.cos(t) / torch.sin(t),
-    sympy.asin: torch.asin,
-    sympy.acos: torch.acos,
-    sympy.atan: torch.atan,
-    sympy.sinh: torch.sinh,
-    sympy.cosh: torch.cosh,
-    sympy.tanh: torch.tanh,
-    sympy.sech: lambda t: 1 / torch.cosh(t),
-    sympy.csch: lambda t: 1 / torch.sinh(t),
-    sympy.coth: lambda t: 1 / torch.tanh(t),
-    sympy.asinh: torch.asinh,
-    sympy.acosh: torch.acosh,
-    sympy.atanh: torch.atanh,
-    sympy.exp: torch.exp,
-    sympy.log: torch.log,
-    sympy.Abs: torch.abs,
-    sympy.sign: torch.sign,
-    sympy.erf: torch.erf,
-    sympy.erfc: torch.erfc,
-    # The derivative of a kink or a step: zero everywhere but at one point, where a grid cannot see it.
-    sympy.DiracDelta: lambda t, *derivative_order: torch.zeros_like(t),
-    sympy.Heaviside: _heaviside,
-}
+def _walker() -> dict[type, Callable[..., Tensor]]:
+    """Every sympy node type that `to_torch` evaluates, and how: derivlib's functions from their records (the sympy
+    function each builds, and those it also evaluates), then what sympy's derivatives bring in besides. Numbers,
+    constants and symbols are handled on their own."""
+    table: dict[type, Callable[..., Tensor]] = {}
+    for record in RECORDS:
+        built = record.sympy(sympy, *[sympy.Symbol(name, real=True) for name in "xy"[: record.arity]])
+        if isinstance(built, sympy.Function) and all(isinstance(a, sympy.Symbol) for a in built.args):
+            table[type(built)] = record.torch
+        for name in record.sympy_also:
+            table[getattr(sympy, name)] = record.torch
+    return {
+        sympy.Add: lambda *terms: functools.reduce(torch.add, terms),
+        sympy.Mul: lambda *factors: functools.reduce(torch.mul, factors),
+        sympy.Pow: torch.pow,
+        sympy.sign: torch.sign,
+        sympy.erfc: torch.erfc,
+        sympy.sech: lambda t: 1 / torch.cosh(t),
+        sympy.csch: lambda t: 1 / torch.sinh(t),
+        sympy.coth: lambda t: 1 / torch.tanh(t),
+        # The derivative of a kink or a step: zero everywhere but at one point, where a grid cannot see it.
+        sympy.DiracDelta: lambda t, *derivative_order: torch.zeros_like(t),
+        sympy.Heaviside: _heaviside,
+    } | table
+
+
+SYMPY_FUNCTIONS: dict[type, Callable[..., Tensor]] = _walker()
 
 
 def to_torch(expr: sympy.Expr, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
@@ -449,8 +444,8 @@ def compare(values: Tensor, reference: Tensor, points: Tensor) -> dict[str, Any]
 
 def _kinks(expr: Expression) -> list[str]:
     """The functions in the formula that have a kink (where autograd and sympy may choose different values)."""
-    names = {node.function for node in walk(expr.tree) if isinstance(node, Call)}
-    return sorted(names & {"abs", "cbrt"})
+    calls = {node.function for node in walk(expr.tree) if isinstance(node, Call)}
+    return sorted(name for name in calls if FUNCTIONS[name].kink)
 
 
 def badge(row: Mapping[str, Any], *, kinks: Sequence[str] = ()) -> str:

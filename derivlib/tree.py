@@ -1,8 +1,8 @@
 """The parsed formula: a tree of allow-listed nodes, and what it turns into (torch, sympy, canonical text).
 
-Only the node types below exist, and a Call names one of FUNCTIONS, so evaluating a tree can do nothing but
-arithmetic on tensors. Every function here is elementwise, which is what lets the engine differentiate a whole grid
-with a single `grad_outputs=ones` backward pass.
+Only the node types below exist, and a Call names one of the records in functions.py, so evaluating a tree can do
+nothing but arithmetic on tensors. Every function there is elementwise, which is what lets the engine differentiate
+a whole grid with a single `grad_outputs=ones` backward pass.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
+
+from .functions import FUNCTIONS
 
 if TYPE_CHECKING:
     import sympy
@@ -60,8 +62,12 @@ class Binary:
 
 @dataclass(frozen=True)
 class Call:
-    function: str  # a key of FUNCTIONS
-    argument: Node
+    function: str  # a key of functions.FUNCTIONS
+    arguments: tuple[Node, ...]  # as many as the function's arity; a single node is taken as a one-tuple
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arguments, tuple):
+            object.__setattr__(self, "arguments", (self.arguments,))
 
 
 Node = Number | Variable | Constant | Parameter | Unary | Binary | Call
@@ -71,64 +77,12 @@ Node = Number | Variable | Constant | Parameter | Unary | Binary | Call
 # The allow-lists, as data
 
 
-def _cbrt(t: Tensor) -> Tensor:
-    # The real cube root (defined for negative x too, unlike x^(1/3)); torch has no cbrt of its own.
-    return torch.sign(t) * torch.abs(t).pow(1.0 / 3.0)
-
-
 def _sympy():
     """sympy, imported on first use: it costs seconds, and only the symbolic cross-check needs it."""
     import sympy
 
     return sympy
 
-
-@dataclass(frozen=True)
-class Function:
-    torch: Callable[[Tensor], Tensor]
-    sympy: str | Callable[[Any, sympy.Expr], sympy.Expr]  # sympy's function of that name, or (sympy, arg) -> expr
-
-
-FUNCTIONS: dict[str, Function] = {
-    "sin": Function(torch.sin, "sin"),
-    "cos": Function(torch.cos, "cos"),
-    "tan": Function(torch.tan, "tan"),
-    "sec": Function(lambda t: 1 / torch.cos(t), lambda sp, a: 1 / sp.cos(a)),  # sympy's unevaluated sec(0) crashes
-    "csc": Function(lambda t: 1 / torch.sin(t), lambda sp, a: 1 / sp.sin(a)),  # … and so does csc(0)
-    "cot": Function(lambda t: torch.cos(t) / torch.sin(t), "cot"),
-    "asin": Function(torch.asin, "asin"),
-    "acos": Function(torch.acos, "acos"),
-    "atan": Function(torch.atan, "atan"),
-    "sinh": Function(torch.sinh, "sinh"),
-    "cosh": Function(torch.cosh, "cosh"),
-    "tanh": Function(torch.tanh, "tanh"),
-    "asinh": Function(torch.asinh, "asinh"),
-    "acosh": Function(torch.acosh, "acosh"),
-    "atanh": Function(torch.atanh, "atanh"),
-    "exp": Function(torch.exp, "exp"),
-    "log": Function(torch.log, "log"),
-    "log10": Function(torch.log10, lambda sp, a: sp.log(a) / sp.log(10)),
-    "log2": Function(torch.log2, lambda sp, a: sp.log(a) / sp.log(2)),
-    "sqrt": Function(torch.sqrt, "sqrt"),
-    "cbrt": Function(_cbrt, lambda sp, a: sp.sign(a) * sp.Abs(a) ** sp.Rational(1, 3)),  # the real root
-    "abs": Function(torch.abs, "Abs"),
-    "sigmoid": Function(torch.sigmoid, lambda sp, a: 1 / (1 + sp.exp(-a))),
-    "erf": Function(torch.erf, "erf"),
-}
-
-# Other spellings people type, mapped onto the names above (the canonical text uses the names above).
-ALIASES: dict[str, str] = {
-    "ln": "log",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arsinh": "asinh",
-    "arcsinh": "asinh",
-    "arcosh": "acosh",
-    "arccosh": "acosh",
-    "artanh": "atanh",
-    "arctanh": "atanh",
-}
 
 CONSTANTS: dict[str, tuple[float, str]] = {  # value, and the name of the same constant in sympy
     "pi": (math.pi, "pi"),
@@ -230,7 +184,9 @@ _EVALUATORS: dict[type, Callable[..., Tensor]] = {
     Parameter: lambda node, values, like: values[node.name],
     Unary: lambda node, values, like: torch.neg(evaluate(node.operand, values, like)),
     Binary: _evaluate_binary,
-    Call: lambda node, values, like: FUNCTIONS[node.function].torch(evaluate(node.argument, values, like)),
+    Call: lambda node, values, like: FUNCTIONS[node.function].torch(
+        *(evaluate(argument, values, like) for argument in node.arguments)
+    ),
 }
 
 
@@ -273,9 +229,8 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         case Binary(op, left, right):
             a, b = to_sympy(left, symbols), to_sympy(right, symbols)
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
-        case Call(function, argument):
-            rule, argument = FUNCTIONS[function].sympy, to_sympy(argument, symbols)
-            return getattr(sympy, rule)(argument) if isinstance(rule, str) else rule(sympy, argument)
+        case Call(function, arguments):
+            return FUNCTIONS[function].sympy(sympy, *(to_sympy(argument, symbols) for argument in arguments))
     raise TypeError(f"not a derivlib node: {node!r}")
 
 
@@ -307,8 +262,8 @@ def to_text(node: Node) -> str:
             return _number_text(value)
         case Variable(name) | Constant(name) | Parameter(name):
             return name
-        case Call(function, argument):
-            return f"{function}({to_text(argument)})"
+        case Call(function, arguments):
+            return f"{function}({', '.join(map(to_text, arguments))})"
         case Unary(op, operand):
             inner = to_text(operand)
             return f"{op}({inner})" if _precedence(operand) < _UNARY else f"{op}{inner}"
@@ -343,8 +298,8 @@ def children(node: Node) -> tuple[Node, ...]:
             return (operand,)
         case Binary(_, left, right):
             return (left, right)
-        case Call(_, argument):
-            return (argument,)
+        case Call(_, arguments):
+            return arguments
     return ()
 
 

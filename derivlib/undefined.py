@@ -1,42 +1,26 @@
 """Why a formula is undefined where it is: which function's domain is broken, and over which stretches of x.
 
 NaN and ±inf are data, not errors (see engine.py), so a chart simply has gaps. This module explains them: it walks
-the formula's tree, evaluates the argument of every function, division and power at the points where f is not a
-finite number, and checks it against the function's domain (the rules below, as data). A cause is reported at the
-innermost node that breaks a rule, since an argument that is already NaN breaks nothing new.
+the formula's tree, evaluates the arguments of every function, division and power at the points where f is not a
+finite number, and checks them against the function's domain (its record's rules, functions.py). A cause is
+reported at the innermost node that breaks a rule, since an argument that is already NaN breaks nothing new.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from .engine import parameter_values
+from .functions import FUNCTIONS
 from .rounding import simplest_between
 from .tree import Binary, Call, Expression, Node, evaluate, walk
 
 MAX_STRETCHES = 3  # stretches of x named per cause; the rest are counted
-
-Rule = tuple[Callable[[torch.Tensor], torch.Tensor], str]  # (where the argument is outside the domain, why)
-
-_LOG_RULES: list[Rule] = [(lambda a: a < 0, "log of a negative number"), (lambda a: a == 0, "log of zero")]
-
-DOMAIN_RULES: dict[str, list[Rule]] = {
-    "log": _LOG_RULES,
-    "log10": _LOG_RULES,
-    "log2": _LOG_RULES,
-    "sqrt": [(lambda a: a < 0, "square root of a negative number")],
-    "asin": [(lambda a: a.abs() > 1, "asin of a number outside [-1, 1]")],
-    "acos": [(lambda a: a.abs() > 1, "acos of a number outside [-1, 1]")],
-    "acosh": [(lambda a: a < 1, "acosh of a number below 1")],
-    "atanh": [(lambda a: a.abs() > 1, "atanh of a number outside [-1, 1]"), (lambda a: a.abs() == 1, "atanh of ±1")],
-    "sec": [(lambda a: torch.cos(a) == 0, "sec where cos is zero")],
-    "csc": [(lambda a: torch.sin(a) == 0, "csc where sin is zero")],
-    "cot": [(lambda a: torch.sin(a) == 0, "cot where sin is zero")],
-}
 
 
 @dataclass(frozen=True)
@@ -129,10 +113,11 @@ def _broken_rules(
     Only finite operands break a rule: one that is already NaN or ±inf was made so further in, where the cause is.
     """
     match node:
-        case Call(function, argument) if function in DOMAIN_RULES:
-            a = evaluate(argument, values, at)
-            for test, reason in DOMAIN_RULES[function]:
-                yield torch.isfinite(a) & test(a), reason
+        case Call(function, arguments) if FUNCTIONS[function].domain:
+            operands = [evaluate(argument, values, at) for argument in arguments]
+            finite = functools.reduce(torch.logical_and, (torch.isfinite(a) for a in operands))
+            for test, reason in FUNCTIONS[function].domain:  # the rules of the function's record (functions.py)
+                yield finite & test(*operands), reason
         case Binary("/", _, denominator):
             yield evaluate(denominator, values, at) == 0, "division by zero"
         case Binary("^", base, exponent):

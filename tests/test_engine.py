@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import sympy
 import torch
+from function_rows import MARGIN, ROWS
 from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from strategies import X as X_NODE
@@ -20,7 +21,8 @@ from torch.testing import assert_close
 import derivlib
 from derivlib import ExpressionError, constants, derivatives, grid_table, parse
 from derivlib.engine import METHODS
-from derivlib.tree import FUNCTIONS, Binary, Call, Node, Number, Parameter, Unary, Variable, to_sympy, to_text, walk
+from derivlib.functions import FUNCTIONS
+from derivlib.tree import Binary, Call, Node, Number, Parameter, Unary, Variable, to_sympy, to_text, walk
 
 X = sympy.Symbol("x", real=True)
 BOTH_METHODS = pytest.mark.parametrize("method", METHODS)  # Taylor mode and autograd
@@ -231,39 +233,9 @@ def test_a_parameter_named_by_a_greek_letter():
 
 PROPERTY_ORDER = 3
 DIGITS = 40  # decimal digits sympy computes the reference values with (float64 has 16)
-MARGIN = 1e-3  # how far inside a function's domain (from a pole, a kink or a branch point) a point must be
 LARGEST = 1e12  # |value| of a subformula above which the point is not compared (float64 would round it coarsely)
-LARGEST_ANGLE = 100.0  # |argument| of a periodic function above which the angle's rounding error shows in its value
 RTOL = 1e-9  # relative to the reference value
 ATOL = 1e-11  # relative to the size of the terms that make up the derivative (see Oracle.term_sizes)
-
-# Where each function is smooth: its argument must be at least MARGIN inside the domain.
-SMOOTH: dict[str, Callable[[float], bool]] = {
-    "sin": lambda a: abs(a) < LARGEST_ANGLE,
-    "cos": lambda a: abs(a) < LARGEST_ANGLE,
-    "tan": lambda a: abs(a) < LARGEST_ANGLE and abs(math.cos(a)) > MARGIN,
-    "sec": lambda a: abs(a) < LARGEST_ANGLE and abs(math.cos(a)) > MARGIN,
-    "csc": lambda a: abs(a) < LARGEST_ANGLE and abs(math.sin(a)) > MARGIN,
-    "cot": lambda a: abs(a) < LARGEST_ANGLE and abs(math.sin(a)) > MARGIN,
-    "asin": lambda a: abs(a) < 1 - MARGIN,
-    "acos": lambda a: abs(a) < 1 - MARGIN,
-    "atan": lambda a: True,
-    "sinh": lambda a: True,
-    "cosh": lambda a: True,
-    "tanh": lambda a: True,
-    "asinh": lambda a: True,
-    "acosh": lambda a: a > 1 + MARGIN,
-    "atanh": lambda a: abs(a) < 1 - MARGIN,
-    "exp": lambda a: True,
-    "log": lambda a: a > MARGIN,
-    "log10": lambda a: a > MARGIN,
-    "log2": lambda a: a > MARGIN,
-    "sqrt": lambda a: a > MARGIN,
-    "cbrt": lambda a: abs(a) > MARGIN,
-    "abs": lambda a: abs(a) > MARGIN,
-    "sigmoid": lambda a: True,
-    "erf": lambda a: True,
-}
 
 
 def reference(expr: sympy.Expr, point: float) -> float | None:
@@ -340,7 +312,7 @@ class Oracle:
                 return False
             values[id(node)] = value
             match node:
-                case Call(function, argument) if not SMOOTH[function](values[id(argument)]):
+                case Call(function, arguments) if not ROWS[function].smooth(*(values[id(a)] for a in arguments)):
                     return False
                 case Binary("/", _, right) if abs(values[id(right)]) <= MARGIN:
                     return False

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from strategies import trees
 
 from derivlib import derivatives
+from derivlib.functions import FUNCTIONS
 from derivlib.lab import (
     backward_trap,
     best_step,
@@ -25,7 +26,7 @@ from derivlib.lab import (
     torch_source,
     tutorial_code,
 )
-from derivlib.tree import FUNCTIONS, Binary, Call, Constant, Expression, Node, Number, Parameter, Unary, Variable
+from derivlib.tree import Binary, Call, Constant, Expression, Node, Number, Parameter, Unary, Variable
 
 TUTORIAL = "x^3 + sin(x)"
 TUTORIAL_POINTS = [1.0, math.pi, 5.0]
@@ -72,13 +73,13 @@ def shape_of_tree(node: Node):
             return (op, shape_of_tree(operand))
         case Binary(op, left, right):
             return (op, shape_of_tree(left), shape_of_tree(right))
-        case Call("sec" | "csc" as function, argument):
+        case Call("sec" | "csc" as function, (argument,)):
             return ("/", 1.0, ("cos" if function == "sec" else "sin", shape_of_tree(argument)))
-        case Call("cbrt", argument):
+        case Call("cbrt", (argument,)):
             inner = shape_of_tree(argument)
             return ("*", ("sign", inner), ("^", ("abs", inner), ("/", 1.0, 3.0)))
-        case Call(function, argument):
-            return (function, shape_of_tree(argument))
+        case Call(function, arguments):
+            return (function, *map(shape_of_tree, arguments))
 
 
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
