@@ -14,6 +14,15 @@ A series is a list of rows, row k holding c_k at every point: a tensor of shape 
 the same at every point (the slope of x, a constant). A series shorter than K + 1 rows is a polynomial in t whose
 missing rows are exact zeros, so constant and linear formulas get exact zeros and no work is spent on them.
 
+A piecewise definition picks, at each point, the series of the branch that applies there. Its derivatives need
+more: at a boundary between branches, the k-th derivative is defined where the branches that apply just left and
+just right of the point agree with each other to order k (and with f itself). So a formula with a piecewise
+definition whose conditions depend on x is computed three times: as it is at each point (row 0 alone), with every
+piecewise definition taking the branch of the left side, and of the right side (`seam_rows` combines them). A side
+is decided exactly, from the series of each comparison: the sign of the first non-zero coefficient of
+(greater side − smaller side), negated for odd k on the left. Away from boundaries the three passes pick the same
+branches, and the right side's rows are the answer.
+
 Row 0 of every node is computed by the same torch function, on the same values, as `tree.evaluate`, so f is exactly
 what autograd sees. Where a rule divides by zero (log or a power at 0, a pole, an edge of asin's domain) the
 coefficients come out NaN or ±inf; `engine.derivatives` recomputes those points by autograd, whose conventions
@@ -23,6 +32,7 @@ coefficients come out NaN or ±inf; `engine.derivatives` recomputes those points
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,7 +43,26 @@ import torch
 from . import series as s
 from .functions import FUNCTIONS
 from .series import Series
-from .tree import Binary, Call, Expression, Node, Unary, Variable, _constant_exponent, children, evaluate
+from .tree import (
+    SIDE_ORDER,
+    Binary,
+    Call,
+    Comparison,
+    Expression,
+    Node,
+    Piecewise,
+    Unary,
+    Variable,
+    _constant_exponent,
+    children,
+    choose,
+    compare,
+    compare_sign,
+    evaluate,
+    seam_rows,
+    select,
+    side_sign,
+)
 
 Tensor = torch.Tensor
 
@@ -145,6 +174,46 @@ def _power_rule(order: int, u: Series, v: Series) -> Series:
     return _power_of_series(order, u, v)
 
 
+EXACT, LEFT, RIGHT = 0, 1, 2  # the passes of a formula with a piecewise definition: at each point, and either side
+
+
+def _piecewise(order: int, *inputs: Series, layout: tuple[tuple[str, ...], ...], otherwise: bool, side: int) -> Series:
+    """A piecewise definition's series: the chosen branch's, row by row (NaN where no branch applies).
+
+    `inputs` are, for each branch, the series of its condition's operands and then of its value, then the otherwise
+    branch's; `layout` holds each condition's comparison operators. With `side` EXACT the conditions are compared at
+    the point (row 0 alone); with LEFT or RIGHT they are decided just beside it, from their Taylor series.
+    """
+    conditions, values, at = [], [], 0
+    for ops in layout:
+        operands = inputs[at : at + len(ops) + 1]
+        holds = fails = None
+        for op, (a, b) in zip(ops, itertools.pairwise(operands), strict=True):
+            if side == EXACT:
+                link = compare(op, a[0], b[0])
+            else:  # the sign of (greater side − smaller side) just left or right of the point, from SIDE_ORDER rows
+                d = _difference(order, b, a) if op in ("<", "<=") else _difference(order, a, b)
+                link = compare_sign(op, side_sign(d, len(d) <= SIDE_ORDER, side == LEFT))
+            holds = link[0] if holds is None else holds & link[0]
+            fails = link[1] if fails is None else fails | link[1]
+        conditions.append((holds, fails))
+        values.append(inputs[at + len(ops) + 1])
+        at += len(ops) + 2
+    rest = inputs[at] if otherwise else None
+    takes, _, undefined = choose(conditions)
+    zero = inputs[0][0].new_zeros(())
+    row = lambda series, k: series[k] if k < len(series) else zero  # noqa: E731
+    return [
+        select(takes, undefined, [row(v, k) for v in values], row(rest, k) if rest is not None else None)
+        for k in range(order + 1)
+    ]
+
+
+def _seam(order: int, exact: Series, left: Series, right: Series) -> Series:
+    """The formula's rows from its three passes: f as it is at the point, each derivative where the sides agree."""
+    return seam_rows(exact[0], left, right, order)
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # The tree as a program of rules, compiled once per formula and order
 
@@ -155,6 +224,7 @@ class _Step:
     inputs: tuple[int, ...]  # slots holding the argument series
     extra: tuple = ()  # static arguments: a function's name, a typed exponent
     done: tuple[int, ...] = ()  # slots read for the last time here, freed after it
+    order: int | None = None  # an order of its own (0 in the pass at each point: row 0 alone), else the program's
 
 
 @dataclass(frozen=True)
@@ -169,6 +239,11 @@ class Program:
     constants: tuple[Node, ...]
     root: int
     live: int  # most series alive at once, for the memory budget
+
+    @property
+    def rows(self) -> int:
+        """The most rows a series of the program holds: order + 1, or more for a condition's sides (SIDE_ORDER)."""
+        return max([self.order, *(step.order for step in self.steps if step.order is not None)]) + 1
 
     def bind(self, values: Mapping[str, Tensor], like: Tensor) -> Bound:
         """The program with its constants computed from the parameters' values (0-d tensors), in like's dtype and
@@ -188,7 +263,11 @@ class Bound:
         order, steps = self.program.order, self.program.steps
         slots: list[Series | None] = [None] * len(steps) + self.constants + [[x, self.one] if order else [x]]
         for index, step in enumerate(steps):
-            slots[index] = step.rule(order, *(slots[i] for i in step.inputs), *step.extra)
+            if step.order is None:
+                slots[index] = step.rule(order, *(slots[i] for i in step.inputs), *step.extra)
+            else:  # its inputs cut to the rows of its own order
+                inputs = (slots[i][: step.order + 1] for i in step.inputs)
+                slots[index] = step.rule(step.order, *inputs, *step.extra)
             for i in step.done:
                 slots[i] = None
         return slots[self.program.root]
@@ -223,12 +302,17 @@ def compile_program(expr: Expression, order: int) -> Program:
     return _compile(expr.tree, order, variable)
 
 
+Key = Node | tuple  # a node's step: the node itself, or (node, side) for a node in one of a piecewise formula's passes
+_SEAM = ("seam",)  # the step that combines the three passes
+
+
 @lru_cache(maxsize=128)
 def _compile(tree: Node, order: int, variable: str) -> Program:
-    steps: list[tuple[Callable[..., Series], tuple[Node, ...], tuple]] = []
+    steps: list[tuple[Callable[..., Series], tuple[Key, ...], tuple, int | None]] = []
     constants: list[Node] = []
-    index: dict[Node, int] = {}  # a node's step or constant, by structure
+    index: dict[Key, int] = {}  # a node's step or constant, by structure
     uses_x: dict[Node, bool] = {}
+    has_sides: dict[Node, bool] = {}
 
     def depends(node: Node) -> bool:
         if node not in uses_x:
@@ -236,8 +320,24 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
             uses_x[node] = own or any(depends(child) for child in children(node))
         return uses_x[node]
 
-    def visit(node: Node) -> None:
-        if node in index:
+    def sided(node: Node) -> bool:
+        """Whether the node holds a condition that depends on x: it is computed once per pass (EXACT, LEFT, RIGHT)."""
+        if order == 0:  # f alone: the branch at each point is all there is
+            return False
+        if node not in has_sides:
+            own = isinstance(node, Comparison) and depends(node)
+            has_sides[node] = own or any(sided(child) for child in children(node))
+        return has_sides[node]
+
+    def key(node: Node, side: int, deep: bool = False) -> Key:
+        if not depends(node) or isinstance(node, Variable):
+            return node
+        if deep:  # a condition's side, to SIDE_ORDER coefficients
+            return (node, side, SIDE_ORDER) if sided(node) else (node, SIDE_ORDER)
+        return (node, side) if sided(node) else node
+
+    def visit(node: Node, side: int, deep: bool = False) -> None:
+        if key(node, side, deep) in index:
             return
         if not depends(node):
             index[node] = len(constants)
@@ -256,25 +356,53 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
                 step = (_BINARY_RULES[op], (left, right), ())
             case Call(function, arguments):
                 step = (functools.partial(_call, function=function), arguments, ())
+            case Piecewise(branches, otherwise):
+                inputs = [part for condition, value in branches for part in (*condition.operands, value)]
+                inputs += [otherwise] if otherwise is not None else []
+                layout = tuple(condition.ops for condition, _ in branches)
+                rule = functools.partial(
+                    _piecewise, layout=layout, otherwise=otherwise is not None, side=side if sided(node) else EXACT
+                )
+                step = (rule, tuple(inputs), ())
             case _:
                 raise TypeError(f"not a derivlib node: {node!r}")
-        for child in step[1]:
-            visit(child)
-        index[node] = len(steps)
-        steps.append(step)
+        # A condition decided beside the point needs its sides' series to SIDE_ORDER, whatever the order asked for.
+        children_deep = [deep] * len(step[1])
+        if isinstance(node, Piecewise) and sided(node):  # (the pass at each point shares them, row 0 alone)
+            at = 0
+            for condition, _ in node.branches:  # the operands of each condition, then its value
+                children_deep[at : at + len(condition.operands)] = [True] * len(condition.operands)
+                at += len(condition.operands) + 1
+        for child, child_deep in zip(step[1], children_deep, strict=True):
+            visit(child, side, child_deep)
+        index[key(node, side, deep)] = len(steps)
+        # The pass at each point gives f alone; a condition's side gives SIDE_ORDER rows.
+        own_order = SIDE_ORDER if deep else 0 if side == EXACT and sided(node) else None
+        inputs = tuple(key(child, side, d) for child, d in zip(step[1], children_deep, strict=True))
+        steps.append((step[0], inputs, step[2], own_order))
 
-    visit(tree)
+    if sided(tree):
+        for side in (EXACT, LEFT, RIGHT):
+            visit(tree, side)
+        index[_SEAM] = len(steps)
+        steps.append((_seam, tuple(key(tree, side) for side in (EXACT, LEFT, RIGHT)), (), None))
+        root: Key = _SEAM
+    else:
+        visit(tree, EXACT)
+        root = tree
 
-    def slot(node: Node) -> int:
-        if not depends(node):
-            return len(steps) + index[node]
-        return index[node] if not isinstance(node, Variable) else len(steps) + len(constants)
+    def slot(k: Key) -> int:
+        if isinstance(k, tuple):
+            return index[k]
+        if not depends(k):
+            return len(steps) + index[k]
+        return index[k] if not isinstance(k, Variable) else len(steps) + len(constants)
 
-    last_use = {slot(child): i for i, (_, inputs, _) in enumerate(steps) for child in inputs}
+    last_use = {slot(child): i for i, (_, inputs, _, _) in enumerate(steps) for child in inputs}
     compiled, alive, live = [], set(), 1
-    for i, (rule, inputs, extra) in enumerate(steps):
+    for i, (rule, inputs, extra, own_order) in enumerate(steps):
         done = tuple(sorted({s for s in map(slot, inputs) if s < len(steps) and last_use[s] == i}))
-        compiled.append(_Step(rule, tuple(map(slot, inputs)), extra, done))
+        compiled.append(_Step(rule, tuple(map(slot, inputs)), extra, done, own_order))
         alive = (alive | {i}) - set(done)
         live = max(live, len(alive) + len(done))
-    return Program(order, tuple(compiled), tuple(constants), slot(tree), live)
+    return Program(order, tuple(compiled), tuple(constants), slot(root), live)

@@ -7,6 +7,7 @@ autograd; float32 against float64. Everything returns plain data: strings, numbe
 
 from __future__ import annotations
 
+import itertools
 import keyword
 import math
 import warnings
@@ -20,7 +21,21 @@ from .engine import as_points, check_order, derivatives, parameter_values
 from .functions import FUNCTIONS
 from .parse import parse
 from .symbolic import compare
-from .tree import Binary, Call, Constant, Expression, Node, Number, Parameter, Unary, Variable, evaluate, walk
+from .tree import (
+    Binary,
+    Call,
+    Comparison,
+    Constant,
+    Expression,
+    Node,
+    Number,
+    Parameter,
+    Piecewise,
+    Unary,
+    Variable,
+    evaluate,
+    walk,
+)
 
 Tensor = torch.Tensor
 Points = Tensor | np.ndarray | Sequence[float]
@@ -57,6 +72,11 @@ def torch_source(expr: Expression | str) -> str:
     '2*(1 / torch.cos(a*x))/(1 + x**2)'
     >>> torch_source("1/x - e^-x")
     'torch.div(1, x) - torch.e**-x'
+
+    A piecewise definition is a torch.where per branch, NaN where no branch applies:
+
+    >>> torch_source("{x < 0: -x, 0 < x < 1: x^2}")
+    'torch.where(x < 0, -x, torch.where((0 < x) & (x < 1), x**2, torch.nan))'
     """
     expr = parse(expr) if isinstance(expr, str) else expr
     return _source(expr.tree)
@@ -131,6 +151,11 @@ def _source(node: Node) -> str:
             if _precedence(right) < _UNARY:
                 exponent = f"({exponent})"
             return f"{base}**{exponent}"
+        case Piecewise(branches, otherwise):
+            source = _value_source(otherwise) if otherwise is not None else "torch.nan"
+            for condition, value in reversed(branches):
+                source = f"torch.where({_condition_source(condition)}, {_value_source(value)}, {source})"
+            return source
         case Binary("/", left, right) if _is_python(left) and not _is_python(right):
             return f"torch.div({_source(left)}, {_source(right)})"
         case Binary("/", left, right) if _is_python(left) and not _is_python(node):  # a division by zero
@@ -143,6 +168,30 @@ def _source(node: Node) -> str:
                 b = f"({b})"
             return f"{a} {op} {b}" if op in "+-" else f"{a}{op}{b}"
     raise TypeError(f"not a derivlib node: {node!r}")
+
+
+def _value_source(node: Node) -> str:
+    """A branch's value for torch.where: a tensor, never a Python number (torch.where(c, 1, 2) would be integers)."""
+    return _tensor(_source(node)) if _is_python(node) else _source(node)
+
+
+def _condition_source(condition: Comparison) -> str:
+    """The condition as a boolean tensor: each comparison on its own, joined by & (Python would chain them with
+    `and`, which a tensor refuses), the left side a tensor where both are Python numbers."""
+    operands = condition.operands
+    links = []
+    for op, (a, b) in zip(condition.ops, itertools.pairwise(operands), strict=True):
+        left = _tensor(_source(a)) if _is_python(a) and _is_python(b) else _source(a)
+        links.append(f"{left} {op} {_source(b)}")
+    return links[0] if len(links) == 1 else " & ".join(f"({link})" for link in links)
+
+
+PIECEWISE_COMMENT = [
+    "# torch.where computes every branch at every point. So a branch that is undefined where it does not apply",
+    "# (sqrt(-x) for x > 0) still sends NaN into the gradient, and at a boundary autograd gives the derivative of the",
+    "# branch that applies at the point; derivlib computes each branch only where it applies, and gives NaN at a",
+    "# boundary where the derivatives of the branches on either side disagree.",
+]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -167,7 +216,9 @@ def tutorial_code(
     """A complete PyTorch script, in the tutorial's style, that prints f and its derivatives at `points`.
 
     It prints exactly the numbers `derivlib.derivatives(..., method="autograd")` gives in float64, with full
-    precision (Taylor mode, the default method, agrees with them up to rounding). Where a derivative no longer
+    precision (Taylor mode, the default method, agrees with them up to rounding), except for a piecewise definition
+    at a boundary between its branches, or where a branch that does not apply is undefined (a comment in the script
+    says why). Where a derivative no longer
     depends on x (f = 3x after one step), torch refuses to differentiate it again, so the script writes the zeros
     itself, as derivlib does; where f is NaN, it prints NaN for the derivatives too, as derivlib does.
 
@@ -200,6 +251,8 @@ def tutorial_code(
     lines += [f"{python_name(name)} = {_tensor(_literal(float(value)))}" for name, value in values.items()]
     lines.append(f"x = torch.tensor({_list(x)}, dtype=torch.float64, requires_grad=True)")
     source = torch_source(expr)
+    if any(isinstance(node, Piecewise) for node in walk(expr.tree)):
+        lines += PIECEWISE_COMMENT
     if expr.variables:
         lines.append(f"y = {source}")
     else:

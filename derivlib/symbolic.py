@@ -35,7 +35,7 @@ import sympy
 import torch
 
 from .engine import as_points, check_order, derivatives, parameter_values
-from .functions import FUNCTIONS, RECORDS
+from .functions import FUNCTIONS, RECORDS, polygamma
 from .parse import parse
 from .rounding import SAFETY, noise_levels
 from .tree import Call, Expression, Node, walk
@@ -73,11 +73,11 @@ def _walker() -> dict[type, Callable[..., Tensor]]:
         sympy.Add: lambda *terms: functools.reduce(torch.add, terms),
         sympy.Mul: lambda *factors: functools.reduce(torch.mul, factors),
         sympy.Pow: torch.pow,
-        sympy.sign: torch.sign,
-        sympy.erfc: torch.erfc,
-        sympy.sech: lambda t: 1 / torch.cosh(t),
-        sympy.csch: lambda t: 1 / torch.sinh(t),
-        sympy.coth: lambda t: 1 / torch.tanh(t),
+        # Not sympy Functions, so not found from min's and max's records; they may hold more than two arguments.
+        sympy.Min: lambda *arguments: functools.reduce(torch.minimum, arguments),
+        sympy.Max: lambda *arguments: functools.reduce(torch.maximum, arguments),
+        # The derivatives of gamma, lgamma, digamma and factorial: polygamma(n, x), n a whole number.
+        sympy.polygamma: lambda n, t: polygamma(int(n), t),
         # The derivative of a kink or a step: zero everywhere but at one point, where a grid cannot see it.
         sympy.DiracDelta: lambda t, *derivative_order: torch.zeros_like(t),
         sympy.Heaviside: _heaviside,
@@ -120,10 +120,38 @@ def _evaluate_node(
     if isinstance(node, sympy.Pow) and node.exp.is_Number:
         # A plain-number exponent as a Python float, as derivlib itself writes powers.
         return torch.pow(value(node.base), float(node.exp))
+    if isinstance(node, sympy.Piecewise):
+        return _evaluate_piecewise(node, value, like)
+    if (logic := _LOGIC.get(type(node))) is not None:
+        return logic(*(value(argument) for argument in node.args))
+    if isinstance(node, sympy.logic.boolalg.BooleanAtom):
+        return torch.tensor(bool(node), device=like.device)
     function = SYMPY_FUNCTIONS.get(type(node))
     if function is None:
         raise ValueError(f"derivlib cannot evaluate sympy's {type(node).__name__} numerically")
     return function(*(value(argument) for argument in node.args))
+
+
+# Piecewise definitions and their conditions, as sympy writes them (simplify may bring in = and ≠, and, or, not).
+_LOGIC: dict[type, Callable[..., Tensor]] = {
+    sympy.StrictLessThan: torch.lt,
+    sympy.LessThan: torch.le,
+    sympy.StrictGreaterThan: torch.gt,
+    sympy.GreaterThan: torch.ge,
+    sympy.Equality: torch.eq,
+    sympy.Unequality: torch.ne,
+    sympy.And: lambda *terms: functools.reduce(torch.logical_and, terms),
+    sympy.Or: lambda *terms: functools.reduce(torch.logical_or, terms),
+    sympy.Not: torch.logical_not,
+}
+
+
+def _evaluate_piecewise(node: sympy.Piecewise, value: Callable[[sympy.Basic], Tensor], like: Tensor) -> Tensor:
+    """The first branch whose condition holds, else NaN (as derivlib reads a piecewise definition)."""
+    result = torch.tensor(math.nan, dtype=like.dtype, device=like.device)
+    for expression, condition in reversed(node.args):
+        result = torch.where(value(condition), value(expression), result)
+    return result
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ a whole grid with a single `grad_outputs=ones` backward pass.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -70,7 +71,27 @@ class Call:
             object.__setattr__(self, "arguments", (self.arguments,))
 
 
-Node = Number | Variable | Constant | Parameter | Unary | Binary | Call
+@dataclass(frozen=True)
+class Comparison:
+    """The condition of a piecewise branch: `a < b`, or a chain `0 < x <= 1` that holds where every link does."""
+
+    ops: tuple[str, ...]  # each one of COMPARISONS; a chain goes one way (all < and <=, or all > and >=)
+    operands: tuple[Node, ...]  # one more than ops
+
+
+@dataclass(frozen=True)
+class Piecewise:
+    """`{x < 0: -x, x^2}`: the value of the first branch whose condition holds, else `otherwise` (None: undefined).
+
+    Each derivative is taken branch by branch; at a boundary between branches, the k-th derivative is defined where
+    the one-sided values of orders 0 … k agree (see `seam_rows`).
+    """
+
+    branches: tuple[tuple[Comparison, Node], ...]  # (condition, value), tried in order
+    otherwise: Node | None = None
+
+
+Node = Number | Variable | Constant | Parameter | Unary | Binary | Call | Comparison | Piecewise
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -100,13 +121,14 @@ GREEK_LETTERS = [
 # Evaluation with torch
 
 
-def evaluate(node: Node, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
+def evaluate(node: Node, values: Mapping[str, Tensor], like: Tensor, side: Side | None = None) -> Tensor:
     """The tree's value, elementwise over the tensors in `values` (one per variable and parameter name).
 
     `like` gives the dtype and device of the numbers and constants. A subtree that uses no variable comes out as a
-    0-d tensor and broadcasts.
+    0-d tensor and broadcasts. `side` (the autograd engine's, at branch boundaries) makes every piecewise definition
+    take the branch that applies just left or just right of each point instead of the one that applies at it.
     """
-    return _EVALUATORS[type(node)](node, values, like)
+    return _EVALUATORS[type(node)](node, values, like, side)
 
 
 def _scalar(value: float, like: Tensor) -> Tensor:
@@ -122,16 +144,16 @@ def _constant_exponent(node: Node) -> float | None:
     return None
 
 
-def _evaluate_binary(node: Binary, values: Mapping[str, Tensor], like: Tensor) -> Tensor:
-    left = evaluate(node.left, values, like)
+def _evaluate_binary(node: Binary, values: Mapping[str, Tensor], like: Tensor, side: Side | None) -> Tensor:
+    left = evaluate(node.left, values, like, side)
     if node.op == "^":
-        exponent = evaluate(node.right, values, like)
+        exponent = evaluate(node.right, values, like, side)
         if exponent.ndim == 0 and not exponent.requires_grad:  # no variable in it: a subtree without one is 0-d
             # A Python float exponent makes torch use its scalar power rule, whose derivatives are exact at 0 (x^2
             # at 0: 2·x^1 = 0, then 1·x^0 = 1, never 0·0^-1 = NaN), also for x^a and x^(4/2).
             return torch.pow(left, float(exponent))
         return _Power.apply(left, exponent)
-    right = evaluate(node.right, values, like)
+    right = evaluate(node.right, values, like, side)
     return _BINARY_OPS[node.op](left, right)
 
 
@@ -177,17 +199,188 @@ _BINARY_OPS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "/": torch.div,
 }
 
+
+def _evaluate_call(node: Call, values: Mapping[str, Tensor], like: Tensor, side: Side | None) -> Tensor:
+    return FUNCTIONS[node.function].torch(*(evaluate(argument, values, like, side) for argument in node.arguments))
+
+
 _EVALUATORS: dict[type, Callable[..., Tensor]] = {
-    Number: lambda node, values, like: _scalar(node.value, like),
-    Constant: lambda node, values, like: _scalar(CONSTANTS[node.name][0], like),
-    Variable: lambda node, values, like: values[node.name],
-    Parameter: lambda node, values, like: values[node.name],
-    Unary: lambda node, values, like: torch.neg(evaluate(node.operand, values, like)),
+    Number: lambda node, values, like, side: _scalar(node.value, like),
+    Constant: lambda node, values, like, side: _scalar(CONSTANTS[node.name][0], like),
+    Variable: lambda node, values, like, side: values[node.name],
+    Parameter: lambda node, values, like, side: values[node.name],
+    Unary: lambda node, values, like, side: torch.neg(evaluate(node.operand, values, like, side)),
     Binary: _evaluate_binary,
-    Call: lambda node, values, like: FUNCTIONS[node.function].torch(
-        *(evaluate(argument, values, like) for argument in node.arguments)
-    ),
+    Call: _evaluate_call,
+    Piecewise: lambda node, values, like, side: _evaluate_piecewise(node, values, like, side),
 }
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Piecewise definitions: which branch applies, at a point and on either side of it
+
+COMPARISONS = ("<", "<=", ">", ">=")
+SEAM_ULPS = 1024  # one-sided values this many units in the last place apart (relative) still agree at a boundary
+SIDE_ORDER = 10  # Taylor coefficients (or derivatives) of a condition's sides that decide it beside a point
+
+Masks = tuple[Tensor, Tensor]  # (where a condition holds, where it fails); neither where it is undefined
+
+
+class Side:
+    """How a condition is decided on one side of each point: by the sign, just left or right of the point, of
+    (greater side − smaller side), which `sign` returns (+1, 0, −1, or NaN where it cannot be decided)."""
+
+    def sign(self, difference: Tensor, values: Mapping[str, Tensor]) -> Tensor:
+        raise NotImplementedError
+
+
+def compare(op: str, a: Tensor, b: Tensor) -> Masks:
+    """Where `a op b` holds and where it fails, exactly; NaN on either side leaves it undefined (neither)."""
+    if op in (">", ">="):
+        a, b, op = b, a, "<" if op == ">" else "<="
+    if op == "<":
+        return torch.lt(a, b), torch.ge(a, b)
+    return torch.le(a, b), torch.gt(a, b)
+
+
+def difference(op: str, a: Tensor, b: Tensor) -> Tensor:
+    """The greater side minus the smaller one, as the comparison puts them: b − a for < and <=, a − b for > and >=."""
+    return torch.sub(b, a) if op in ("<", "<=") else torch.sub(a, b)
+
+
+def compare_sign(op: str, sign: Tensor) -> Masks:
+    """Where `a op b` holds and fails, from the sign of `difference(op, a, b)` on a side (NaN: neither)."""
+    zero = torch.zeros((), dtype=sign.dtype, device=sign.device)
+    return compare("<" if op in ("<", ">") else "<=", zero, sign)
+
+
+def side_sign(rows: Sequence[Tensor], exact: bool, left: bool) -> Tensor:
+    """The sign of a function just right (or left) of each point, from its Taylor coefficients there (or its
+    derivatives, which have the same signs): that of the first one that is not zero, with the odd ones negated on
+    the left, since f(x₀ + t) = Σ c_k t^k and t < 0 there. Where every row is zero the function is 0 if the rows are
+    `exact` (a polynomial of lower degree), else the sign is not known: NaN. Both engines look at SIDE_ORDER rows
+    beyond the value, whatever the order asked for, so that asking for more derivatives never changes one.
+    """
+    sign = torch.zeros_like(rows[0]) if exact else torch.full_like(rows[0], math.nan)
+    for k in reversed(range(len(rows))):
+        row = torch.neg(rows[k]) if left and k % 2 else rows[k]
+        # (torch's sign of NaN is 0: a NaN row must leave NaN, the sign of a coefficient that cannot be computed)
+        sign = torch.where(row != 0, torch.where(torch.isnan(row), math.nan, torch.sign(row)), sign)
+    return sign
+
+
+def choose(conditions: Sequence[Masks]) -> tuple[list[Tensor], Tensor | bool, Tensor | bool]:
+    """Which branch applies where: the first whose condition holds. Returns each branch's mask, where none holds
+    (the `otherwise` branch's part), and where a condition that had to be decided is undefined (f is NaN there)."""
+    reached: Tensor | bool = True
+    undefined: Tensor | bool = False
+    takes = []
+    for holds, fails in conditions:
+        takes.append(holds & reached)
+        undefined = undefined | (reached & ~holds & ~fails)
+        reached = fails & reached
+    return takes, reached, undefined
+
+
+def select(
+    takes: Sequence[Tensor],
+    undefined: Tensor | bool,
+    rows: Sequence[Tensor],
+    otherwise: Tensor | None,
+) -> Tensor:
+    """The chosen branch's row at each point (`rows[i]` for branch i), `otherwise` where none applies, else NaN."""
+    like = rows[0] if rows else otherwise
+    result = otherwise if otherwise is not None else torch.full((), math.nan, dtype=like.dtype, device=like.device)
+    for take, row in zip(reversed(takes), reversed(rows), strict=True):
+        result = torch.where(take, row, result)
+    return torch.where(undefined, math.nan, result) if isinstance(undefined, Tensor) else result
+
+
+def agree(a: Tensor, b: Tensor) -> Tensor:
+    """Where two one-sided values are the same number, up to SEAM_ULPS units of rounding (NaN agrees with nothing)."""
+    tolerance = SEAM_ULPS * torch.finfo(a.dtype).eps
+    return torch.eq(a, b) | (torch.sub(a, b).abs() <= torch.maximum(a.abs(), b.abs()) * tolerance)
+
+
+def seam_rows(f: Tensor, left: Sequence[Tensor], right: Sequence[Tensor], order: int) -> list[Tensor]:
+    """f, then each order's value where the one-sided values of every order up to it agree, else NaN.
+
+    `left` and `right` are the rows (Taylor coefficients or derivatives; fewer than order + 1 rows: the rest are
+    zeros) of the formula with every piecewise definition taking the branch that applies just left or right of the
+    point. f itself is the branch that applies at the point, and must agree with both (a removable jump is no
+    derivative either). Away from boundaries all three are the same branch, and this gives its rows unchanged.
+    """
+    zero = f.new_zeros(())
+    row = lambda rows, k: rows[k] if k < len(rows) else zero  # noqa: E731
+    defined = agree(left[0], f) & agree(right[0], f)
+    rows = [f]
+    for k in range(1, order + 1):
+        defined = defined & agree(row(left, k), row(right, k))
+        rows.append(torch.where(defined, row(right, k), math.nan))
+    return rows
+
+
+def condition_masks(condition: Comparison, values: Mapping[str, Tensor], like: Tensor, side: Side | None) -> Masks:
+    """Where a condition holds and fails (exactly, or on the given side)."""
+    operands = [evaluate(operand, values, like, side) for operand in condition.operands]
+    holds: Tensor | None = None
+    fails: Tensor | None = None
+    for op, (a, b) in zip(condition.ops, itertools.pairwise(operands), strict=True):
+        if side is None:
+            link_holds, link_fails = compare(op, a, b)
+        else:
+            link_holds, link_fails = compare_sign(op, side.sign(difference(op, a, b), values))
+        holds = link_holds if holds is None else holds & link_holds
+        fails = link_fails if fails is None else fails | link_fails
+    return holds, fails
+
+
+def _evaluate_piecewise(node: Piecewise, values: Mapping[str, Tensor], like: Tensor, side: Side | None) -> Tensor:
+    takes, rest, undefined = choose([condition_masks(c, values, like, side) for c, _ in node.branches])
+    masks = [*takes, *([rest] if node.otherwise is not None else [])]
+    nodes = [*(value for _, value in node.branches), *([node.otherwise] if node.otherwise is not None else [])]
+    shape = torch.broadcast_shapes(
+        *(t.shape for t in values.values()), *(m.shape for m in masks if isinstance(m, Tensor))
+    )
+    result = torch.full(shape, math.nan, dtype=like.dtype, device=like.device)
+    # Each branch is computed only where it applies: computed everywhere and then masked, a branch that is undefined
+    # where it does not apply (sqrt(-x) for x > 0) would still send NaN into autograd's gradients (0 · NaN).
+    for mask, value in zip(masks, nodes, strict=True):
+        mask = torch.as_tensor(mask, device=like.device).expand(shape)
+        if not shape:
+            result = torch.where(mask, evaluate(value, values, like, side), result)
+            continue
+        count = int(mask.sum())
+        if count:
+            part = {name: tensor.expand(shape)[mask] if tensor.ndim else tensor for name, tensor in values.items()}
+            result = result.masked_scatter(mask, evaluate(value, part, like, side).expand(count).contiguous())
+    if isinstance(undefined, Tensor):
+        result = torch.where(undefined, math.nan, result)
+    return result
+
+
+def on_a_seam(tree: Node, values: Mapping[str, Tensor], like: Tensor, variable: str) -> Tensor:
+    """The points where some condition that depends on the variable sits on its boundary (its sides are equal):
+    there, the branches that apply just left and right of the point may differ from the one that applies at it."""
+    seam = torch.zeros((), dtype=torch.bool, device=like.device)
+    for node in walk(tree):
+        if isinstance(node, Comparison) and any(_uses(operand, variable) for operand in node.operands):
+            operands = [evaluate(operand, values, like) for operand in node.operands]
+            for a, b in itertools.pairwise(operands):
+                seam = seam | torch.eq(a, b)
+    return seam
+
+
+def _uses(node: Node, variable: str) -> bool:
+    return any(isinstance(n, Variable) and n.name == variable for n in walk(node))
+
+
+def has_seams(tree: Node, variable: str) -> bool:
+    """Whether the tree has a piecewise definition with a condition that depends on the variable."""
+    return any(
+        isinstance(node, Comparison) and any(_uses(operand, variable) for operand in node.operands)
+        for node in walk(tree)
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -231,7 +424,31 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
             return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "/": lambda: a / b}[op]()
         case Call(function, arguments):
             return FUNCTIONS[function].sympy(sympy, *(to_sympy(argument, symbols) for argument in arguments))
+        case Piecewise(branches, otherwise):
+            pairs = [(to_sympy(value, symbols), _sympy_condition(condition, symbols)) for condition, value in branches]
+            # Without an otherwise there is no (…, True) pair: sympy leaves the rest undefined, and differentiates
+            # it as undefined (a (nan, True) pair would have the derivative 0).
+            pairs += [(to_sympy(otherwise, symbols), sympy.true)] if otherwise is not None else []
+            return sympy.Piecewise(*pairs)
     raise TypeError(f"not a derivlib node: {node!r}")
+
+
+_SYMPY_RELATIONS = {"<": "Lt", "<=": "Le", ">": "Gt", ">=": "Ge"}
+
+
+def _sympy_condition(condition: Comparison, symbols: Mapping[str, sympy.Symbol]):
+    sympy = _sympy()
+    if not any(isinstance(node, Variable | Parameter) for node in walk(condition)):
+        # Numbers alone: decided here, in floats (an unevaluated 1 < 2 trips sympy's differentiation, and an exact
+        # comparison could compute 9^9^9^9).
+        holds, _ = condition_masks(condition, {}, torch.empty((), dtype=torch.float64), None)
+        return sympy.true if bool(holds) else sympy.false
+    operands = [_to_sympy(operand, symbols) for operand in condition.operands]
+    links = [
+        getattr(sympy, _SYMPY_RELATIONS[op])(a, b)
+        for op, (a, b) in zip(condition.ops, itertools.pairwise(operands), strict=True)
+    ]
+    return links[0] if len(links) == 1 else sympy.And(*links)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -262,8 +479,21 @@ def to_text(node: Node) -> str:
             return _number_text(value)
         case Variable(name) | Constant(name) | Parameter(name):
             return name
+        case Call("factorial", (operand,)):
+            # Postfix, as typed: x!, 3!, (x + 1)!, (x!)! (x!! is refused as a double factorial).
+            inner = to_text(operand)
+            if _precedence(operand) < _ATOM or (isinstance(operand, Call) and operand.function == "factorial"):
+                inner = f"({inner})"
+            return f"{inner}!"
         case Call(function, arguments):
             return f"{function}({', '.join(map(to_text, arguments))})"
+        case Piecewise(branches, otherwise):
+            parts = [f"{to_text(condition)}: {to_text(value)}" for condition, value in branches]
+            return "{" + ", ".join(parts + ([to_text(otherwise)] if otherwise is not None else [])) + "}"
+        case Comparison(ops, operands):
+            return " ".join(
+                [to_text(operands[0]), *(f"{op} {to_text(b)}" for op, b in zip(ops, operands[1:], strict=True))]
+            )
         case Unary(op, operand):
             inner = to_text(operand)
             return f"{op}({inner})" if _precedence(operand) < _UNARY else f"{op}{inner}"
@@ -300,6 +530,10 @@ def children(node: Node) -> tuple[Node, ...]:
             return (left, right)
         case Call(_, arguments):
             return arguments
+        case Comparison(_, operands):
+            return operands
+        case Piecewise(branches, otherwise):
+            return (*(part for branch in branches for part in branch), *([otherwise] if otherwise is not None else []))
     return ()
 
 

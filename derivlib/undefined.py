@@ -3,7 +3,8 @@
 NaN and ±inf are data, not errors (see engine.py), so a chart simply has gaps. This module explains them: it walks
 the formula's tree, evaluates the arguments of every function, division and power at the points where f is not a
 finite number, and checks them against the function's domain (its record's rules, functions.py). A cause is
-reported at the innermost node that breaks a rule, since an argument that is already NaN breaks nothing new.
+reported at the innermost node that breaks a rule, since an argument that is already NaN breaks nothing new. Within
+a piecewise definition, each branch is checked only where it applies, and where none applies, that is the cause.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import torch
 from .engine import parameter_values
 from .functions import FUNCTIONS
 from .rounding import simplest_between
-from .tree import Binary, Call, Expression, Node, evaluate, walk
+from .tree import Binary, Call, Expression, Node, Piecewise, children, choose, condition_masks, evaluate
 
 MAX_STRETCHES = 3  # stretches of x named per cause; the rest are counted
+NO_BRANCH = "no branch of the piecewise definition applies"
 
 
 @dataclass(frozen=True)
@@ -61,9 +63,9 @@ def causes(
     values = parameter_values(expr, params, at) | {name: at for name in expr.variables}
     found: dict[str, np.ndarray] = {}  # reason -> which of the bad points it explains
     with torch.no_grad():
-        for node in walk(expr.tree):
+        for node, active in _walk_where_evaluated(expr.tree, values, at):
             for broken, reason in _broken_rules(node, values, at):
-                mask = broken.expand_as(at).numpy(force=True)
+                mask = (broken & active).expand_as(at).numpy(force=True)
                 if mask.any():
                     found[reason] = found.get(reason, False) | mask
     unexplained = ~np.logical_or.reduce([*found.values(), np.zeros(len(bad), dtype=bool)])
@@ -105,6 +107,29 @@ def _numpy(values: np.ndarray | torch.Tensor) -> np.ndarray:
     return values.numpy(force=True) if isinstance(values, torch.Tensor) else np.asarray(values)
 
 
+def _walk_where_evaluated(
+    tree: Node, values: Mapping[str, torch.Tensor], at: torch.Tensor
+) -> Iterator[tuple[Node, torch.Tensor]]:
+    """Every node of the tree, parents first, with the points where its value counts: all of them, but for the
+    branches of a piecewise definition (where each applies) and its conditions (where they are reached)."""
+    stack = [(tree, torch.ones_like(at, dtype=torch.bool))]
+    while stack:
+        node, active = stack.pop()
+        yield node, active
+        if not isinstance(node, Piecewise):
+            stack.extend((child, active) for child in reversed(children(node)))
+            continue
+        conditions = [condition_masks(condition, values, at, None) for condition, _ in node.branches]
+        takes, rest, _ = choose(conditions)
+        reached = active
+        for (condition, value), take, (_, fails) in zip(node.branches, takes, conditions, strict=True):
+            stack.append((condition, reached))
+            stack.append((value, active & take))
+            reached = reached & fails
+        if node.otherwise is not None:
+            stack.append((node.otherwise, active & rest))
+
+
 def _broken_rules(
     node: Node, values: Mapping[str, torch.Tensor], at: torch.Tensor
 ) -> Iterator[tuple[torch.Tensor, str]]:
@@ -118,6 +143,9 @@ def _broken_rules(
             finite = functools.reduce(torch.logical_and, (torch.isfinite(a) for a in operands))
             for test, reason in FUNCTIONS[function].domain:  # the rules of the function's record (functions.py)
                 yield finite & test(*operands), reason
+        case Piecewise(branches, None):
+            _, rest, _ = choose([condition_masks(condition, values, at, None) for condition, _ in branches])
+            yield rest, NO_BRANCH  # every condition fails (one that is undefined is its operands' cause)
         case Binary("/", _, denominator):
             yield evaluate(denominator, values, at) == 0, "division by zero"
         case Binary("^", base, exponent):

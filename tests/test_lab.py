@@ -56,14 +56,29 @@ TUTORIAL_POINTS = [1.0, math.pi, 5.0]
         ("sin(1) x", "torch.sin(torch.tensor(1, dtype=torch.float64))*x"),
         ("(-8)^(1/3) + x", "torch.tensor(-8, dtype=torch.float64)**(1/3) + x"),
         ("x + 1/0", "x + torch.div(torch.tensor(1, dtype=torch.float64), 0)"),  # Python: ZeroDivisionError
+        # the forms added to the language: each is a tree of the usual nodes, but for piecewise definitions
+        ("|x - 1|", "torch.abs(x - 1)"),
+        ("log_2 x + log_b x", "torch.log2(x) + torch.log(x)/torch.log(b)"),
+        ("atan2(y, x)", FUNCTIONS["atan2"].code.format("y_", "x")),
+        ("pow(x, 3)", "x**3"),
+        ("½x", "1/2*x"),
+        ("{x < 0: -x, x^2}", "torch.where(x < 0, -x, x**2)"),
+        ("{0 < x < 1: x}", "torch.where((0 < x) & (x < 1), x, torch.nan)"),
+        (
+            "{x < 0: 1, 2} x",
+            "torch.where(x < 0, torch.tensor(1, dtype=torch.float64), torch.tensor(2, dtype=torch.float64))*x",
+        ),
     ],
 )
 def test_torch_source(text, source):
     assert torch_source(text) == source
 
 
+PLACEHOLDERS = ("ARGUMENTZERO", "ARGUMENTONE")
+
+
 def shape_of_tree(node: Node):
-    """The tree as nested tuples of operations, with sec, csc and cbrt written out as torch_source writes them."""
+    """The tree as nested tuples of operations, each call as its record's code writes it (sec as 1 / cos, …)."""
     match node:
         case Number(value):
             return value
@@ -73,13 +88,16 @@ def shape_of_tree(node: Node):
             return (op, shape_of_tree(operand))
         case Binary(op, left, right):
             return (op, shape_of_tree(left), shape_of_tree(right))
-        case Call("sec" | "csc" as function, (argument,)):
-            return ("/", 1.0, ("cos" if function == "sec" else "sin", shape_of_tree(argument)))
-        case Call("cbrt", (argument,)):
-            inner = shape_of_tree(argument)
-            return ("*", ("sign", inner), ("^", ("abs", inner), ("/", 1.0, 3.0)))
         case Call(function, arguments):
-            return (function, *map(shape_of_tree, arguments))
+            code = FUNCTIONS[function].code.format(*PLACEHOLDERS)
+            shapes = dict(zip(PLACEHOLDERS, map(shape_of_tree, arguments), strict=False))
+            return substitute(shape_of_source(ast.parse(code, mode="eval")), shapes)
+
+
+def substitute(shape, shapes: dict):
+    if isinstance(shape, tuple):
+        return tuple(substitute(part, shapes) for part in shape)
+    return shapes.get(shape, shape)
 
 
 OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
@@ -106,8 +124,8 @@ def shape_of_source(node: ast.AST):
             return ("/", shape_of_source(left), shape_of_source(right))
         case ast.Call(ast.Name("float"), [ast.Constant(text)]):
             return float(text)
-        case ast.Call(ast.Attribute(ast.Name("torch"), name) | ast.Name(name), [argument]):
-            return (name, shape_of_source(argument))
+        case ast.Call(ast.Attribute(ast.Name("torch"), name) | ast.Name(name), arguments) if arguments:
+            return (name, *map(shape_of_source, arguments))
     raise AssertionError(f"unexpected Python: {ast.dump(node)}")
 
 
@@ -132,6 +150,8 @@ SCRIPTS = [
     ("x + 1/(1/0) + 2^0.5 + sin(1) + (-8)^(1/3)", None, 1),  # numbers that Python alone would compute differently
     ("3x + 1", None, 3),  # f' is constant: torch cannot differentiate it again
     ("4 sin(1)", None, 2),  # f does not depend on x at all
+    ("log_2(x^2 + 1) + log_b x + atan2(x, 2) + pow(x, 3) + ½x", {"b": 3.0}, 2),  # forms added to the language
+    ("|x - 1| + 2|x|", None, 1),
 ]
 POINTS = [-2.5, -1.0, -0.3, 0.0, 0.4, 1.0, math.pi, 5.0]
 
@@ -225,7 +245,8 @@ def test_the_trap_where_torch_refuses_the_second_backward(text, x_grad):
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_every_function_of_the_language_is_elementwise(function):
-    assert is_elementwise(f"{function}(x) + {function}(a x^2 - x)", params={"a": 0.3})
+    second = ", x + 2" if FUNCTIONS[function].arity == 2 else ""
+    assert is_elementwise(f"{function}(x{second}) + {function}(a x^2 - x{second})", params={"a": 0.3})
 
 
 @settings(derandomize=True, deadline=None, max_examples=40)

@@ -6,17 +6,23 @@ parentheses), so a row reads as the rule it states; a few rows also spell out th
 """
 
 import string
+import unicodedata
 
 import pytest
+import sympy
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from derivlib import Expression, ExpressionError, functions, parse, parse_list
-from derivlib.parse import MAX_DEPTH, MAX_LENGTH, MAX_READING, SOME_FUNCTIONS
-from derivlib.tree import Binary, Call, Constant, Number, Parameter, Unary, Variable
+from derivlib import Expression, ExpressionError, derivatives, functions, parse, parse_list
+from derivlib.parse import MAX_DEPTH, MAX_LENGTH, MAX_READING, SOME_FUNCTIONS, VULGAR_FRACTIONS
+from derivlib.tree import GREEK_LETTERS, Binary, Call, Constant, Number, Parameter, Unary, Variable
 
 FUNCTIONS = sorted(name for name, record in functions.FUNCTIONS.items() if record.arity == 1)  # from the records
+TWO_ARGUMENTS = sorted(name for name, record in functions.FUNCTIONS.items() if record.arity == 2)
 ALIASES = {alias: name for alias, name in functions.ALIASES.items() if name in FUNCTIONS}
+# Functions whose name is also a Greek letter's (gamma): the function only when typed as a name before '('.
+GREEK_NAMED = [name for name in FUNCTIONS if name in GREEK_LETTERS]
 GREEK = [
     *("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"),
     *("nu", "xi", "omicron", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega"),
@@ -140,7 +146,7 @@ def test_every_function_takes_one_argument_in_parentheses(name):
     assert parse(f"{name}(x)").tree == Call(name, Variable("x"))
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("name", [name for name in FUNCTIONS if name != "log"])  # log(x, b): the base second
 def test_every_function_refuses_two_arguments(name):
     error = error_of(f"{name}(x, x)")
     assert error.message == f"{name} takes one argument (got 2)"
@@ -157,6 +163,242 @@ def test_every_function_refuses_empty_parentheses(name):
 @pytest.mark.parametrize(("alias", "name"), ALIASES.items())
 def test_other_spellings_of_functions(alias, name):
     assert parse(f"{alias}(x)").tree == Call(name, Variable("x"))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Argument lists: functions of two arguments take them in parentheses, separated by a comma
+
+
+@pytest.mark.parametrize("name", TWO_ARGUMENTS)
+def test_every_function_of_two_arguments_takes_them_in_parentheses(name):
+    assert parse(f"{name}(x, 2x + 1)").tree == Call(name, (Variable("x"), parse("2x + 1").tree))
+    assert str(parse(f"{name}(x,x^2)")) == f"{name}(x, x^2)"
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments", "got"),
+    [
+        (name, arguments, got)
+        for name in TWO_ARGUMENTS
+        for arguments, got in [("x", "1"), ("x, x, x", "3"), ("", "none")]
+        if not (got == "1" and functions.FUNCTIONS[name].defaults)  # root(x) is root(x, 2): tested below
+    ],
+)
+def test_every_function_of_two_arguments_counts_them(name, arguments, got):
+    error = error_of(f"{name}({arguments})")
+    assert error.message == f"{name} takes two arguments (got {got})"
+    assert error.position == len(name)
+
+
+@pytest.mark.parametrize("name", TWO_ARGUMENTS)
+@pytest.mark.parametrize("text", ["{} x", "{} x, 1", "{}", "2 {}^2 x"])
+def test_every_function_of_two_arguments_needs_parentheses(name, text):
+    text = text.format(name)
+    arguments = ", ".join(functions.FUNCTIONS[name].arguments or ("x", "y"))
+    error = error_of(text)
+    assert error.message == f"{name} needs its arguments in parentheses, as in {name}({arguments})"
+    assert error.position == min(text.index(name) + len(name) + 1, len(text)) if "^" not in text else len(text) - 1
+
+
+ARGUMENT_LISTS = [
+    # (accepted, its explicit meaning, a refused near-miss, the message, where it points)
+    ("atan2(y, x)", "atan2(y, x)", "atan2(y)", "atan2 takes two arguments (got 1)", 5),
+    (
+        "atan2(1, x) + 1",
+        "atan2(1, x) + 1",
+        "atan2 y, x",
+        "atan2 needs its arguments in parentheses, as in atan2(y, x)",
+        6,
+    ),
+    ("min(a, b)", "min(a, b)", "min(a, b, c)", "min takes two arguments (got 3)", 3),
+    ("max(x, -x)", "max(x, -x)", "max(x, )", "max takes two arguments: one is missing after the ','", 5),
+    ("hypot(3, x)", "hypot(3, x)", "hypot(, x)", "an argument of hypot is missing before ','", 6),
+    ("mod(x, 2)", "mod(x, 2)", "mod(x 2)", "missing operator before the number 2", 6),
+    ("root(x, 3)", "root(x, 3)", "root(x, 3", "unclosed '(' of root: add a ')' to match it", 4),
+    ("nthroot(x, 3)", "root(x, 3)", "nthroot(x; 3)", "unexpected character ';'", 9),
+    ("pow(x, 2)", "x^2", "pow x", "pow needs its arguments in parentheses, as in pow(x, 2)", 4),
+    ("pow(2, -x)", "2^(-x)", "pow(x)", "pow takes two arguments (got 1)", 3),
+    ("2 pow(x + 1, 3)", "2*(x + 1)^3", "pow(x, 2, 3)", "pow takes two arguments (got 3)", 3),
+    ("sin(x)", "sin(x)", "sin(x, x)", "sin takes one argument (got 2)", 3),
+    ("sin(x)", "sin(x)", "sin(x, )", "sin takes one argument: remove the ','", 5),
+    ("atan2(y, x)^2", "(atan2(y, x))^2", "atan2(y, x, )", "atan2 takes two arguments: remove the ','", 10),
+]
+
+
+@pytest.mark.parametrize(("accepted", "meaning", "rejected", "message", "position"), ARGUMENT_LISTS)
+def test_argument_lists(accepted, meaning, rejected, message, position):
+    assert parse(accepted) == parse(meaning)
+    error = error_of(rejected)
+    assert message in error.message
+    assert error.position == position
+
+
+def test_canonical_text_prints_an_argument_list():
+    assert str(parse("atan2(y,x)")) == "atan2(y, x)"
+    assert str(parse("pow(x,2)")) == "x^2"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Absolute-value bars, logarithms to a base, factorials, fractions: each beside a refused near-miss
+
+NEW_FORMS = [
+    # (accepted, its explicit meaning, a refused near-miss, the message, where it points)
+    ("|x|", "abs(x)", "|x", "unclosed '|': add a '|' to match it", 0),
+    ("|x - 1| + |x + 1|", "abs(x - 1) + abs(x + 1)", "|x - 1| + |x + 1", "unclosed '|'", 10),
+    ("|sin x|", "abs(sin(x))", "|sin|", "sin needs an argument", 4),
+    ("||x| - 1|", "abs(abs(x) - 1)", "||x| - 1", "unclosed '|'", 0),
+    ("2|x|", "2*abs(x)", "2||", "empty bars: put something between | and |", 1),
+    ("|x|^2", "abs(x)^2", "|x|^", "'^' needs something after it (at the end)", 3),
+    ("|x|²", "abs(x)^2", "|x²|²|", "unclosed '|'", 5),
+    ("|x| |y|", "abs(x)*abs(y)", "|x|y|z|", "ambiguous '|'", 2),
+    ("|x|*y*|z|", "abs(x)*y*abs(z)", "|x| y |z|", "ambiguous '|'", 2),
+    ("|x*|y|*z|", "abs(x*abs(y)*z)", "|x|y + z|w|", "ambiguous '|'", 2),
+    ("|x| + y|z|", "abs(x) + y*abs(z)", "|x|y|", "unclosed '|'", 4),
+    ("|x|y", "abs(x)*y", "x|", "unclosed '|'", 1),
+    ("||x|*y|", "abs(abs(x)*y)", "(|x)|", "unclosed '|': add a '|' before ')' to match it", 1),
+    ("sin(|x|)", "sin(abs(x))", "|(x|)", "unclosed '|': add a '|' before ')' to match it", 3),
+    ("-|x|", "-abs(x)", "|-|", "'-' needs something after it", 1),
+    ("|x|!", "factorial(abs(x))", "|x|!!", "double factorial", 4),
+    ("log_2(x)", "log2(x)", "log_2", "log_2 needs an argument, for example log_2(x)", 5),
+    ("log_10 x", "log10(x)", "log_10", "log_10 needs an argument, for example log_10(x)", 6),
+    ("log_10(x)", "log10(x)", "log_sin(x)", "after log_ write the base alone", 4),
+    ("log_b(x)", "log(x)/log(b)", "log_bx", "after log_ write the base alone", 4),
+    ("log_(b + 1)(x)", "log(x)/log(b + 1)", "log_(b + 1(x)", "unclosed '('", 4),
+    ("log_e x", "log(x)/log(e)", "ln_2(x)", "'_' is only for a logarithm's base, as in log_2(x)", 2),
+    ("log_x(2)", "log(2)/log(x)", "log_2^2 x", "a power after log_2 is ambiguous", 5),
+    ("log_3 x^2", "log(x^2)/log(3)", "log_3(x, 2)", "log_3 takes one argument (got 2)", 5),
+    ("log₂ x", "log2(x)", "x₂", "subscript ₂ is only for a logarithm's base", 1),
+    ("log₁₀(x)", "log10(x)", "log₁₀", "log₁₀ needs an argument", 5),
+    ("log(x, 2)", "log2(x)", "log(x, 2, 3)", "log takes one or two arguments (got 3)", 3),
+    ("log(x, 10)", "log10(x)", "ln(x, 2)", "ln takes one argument (got 2)", 2),
+    ("log(x, b)", "log(x)/log(b)", "log()", "log takes one argument (got none)", 3),
+    ("lg x", "log10(x)", "lg_2 x", "'_' is only for a logarithm's base", 2),
+    ("x!", "factorial(x)", "x!!", "x!! (a double factorial) is not supported: write (x!)!", 2),
+    ("3!", "factorial(3)", "!3", "'!' needs something before it", 0),
+    ("(x + 1)!", "factorial(x + 1)", "x + !", "'+' needs something after it (before '!')", 2),
+    ("2x!", "2*factorial(x)", "x²!", "a factorial cannot follow a superscript", 2),
+    ("x!^2", "factorial(x)^2", "x != 1", "unexpected '!='", 2),
+    ("x!²", "factorial(x)^2", "x!!²", "double factorial", 2),
+    ("-x!", "-factorial(x)", "-!x", "'-' needs something after it (before '!')", 0),
+    ("2^x!", "2^factorial(x)", "(x!)!!", "double factorial", 5),
+    ("sin x!", "sin(factorial(x))", "sin !", "sin needs an argument", 4),
+    ("(x!)!", "factorial(factorial(x))", "x!(", "the formula ends too early", 3),
+    ("½x", "(1/2)*x", "2½", "missing operator before ½: write 2 + 1/2 for a mixed number", 1),
+    ("⅓", "1/3", "x⅓", "missing operator before ⅓", 1),
+    ("¾ x^2", "(3/4)*x^2", "x ¾", "missing operator before ¾", 2),
+    ("x^⅔", "x^(2/3)", "1⁄2", "unexpected character '⁄'", 1),
+    ("-⅛", "-(1/8)", "⅛ ⅛", "missing operator before ⅛", 2),
+    ("gamma(x)", "gamma(x)", "gamma()", "gamma takes one argument (got none)", 5),
+]
+
+
+@pytest.mark.parametrize(("accepted", "meaning", "rejected", "message", "position"), NEW_FORMS)
+def test_new_form_beside_its_refused_near_miss(accepted, meaning, rejected, message, position):
+    assert parse(accepted) == parse(meaning)
+    error = error_of(rejected)
+    assert message in error.message
+    assert error.position == position
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("|x|", Call("abs", Variable("x"))),
+        ("2|x|", Binary("*", Number(2.0), Call("abs", Variable("x")))),
+        ("x!", Call("factorial", Variable("x"))),
+        ("2x!", Binary("*", Number(2.0), Call("factorial", Variable("x")))),
+        ("x!^2", Binary("^", Call("factorial", Variable("x")), Number(2.0))),
+        ("-x!", Unary("-", Call("factorial", Variable("x")))),
+        ("⅓", Binary("/", Number(1.0), Number(3.0))),
+        ("½x", Binary("*", Binary("/", Number(1.0), Number(2.0)), Variable("x"))),
+        ("log_b x", Binary("/", Call("log", Variable("x")), Call("log", Parameter("b")))),
+        ("log_2 x", Call("log2", Variable("x"))),
+        ("pow(x, 3)", Binary("^", Variable("x"), Number(3.0))),
+        ("atan2(y, x)", Call("atan2", (Parameter("y"), Variable("x")))),
+    ],
+)
+def test_new_forms_build_the_expected_tree(text, tree):
+    assert parse(text).tree == tree
+
+
+@pytest.mark.parametrize(("symbol", "fraction"), VULGAR_FRACTIONS.items())
+def test_every_vulgar_fraction_is_its_exact_quotient(symbol, fraction):
+    numerator, denominator = fraction
+    assert parse(symbol).tree == Binary("/", Number(float(numerator)), Number(float(denominator)))
+    assert sympy.simplify(parse(symbol).to_sympy()) == sympy.Rational(numerator, denominator)
+    assert parse(f"{symbol}x") == parse(f"({numerator}/{denominator})*x")
+
+
+def test_the_vulgar_fractions_are_all_of_unicodes_single_character_ones():
+    codes = [*range(0xBC, 0xBF), *range(0x2150, 0x215F)]
+    assert sorted(VULGAR_FRACTIONS) == sorted(map(chr, codes))
+    assert all(unicodedata.numeric(ch) == n / d for ch, (n, d) in VULGAR_FRACTIONS.items())
+
+
+GAMMA = [
+    # gamma( is the function; gamma elsewhere, and the symbol γ or Γ anywhere, is the parameter γ
+    ("gamma(x)", Call("gamma", Variable("x"))),
+    ("gamma (x + 1)", Call("gamma", parse("x + 1").tree)),
+    ("Gamma(x)", Call("gamma", Variable("x"))),
+    ("gamma x", Binary("*", Parameter("gamma"), Variable("x"))),
+    ("gamma", Parameter("gamma")),
+    ("2gamma", Binary("*", Number(2.0), Parameter("gamma"))),
+    ("γ(x)", Binary("*", Parameter("gamma"), Variable("x"))),
+    ("Γ(x)", Binary("*", Parameter("gamma"), Variable("x"))),
+    ("γ x", Binary("*", Parameter("gamma"), Variable("x"))),
+    ("gamma^2(x)", Binary("*", Binary("^", Parameter("gamma"), Number(2.0)), Variable("x"))),
+    ("gamma(gamma)", Call("gamma", Parameter("gamma"))),
+]
+
+
+@pytest.mark.skipif("gamma" not in functions.FUNCTIONS, reason="no gamma function in the records")
+@pytest.mark.parametrize(("text", "tree"), GAMMA)
+def test_gamma_is_the_function_only_when_called_by_name(text, tree):
+    expr = parse(text)
+    assert expr.tree == tree
+    assert parse(str(expr)) == expr
+
+
+# Each new form computes and differentiates what it means: both methods against sympy's derivatives of the closed form.
+sx, sy, sb = sympy.symbols("x y b", real=True)
+COMPUTED = [
+    ("|x - 1| + |x + 1|", sympy.Abs(sx - 1) + sympy.Abs(sx + 1), {}),
+    ("||x| - 1|", sympy.Abs(sympy.Abs(sx) - 1), {}),
+    ("2|sin x|", 2 * sympy.Abs(sympy.sin(sx)), {}),
+    ("|x|^2", sx**2, {}),
+    ("log_2(x)", sympy.log(sx, 2), {}),
+    ("log_10 x", sympy.log(sx, 10), {}),
+    ("log_b(x)", sympy.log(sx) / sympy.log(sb), {"b": 3.0}),
+    ("log(x, 5)", sympy.log(sx, 5), {}),
+    ("log_(x + 1)(7)", sympy.log(7) / sympy.log(sx + 1), {}),
+    ("atan2(y, x)", sympy.atan2(sy, sx), {"y": 0.7}),
+    ("atan2(x, 2)", sympy.atan2(sx, 2), {}),
+    ("hypot(x, 3)", sympy.sqrt(sx**2 + 9), {}),
+    ("min(x, 2 - x)", sympy.Min(sx, 2 - sx), {}),
+    ("max(x^2, 1)", sympy.Max(sx**2, 1), {}),
+    ("root(x, 3)", sympy.root(sx, 3), {}),
+    ("pow(x, 3)", sx**3, {}),
+    ("x!", sympy.gamma(sx + 1), {}),
+    ("(x + 1)!", sympy.gamma(sx + 2), {}),
+    ("2x!", 2 * sympy.gamma(sx + 1), {}),
+    ("x!^2", sympy.gamma(sx + 1) ** 2, {}),
+    ("-x!", -sympy.gamma(sx + 1), {}),
+    ("3! x", 6 * sx, {}),
+    ("½x + ⅓x^2", sx / 2 + sx**2 / 3, {}),
+    ("x^⅔", sx ** sympy.Rational(2, 3), {}),
+]
+COMPUTED_POINTS = [0.3, 0.75, 1.6, 2.5]  # where every one is defined and smooth (no kink of abs, min, max)
+
+
+@pytest.mark.parametrize("method", ["taylor", "autograd"])
+@pytest.mark.parametrize(("text", "closed_form", "params"), COMPUTED, ids=[row[0] for row in COMPUTED])
+def test_new_forms_compute_and_differentiate_what_they_mean(text, closed_form, params, method):
+    closed_form = closed_form.subs({sympy.Symbol(k, real=True): v for k, v in params.items()})
+    got = derivatives(text, COMPUTED_POINTS, order=3, params=params or None, method=method)
+    expected = [
+        [float(sympy.diff(closed_form, sx, k).subs(sx, point).evalf(30)) for point in COMPUTED_POINTS] for k in range(4)
+    ]
+    torch.testing.assert_close(got, torch.tensor(expected, dtype=torch.float64), rtol=1e-9, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -255,7 +497,7 @@ def test_function_power_raises_the_call_not_the_argument():
     assert parse("sin²x").tree == Binary("^", Call("sin", Variable("x")), Number(2.0))
 
 
-@pytest.mark.parametrize("name", FUNCTIONS)
+@pytest.mark.parametrize("name", [name for name in FUNCTIONS if name not in GREEK_NAMED])  # gamma x is γ·x
 def test_every_function_takes_an_argument_without_parentheses(name):
     assert parse(f"{name} x") == parse(f"{name}(x)")
 
@@ -334,6 +576,28 @@ CANONICAL = [
     ("2.0", "2"),
     ("α", "alpha"),
     ("π", "pi"),
+    ("|x|", "abs(x)"),
+    ("2|x - 1|", "2*abs(x - 1)"),
+    ("log_2 x", "log2(x)"),
+    ("log_b x", "log(x)/log(b)"),
+    ("log(x, 3)", "log(x)/log(3)"),
+    ("atan2(y,x)", "atan2(y, x)"),
+    ("pow(x, 1/2)", "x^(1/2)"),
+    ("x!", "x!"),
+    ("3!", "3!"),
+    ("(x + 1)!", "(x + 1)!"),
+    ("(-x)!", "(-x)!"),
+    ("(x^2)!", "(x^2)!"),
+    ("(x!)!", "(x!)!"),
+    ("2x!", "2*x!"),
+    ("x!^2", "x!^2"),
+    ("-x!", "-x!"),
+    ("2^x!", "2^x!"),
+    ("sin(x)!", "sin(x)!"),
+    ("½x", "1/2*x"),
+    ("x^½", "x^(1/2)"),
+    ("{x < 0: -x, x^2}", "{x < 0: -x, x^2}"),
+    ("{0<x<=1:x,x≥1:1}", "{0 < x <= 1: x, x >= 1: 1}"),
 ]
 
 
@@ -351,6 +615,10 @@ ALL_ACCEPTED = sorted(
         *(text for text, _ in CANONICAL),
         *(f"{name}(x)" for name in FUNCTIONS),
         *(f"{name} x" for name in [*FUNCTIONS, *ALIASES]),
+        *(f"{name}(x, 2)" for name in TWO_ARGUMENTS),
+        *(row[0] for row in ARGUMENT_LISTS),
+        *(row[0] for row in NEW_FORMS),
+        *(text for text, _ in GAMMA),
         *GREEK,
         *(symbol for symbol in GREEK_SYMBOLS if symbol not in LATIN_LOOK_ALIKES),
     }
@@ -393,7 +661,7 @@ NEAR_MISSES = [
     ("sin^2 x", "sin^-1 x", "ambiguous", 4),
     ("sin²x", "sin⁻¹x", "ambiguous", 3),
     ("asin(x)", "sin^-1(x)", "write asin(x) for the inverse function", 4),
-    ("abs(x)", "|x|", "write abs(x) for |x|", 0),
+    ("|x|", "|x", "unclosed '|'", 0),
     ("x^2", "y = x^2", "without '='", 2),
     ("(x + 1)", "[x + 1]", "use ( and ) for grouping", 0),
     ("(x+1)(x-1)", "(x+1)(x-1", "unclosed '('", 5),
@@ -403,7 +671,8 @@ NEAR_MISSES = [
     ("x", "х", "unexpected character 'х' (U+0445)", 0),
     ("0.5", "0,5", "unexpected ','", 1),
     ("x*y", "x.y", "unexpected character '.'", 1),
-    ("x", "x!", "factorials are not supported", 1),
+    ("x!", "x!!", "double factorial", 2),
+    ("{x < 0: -x, x}", "{x}", "use ( and ) for grouping", 0),
 ]
 
 
@@ -425,10 +694,10 @@ ERRORS = [
     ("x" * (MAX_LENGTH + 1), f"formula too long: {MAX_LENGTH + 1} characters (at most {MAX_LENGTH})", MAX_LENGTH),
     ("x + $", "unexpected character '$' (U+0024)", 4),
     ("2 @ x", "unexpected character '@'", 2),
-    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?", 0),
+    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'", 0),
     ("1 + sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'?", 4),
     ("cosine(x)", "unknown function or name 'cosine' — did you mean 'cos'?", 0),
-    ("foo(x)", "unknown function or name 'foo' — not a function of the language", 0),
+    ("zork(x)", "unknown function or name 'zork' — not a function of the language", 0),
     ("sin(x, x)", "sin takes one argument (got 2)", 3),
     ("1 + exp(x, 1, 2)", "exp takes one argument (got 3)", 7),
     ("sin()", "sin takes one argument (got none)", 3),
@@ -452,11 +721,11 @@ ERRORS = [
     ("1e999", "number too large: 1e999", 0),
     ("x + 1e999", "number too large", 4),
     ("y = x^2", "unexpected '=': write only the formula's right-hand side, without '='", 2),
-    ("|x|", "unexpected '|': write abs(x) for |x|", 0),
+    ("|x", "unclosed '|': add a '|' to match it", 0),
     ("sin^-1 x", "ambiguous: write asin(x) for the inverse function or 1/sin(x) for the reciprocal", 4),
     ("cos^-1(x)", "write acos(x) for the inverse function", 4),
     ("sin⁻¹ x", "write asin(x) for the inverse function", 3),
-    ("sec^-1 x", "ambiguous: write 1/sec(x) for the reciprocal", 4),
+    ("sec^-1 x", "ambiguous: write asec(x) for the inverse function or 1/sec(x) for the reciprocal", 4),
     ("sin^x", "after sin^ only a positive whole number can follow", 4),
     ("sin", "sin needs an argument, for example sin(x)", 3),
     ("x + ln", "ln needs an argument, for example ln(x)", 6),
@@ -470,9 +739,16 @@ ERRORS = [
     ("2 3", "missing operator before the number 3", 2),
     ("x⁻", "a superscript sign needs superscript digits after it", 2),
     ("²x", "superscript ² needs something before it", 0),
-    ("x!", "factorials are not supported", 1),
+    ("x!!", "x!! (a double factorial) is not supported", 2),
     ("f'(x)", "type the function itself, not f'", 1),
-    ("{x}", "use ( and ) for grouping", 0),
+    ("{x}", "braces hold a piecewise definition, as in {x < 0: -x, x^2}: use ( and ) for grouping", 0),
+    ("x < 1", "a comparison can only be the condition of a piecewise branch", 2),
+    ("x ≥ 1", "a comparison can only be the condition of a piecewise branch", 2),
+    ("x : 1", "':' can only follow a condition in braces", 2),
+    ("x}", "unmatched '}': there is no '{' before it", 1),
+    ("x_2", "'_' is only for a logarithm's base", 1),
+    ("\\sqrt{x}", "LaTeX is not read", 0),
+    ("x ≠ 1", "unexpected '≠': a condition compares with <, <=, > or >=", 2),
     ("sin(", "the formula ends too early", 4),
     # Found by review: each once slipped through or said the wrong thing.
     ("x" + "⁹" * 400, "exponent too large", 1),
@@ -576,32 +852,35 @@ def test_non_text_is_a_type_error():
 # Unknown names: a name followed by '(' was meant as a function; a run-together name is read as the names in it
 
 NOT_A_FUNCTION = "not a function of the language (the functions include sin, cos, tan, exp, log, sqrt, abs, …)"
+# (The suggestions below are the nearest names among the records; rows avoid names near functions that may be added.)
 
 UNKNOWN_CALLS = [
-    ("foo(x)", f"unknown function or name 'foo' — {NOT_A_FUNCTION}", 0),
-    ("2 + Foo(x)", f"unknown function or name 'foo' — {NOT_A_FUNCTION}", 4),
+    ("zork(x)", f"unknown function or name 'zork' — {NOT_A_FUNCTION}", 0),
+    ("2 + Zork(x)", f"unknown function or name 'zork' — {NOT_A_FUNCTION}", 4),
     ("sin(x) + xyz(x^2)", f"unknown function or name 'xyz' — {NOT_A_FUNCTION}", 9),
-    ("ax(x + 1)", f"unknown function or name 'ax' — {NOT_A_FUNCTION}", 0),
+    ("bk(x + 1)", f"unknown function or name 'bk' — {NOT_A_FUNCTION}", 0),
     ("sqr(x)", "unknown function or name 'sqr' — did you mean 'sqrt'?", 0),
     ("abc(x)", "unknown function or name 'abc' — did you mean 'abs'?", 0),
     ("cosine(x)", "unknown function or name 'cosine' — did you mean 'cos'?", 0),
-    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'?", 0),
-    ("lg(x)", "unknown function or name 'lg' — did you mean 'log'? Or 'log2'?", 0),
-    ("arctg(x)", "unknown function or name 'arctg' — did you mean 'arctan'? Or 'arctanh'?", 0),
+    ("sinn(x)", "unknown function or name 'sinn' — did you mean 'sin'? Or 'sinh'", 0),
+    ("lgg(x)", "unknown function or name 'lgg' — did you mean 'lg'? Or 'log'", 0),
+    ("arctg(x)", "unknown function or name 'arctg' — did you mean 'arctan'? Or ", 0),
+    ("pwo(x, 2)", "unknown function or name 'pwo' — did you mean 'pow'?", 0),
     # no reading of xsin when its argument is itself wrong (or never closed): the nearest functions instead
-    ("xsin(foo)", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh' or 'asin'?", 0),
-    ("xsin(x", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh' or 'asin'?", 0),
+    ("xsin(zork)", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh'", 0),
+    ("xsin(x", "unknown function or name 'xsin' — did you mean 'sin'? Or 'sinh'", 0),
 ]
 
 
 @pytest.mark.parametrize(("text", "message", "position"), UNKNOWN_CALLS)
 def test_unknown_name_before_a_parenthesis_is_taken_for_a_function(text, message, position):
+    """(The message is checked up to the suggestions that depend on which functions there are.)"""
     error = error_of(text)
-    assert error.message == message
+    assert error.message.startswith(message)
     assert error.position == position
 
 
-@pytest.mark.parametrize(("text", "position"), [("foo(x)", 0), ("abc(x)", 0), ("xyz(2)", 0), ("1 + pqr(x)", 4)])
+@pytest.mark.parametrize(("text", "position"), [("qzv(x)", 0), ("abc(x)", 0), ("xyz(2)", 0), ("1 + pqr(x)", 4)])
 def test_unknown_name_before_a_parenthesis_is_never_split_into_letters(text, position):
     """f*o*o(x) is no help to someone who meant a function; without '(' the short name still gets that hint."""
     error = error_of(text)
@@ -733,6 +1012,9 @@ TOKENS = [
     *("sin", "cos", "ln", "sqrt", "√", "log10", "abs", "Sin", "arcsin", "sigmoid", "sinx", "ax", "sinn"),
     *("+", "-", "*", "/", "^", "**", "(", ")", ",", "×", "·", "−", "÷", "²", "³", "⁻", "¹"),
     *(" ", "\t", "\n", "\u00a0", "=", "|", "!", "'", "[", ".", "_", ";", "х", "ｘ", "\u200b", "__import__"),
+    # the forms of bars, logarithms to a base, argument lists, factorials, fractions and piecewise definitions
+    *("|", "|", "!", "{", "}", ":", "<", "<=", "≤", ">", ">=", "log_", "log", "₂", "₁₀", "½", "⅓", "atan2", "pow"),
+    *("min", "gamma", "γ", "{x < 0:", "|x|", ", ", "!=", "x!"),
 ]
 token_soup = st.lists(st.sampled_from(TOKENS), max_size=50).map("".join)
 
@@ -768,3 +1050,9 @@ def test_any_list_parses_or_raises_expression_error_inside_it(text):
         parse_list(text)
     except ExpressionError as error:
         assert 0 <= error.position <= len(text)
+
+
+def test_a_trailing_argument_with_a_default_may_be_left_out():
+    """root(x) is the square root, as math.js's nthRoot(x); the record says so (`defaults`)."""
+    assert parse("nthRoot(6x)") == parse("root(6x, 2)")
+    assert error_of("root()").message == "root takes two arguments (got none)"

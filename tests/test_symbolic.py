@@ -264,16 +264,23 @@ def test_bad_settings_raise_value_error(call, message):
 POINTS = [0.3, 0.7, 1.5, 2.5]
 
 
+SECOND_ARGUMENTS = {sympy.atan2: (X, sympy.Rational(7, 10)), sympy.polygamma: (1, X)}  # the walker's two-argument ones
+
+
 @pytest.mark.parametrize("function", [f for f in SYMPY_FUNCTIONS if f not in (sympy.Add, sympy.Mul, sympy.Pow)])
 def test_each_function_agrees_with_sympys_own_numbers(function):
-    expr = function(X)
-    values = to_torch(expr, {"x": torch.tensor(POINTS, dtype=torch.float64)}, like=torch.tensor(0.0)).tolist()
+    expr = function(*SECOND_ARGUMENTS.get(function, (X,)))
+    like = torch.tensor(0.0, dtype=torch.float64)  # the numbers in expr (atan2's 7/10) in float64 too
+    values = to_torch(expr, {"x": torch.tensor(POINTS, dtype=torch.float64)}, like=like).tolist()
     for point, value in zip(POINTS, values, strict=True):
-        expected = complex(expr.subs(X, point).evalf(30))
-        if expected.imag != 0:  # outside the real domain (acosh(0.3)): torch gives NaN
-            assert math.isnan(value)
+        try:
+            expected = complex(expr.subs(X, point).evalf(30))
+        except ValueError:  # sympy refuses a point outside the domain (erfinv(1.5)): torch gives NaN
+            expected = complex(math.nan, math.nan)
+        if expected.imag != 0 or math.isnan(expected.real):  # outside the real domain (acosh(0.3)): NaN
+            assert math.isnan(value), (function, point)
         else:
-            assert value == pytest.approx(expected.real, rel=1e-14, abs=1e-300), (function, point)
+            assert value == pytest.approx(expected.real, rel=1e-13, abs=1e-300), (function, point)
 
 
 def test_numbers_constants_and_special_values():
@@ -296,8 +303,8 @@ def test_a_huge_unevaluated_power_evaluates_to_inf_at_once():
 
 @pytest.mark.parametrize(
     "expr",
-    [sympy.gamma(X), sympy.I * X, sympy.Piecewise((X, X > 0), (0, True)), sympy.Integral(X, X), sympy.zeta(X)],
-    ids=["gamma", "imaginary unit", "Piecewise", "Integral", "zeta"],
+    [sympy.besselj(0, X), sympy.I * X, sympy.LambertW(X), sympy.Integral(X, X), sympy.zeta(X)],
+    ids=["besselj", "imaginary unit", "LambertW", "Integral", "zeta"],
 )
 def test_anything_else_is_refused_by_name(expr):
     with pytest.raises(ValueError, match="derivlib cannot evaluate sympy's"):

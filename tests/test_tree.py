@@ -58,10 +58,19 @@ def test_canonical_text_parses_back_to_the_same_tree(tree):
         pytest.param("1e20", "1e+20", id="large-number"),
         pytest.param("2 pi a x", "2*pi*a*x", id="constants-and-parameters"),
         pytest.param("α·x", "alpha*x", id="greek-letter-spelled-out"),
+        pytest.param("|x - 1|", "abs(x - 1)", id="bars-are-abs"),
+        pytest.param("log_2 x + log_b x", "log2(x) + log(x)/log(b)", id="logarithms-to-a-base"),
+        pytest.param("atan2(y,x)", "atan2(y, x)", id="argument-list"),
+        pytest.param("pow(x, 2)", "x^2", id="pow-is-a-power"),
+        pytest.param("(x+1)!", "(x + 1)!", id="factorial-is-postfix"),
+        pytest.param("x!^2 + (x!)!", "x!^2 + (x!)!", id="factorial-of-a-factorial-keeps-parentheses"),
+        pytest.param("⅓x", "1/3*x", id="vulgar-fraction"),
+        pytest.param("{x<0:-x,x≥0:x^2}", "{x < 0: -x, x >= 0: x^2}", id="piecewise"),
     ],
 )
 def test_canonical_text_of_typed_formulas(typed, canonical):
     assert str(parse(typed)) == canonical
+    assert parse(canonical) == parse(typed)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -93,6 +102,13 @@ def test_canonical_text_of_typed_formulas(typed, canonical):
         pytest.param("acosh(x) + atanh(x)", sympy.acosh(x) + sympy.atanh(x), id="inverse-hyperbolic"),
         pytest.param("sqrt(x) * exp(x)", sympy.sqrt(x) * sympy.exp(x), id="sqrt-exp"),
         pytest.param("a sin(b x)", a * sympy.sin(b * x), id="parameters"),
+        pytest.param("|x - 1|", sympy.Abs(x - 1), id="bars"),
+        pytest.param("log_2(x) + log_b x", sympy.log(x, 2) + sympy.log(x, b), id="logarithms-to-a-base"),
+        pytest.param("log(x, 7)", sympy.log(x, 7), id="logarithm-with-the-base-second"),
+        pytest.param("atan2(a, x)", sympy.atan2(a, x), id="atan2"),
+        pytest.param("pow(x, a)", x**a, id="pow"),
+        pytest.param("x!", sympy.factorial(x), id="factorial"),
+        pytest.param("⅔ x", sympy.Rational(2, 3) * x, id="vulgar-fraction"),
     ],
 )
 def test_to_sympy_builds_the_same_formula(text, expected):
@@ -203,3 +219,33 @@ def test_sympy_forms_of_sec_and_csc_of_numbers_can_be_differentiated(text):
     derivative = sympy.diff(parse(text).to_sympy(), x).doit()
     assert derivative.is_extended_real
     assert abs(float(derivative) - float(derivatives(text, [0.7], order=1)[1, 0])) < 1e-12
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("{x < 0: -x, x^2}", sympy.Piecewise((-x, x < 0), (x**2, True)), id="otherwise"),
+        pytest.param("{0 < x <= 1: x}", sympy.Piecewise((x, (x > 0) & (x <= 1))), id="chain-without-otherwise"),
+        pytest.param("{x >= a: 1, b}", sympy.Piecewise((1, x >= a), (b, True)), id="parameters"),
+        pytest.param("{2 > 1: x, 0}", x, id="numbers-alone-are-decided"),
+    ],
+)
+def test_to_sympy_of_a_piecewise_definition(text, expected):
+    built = parse(text).to_sympy()
+    for point in (-1.5, 0, 0.5, 1, 2):
+        values = {x: point, a: 0.25, b: 3}
+        assert built.subs(values) == expected.subs(values)
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        pytest.param("|x|", 2, id="bars"),
+        pytest.param("x!", 2, id="factorial"),
+        pytest.param("½", 3, id="fraction"),
+        pytest.param("log_b x", 5, id="logarithm-to-a-base"),
+        pytest.param("{x < 0: -x, x}", 7, id="piecewise"),  # piecewise, comparison, x, 0, -, x, x
+    ],
+)
+def test_size_counts_the_new_constructs(text, size):
+    assert parse(text).size == size

@@ -45,6 +45,21 @@ def explain(text: str, start: float = -5, stop: float = 5, params=None, dtype="f
         ("log(-1)", 0, 1, ["log of a negative number for every x in the range"]),
         ("sqrt(x - 1) + sqrt(3 - x)", 0, 4, ["square root of a negative number for x < 1 and x > 3"]),
         ("sqrt((x - 1)(x - 2))", 0, 3, ["square root of a negative number for 1 < x < 2"]),
+        # piecewise definitions: where no branch applies; each branch checked only where it applies
+        ("{x < -1: 1, x > 1: 2}", -3, 3, ["no branch of the piecewise definition applies for -1 < x < 1"]),
+        ("{x > 0: log(x), sqrt(x)}", -2, 2, ["square root of a negative number for x < 0"]),
+        ("{x < 2: log(x)}", 0, 4, ["no branch of the piecewise definition applies for x > 2", "log of zero at x = 0"]),
+        ("{log(x) < 0: 1, 2}", -2, 2, ["log of a negative number for x < 0"]),  # log(0) = -inf < 0 holds
+        (
+            "{x < 0: 1, {x < 1: 1/(x - 0.5)}}",
+            -1,
+            2,
+            [
+                "no branch of the piecewise definition applies for x > 1",
+                "division by zero at x = 0.5",
+            ],
+        ),
+        ("|log(x)|", -1, 1, ["log of a negative number for x < 0", "log of zero at x = 0"]),
     ],
 )
 def test_each_domain_rule(text, start, stop, expected):
