@@ -8,6 +8,12 @@ f over a grid is diagonal, and the vector-Jacobian product with a vector of ones
 Repeating it on the result (with `create_graph=True`) gives f'', f''' and so on, at a cost that triples per order.
 The two agree up to rounding. Where a Taylor rule divides by zero, the point is recomputed by autograd, so the
 conventions at such points (d|x|/dx = 0 at 0, 0^x, ...) are autograd's whichever method is chosen.
+
+A piecewise definition is differentiated branch by branch. At a boundary between branches, both methods take the
+k-th derivative only where the branches that apply just left and just right of the point agree to order k (and with
+f itself), and give NaN elsewhere (`tree.seam_rows`). Autograd recomputes the points that lie on a boundary with every
+piecewise definition taking the branch of one side and then of the other, each side decided by the sign of the first
+derivative of (greater side − smaller side) of each comparison that is not zero there.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import torch
 from . import fused, jet
 from .errors import ExpressionError
 from .parse import name_position, parse, parse_list
-from .tree import Expression
+from .tree import SIDE_ORDER, Expression, Side, evaluate, has_seams, on_a_seam, seam_rows, side_sign
 
 MAX_ORDER = 10  # highest derivative order; reverse-over-reverse graphs grow about threefold per order
 MAX_OUTPUT_BYTES = 4 * 2**30  # bytes of the result, (order + 1) rows of the grid's size
@@ -113,7 +119,7 @@ def default_chunk_size(expr: Expression, order: int, dtype: torch.dtype) -> int:
 def taylor_chunk_size(program: jet.Program, dtype: torch.dtype, device: torch.device) -> int:
     """Points per chunk in Taylor mode: the series alive at once stay within MEMORY_BUDGET, and on a CPU within its
     caches (TAYLOR_CHUNK per thread); a GPU takes as many as the budget allows, to keep its cores busy."""
-    bytes_per_point = program.live * (program.order + 1 + TAYLOR_ROWS) * dtype.itemsize
+    bytes_per_point = program.live * (program.rows + TAYLOR_ROWS) * dtype.itemsize
     largest = MEMORY_BUDGET // bytes_per_point
     if device.type == "cpu":
         largest = min(largest, TAYLOR_CHUNK * torch.get_num_threads())
@@ -260,26 +266,53 @@ def _taylor_derivatives_of_chunk(
 
 
 def _derivatives_of_chunk(
-    expr: Expression, params: Mapping[str, torch.Tensor], x: torch.Tensor, order: int
+    expr: Expression, params: Mapping[str, torch.Tensor], x: torch.Tensor, order: int, side: Side | None = None
 ) -> torch.Tensor:
     (variable,) = expr.variables or ("x",)
     x = x.detach().clone().requires_grad_(order > 0)
     rows = torch.empty((order + 1, len(x)), dtype=x.dtype, device=x.device)
     with torch.enable_grad():
-        y = expr.evaluate({**params, variable: x}, like=x).expand_as(x)  # a constant formula is 0-d
+        y = evaluate(expr.tree, {**params, variable: x}, x, side).expand_as(x)  # a constant formula is 0-d
         rows[0] = y.detach()
         for k in range(1, order + 1):
             # Once y no longer depends on x (f = 4, or f = 3x after one step), every later derivative is 0.
             if not y.requires_grad:
                 rows[k:] = 0
                 break
-            (y,) = torch.autograd.grad(
-                y, x, grad_outputs=torch.ones_like(y), create_graph=k < order, allow_unused=True, materialize_grads=True
-            )
+            # The gradient of y.sum() is the vector-Jacobian product with ones, i.e. grad_outputs=ones (see above), and
+            # spares the first call the half second torch takes to import what grad_outputs makes it check.
+            (y,) = torch.autograd.grad(y.sum(), x, create_graph=k < order, allow_unused=True, materialize_grads=True)
             rows[k] = y.detach()
     # Autograd knows only local rules: it would give 1/x as the derivative of log(x) at x = -1, where log is NaN.
     rows[1:, torch.isnan(rows[0])] = math.nan
+    if side is None and order > 0 and has_seams(expr.tree, variable):
+        # At a boundary between branches, the derivatives are those of the branches on either side, where they agree.
+        with torch.no_grad():
+            seam = on_a_seam(expr.tree, {**params, variable: x.detach()}, x, variable).expand_as(x)
+        if seam.any():
+            points = x.detach()[seam]
+            left = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=True))
+            right = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=False))
+            rows[:, seam] = torch.stack(seam_rows(rows[0, seam], list(left), list(right), order))
     return rows
+
+
+class _AutogradSide(Side):
+    """A comparison decided just left or right of each point, from autograd's derivatives of (greater − smaller)."""
+
+    def __init__(self, variable: str, left: bool) -> None:
+        self.variable, self.left = variable, left
+
+    def sign(self, difference: torch.Tensor, values: Mapping[str, torch.Tensor]) -> torch.Tensor:
+        x = values[self.variable]  # the points this comparison is evaluated at (within a branch: some of them)
+        rows = [difference]
+        while len(rows) <= SIDE_ORDER and rows[-1].requires_grad:
+            (derivative,) = torch.autograd.grad(  # y.sum(): as in _derivatives_of_chunk
+                rows[-1].sum(), x, create_graph=True, allow_unused=True, materialize_grads=True
+            )
+            rows.append(derivative)
+        exact = not rows[-1].requires_grad  # the next derivatives are all 0
+        return side_sign([row.detach() for row in rows], exact, self.left)
 
 
 def constants(text: str, params: Mapping[str, float] | None = None) -> list[float]:

@@ -144,3 +144,30 @@ def sine_pair(order: int, u: Series, first: Tensor, second: Tensor, sign: float,
         if k < rows[1]:
             c.append(integral(k, u, s, sign))
     return s, c
+
+
+def compose(order: int, u: Series, coefficients: list[Tensor]) -> Series:
+    """f(u) from f's own Taylor coefficients at u₀, c_j = f⁽ʲ⁾(u₀)/j! for j = 0 … order: y = Σ_j c_j·(u − u₀)ʲ.
+
+    For functions whose derivatives are known pointwise (lgamma's are polygamma's, sinc's come from its power series)
+    rather than from an equation y′ = h(u)·u′. Row k is Σ_{j=1..k} c_j·[(u − u₀)ʲ]_k, each power's rows made once
+    from the previous power's: O(order³) products, and a single product per row where u is a line.
+    """
+    y = [coefficients[0]]
+    if len(u) == 2:  # (u − u₀)ʲ = u₁ʲ·tʲ
+        for k in range(1, order + 1):
+            y.append(torch.mul(coefficients[k], u[1] ** k))
+        return y
+    powers: list[list[Tensor | None]] = [[], [None, *u[1:]]]  # powers[j][k] = [(u − u₀)ʲ]_k, None where exactly 0
+    powers[1] += [None] * (order + 1 - len(powers[1]))
+    for j in range(2, order + 1):
+        row: list[Tensor | None] = [None] * (order + 1)
+        for k in range(j, order + 1):
+            terms = [(1.0, u[i], powers[j - 1][k - i]) for i in range(1, min(k - j + 1, len(u) - 1) + 1)]
+            terms = [term for term in terms if term[2] is not None]
+            row[k] = weighted_sum(terms) if terms else None
+        powers.append(row)
+    for k in range(1, order + 1):
+        terms = [(1.0, coefficients[j], powers[j][k]) for j in range(1, k + 1) if powers[j][k] is not None]
+        y.append(weighted_sum(terms) if terms else coefficients[0].new_zeros(()))
+    return y

@@ -1,9 +1,9 @@
 """Hypothesis strategies for derivlib's formula language: random trees, and points to evaluate them at.
 
 The trees are ones the parser can produce (numbers are never negative: a minus sign is a Unary node), built from the
-whole language: every function in FUNCTIONS, every binary operator, unary minus, numbers, the constants, the
-variable x and, where asked, parameters. They are kept small enough for sympy to differentiate them in milliseconds,
-so that they can serve as inputs to oracle tests of any derivative engine.
+whole language: every function in FUNCTIONS (with as many arguments as it takes), every binary operator, unary minus,
+numbers, the constants, the variable x and, where asked, parameters. They are kept small enough for sympy to
+differentiate them in milliseconds, so that they can serve as inputs to oracle tests of any derivative engine.
 """
 
 from __future__ import annotations
@@ -82,7 +82,13 @@ def trees(
         if kind == "leaf":
             return draw(leaf)
         if kind == "call":
-            return Call(draw(st.sampled_from(sorted(FUNCTIONS))), draw(tree(n_leaves, wrappers - 1)))
+            # a function of two arguments needs two leaves at least: one for each argument
+            names = [name for name in sorted(FUNCTIONS) if FUNCTIONS[name].arity <= n_leaves]
+            name = draw(st.sampled_from(names))
+            if FUNCTIONS[name].arity == 1:
+                return Call(name, draw(tree(n_leaves, wrappers - 1)))
+            first = draw(st.integers(1, n_leaves - 1))
+            return Call(name, (draw(tree(first, wrappers - 1)), draw(tree(n_leaves - first, wrappers - 1))))
         if kind == "unary":
             return Unary("-", draw(tree(n_leaves, wrappers - 1)))
         left = draw(st.integers(1, n_leaves - 1))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sympy
 import torch
-from function_rows import ROWS
+from function_rows import ROWS, call
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import parameter_values, points, trees
@@ -109,7 +109,7 @@ def test_each_rule_agrees_with_autograd_to_order_six(function, argument):
     low, high = ROWS[function].interval  # where the function is smooth (its test row)
     width, middle = min(3.0, (high - low) / 2), (high + low) / 2
     x = torch.linspace(-width, width, 41, dtype=torch.float64) + 1e-3  # off the kinks of abs and cbrt at 0
-    text = f"{function}(({argument}) * {width / 3.0!r} + {middle!r})"
+    text = call(function, f"({argument}) * {width / 3.0!r} + {middle!r}")
     expected = autograd(text, x, order=6)
     scale = expected.abs().amax(dim=1, keepdim=True).clamp_min(1.0)  # each order's rounding is relative to its size
     assert_close(taylor(text, x, order=6) / scale, expected / scale, rtol=0, atol=1e-11, equal_nan=True)
