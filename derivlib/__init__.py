@@ -6,15 +6,17 @@ tensor([[ 3.5403, 28.6088, 75.2837],
         [ 5.1585, 18.8496, 30.9589]], dtype=torch.float64)
 """
 
-from .analysis import points_of_interest
 from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .parse import parse, parse_list
 from .table import columns, grid, grid_table, table, to_csv, to_csv_gz, to_json, to_parquet
 from .tree import Expression
 
-# The symbolic cross-check and the autograd lab load sympy (seconds): import them on first use, not with derivlib.
+# Imported on first use, not with derivlib, so that `import derivlib` costs little beyond torch: the symbolic
+# cross-check and the autograd lab load sympy (seconds), the points of interest pandas (half a second). The compiler
+# (torch._inductor, seconds) is loaded by fused.py only once a compiled program is asked for.
 _LAZY = {
+    "points_of_interest": "analysis",
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
     **dict.fromkeys(
         [
@@ -32,13 +34,16 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    if name in _LAZY:
-        if _LAZY[name] == "symbolic":
-            from . import symbolic as module
-        else:
-            from . import lab as module
-        return getattr(module, name)
-    raise AttributeError(f"module 'derivlib' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module == "analysis":
+        from . import analysis as loaded
+    elif module == "symbolic":
+        from . import symbolic as loaded
+    elif module == "lab":
+        from . import lab as loaded
+    else:
+        raise AttributeError(f"module 'derivlib' has no attribute {name!r}")
+    return getattr(loaded, name)
 
 
 __all__ = [

@@ -11,6 +11,7 @@ generates and runs Python source) safe in this module; the library itself never 
     python -m derivlib.bench                        # CPU, float64, 10^3 … 10^7 points
     python -m derivlib.bench --device cuda --dtype float32 --sizes 1e6,1e7,1e8
     python -m derivlib.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
+    python -m derivlib.bench --startup-only         # only the start-up of the command line against torch's import
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ PER_POINT_LIMIT = 10_000  # points the per-point loop is timed on; larger grids 
 GROWTH_FORMULA = "sin(cos(sin(cos(sin(x)))))*exp(sin(x))"
 GROWTH_ORDERS = range(1, 9)
 AUTOGRAD_GROWTH_ORDERS = (1, 2, 4, 6, 8)  # nested reverse mode triples per order: order 8 is 2 s at 10^4 points
+# Start-up, as whole processes: the command line's tutorial example against importing torch alone.
+STARTUP_COMMANDS = {
+    "python -c 'import torch'": ["-c", "import torch"],
+    "python -m derivlib 'x^3 + sin(x)' --at 1,pi,5": ["-m", "derivlib", "x^3 + sin(x)", "--at", "1,pi,5"],
+}
+STARTUP_TARGET = 1.2  # the command line's start-up at most this many times torch's import
+STARTUP_ROUNDS = 11
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -367,6 +375,26 @@ def speed(
     return rows, sympy_seconds, compile_seconds
 
 
+def startup(rounds: int, warm_up: bool = True) -> dict[str, list[float]]:
+    """Seconds per run of each of STARTUP_COMMANDS as a fresh Python process, interleaved (one run of each per
+    round, after an untimed round that fills the file cache unless `warm_up` is False)."""
+    root = Path(derivlib.__file__).resolve().parent.parent  # where `-m derivlib` finds this very derivlib
+    times: dict[str, list[float]] = {name: [] for name in STARTUP_COMMANDS}
+    for round_ in range(rounds + warm_up):
+        for name, arguments in STARTUP_COMMANDS.items():
+            started = time.perf_counter()
+            subprocess.run([sys.executable, *arguments], cwd=root, capture_output=True, check=True)
+            if round_ or not warm_up:
+                times[name].append(time.perf_counter() - started)
+    return times
+
+
+def startup_ratio(times: dict[str, list[float]]) -> float:
+    """The median over rounds of the command line's time divided by torch's import in the same round."""
+    torch_import, command_line = (times[name] for name in STARTUP_COMMANDS)
+    return statistics.median(c / t for c, t in zip(command_line, torch_import, strict=True))
+
+
 def growth(points: int, autograd_points: int, device: torch.device, dtype: torch.dtype, quick: bool) -> dict:
     """Seconds per order on the nested formula: Taylor mode at `points`, autograd at `autograd_points`."""
     x = torch.linspace(*RANGE, points, dtype=dtype, device=device)
@@ -613,9 +641,36 @@ def _memory_section(memory_rows: list[dict], device: torch.device) -> list[str]:
     ]
 
 
-def _targets_section(rows: list[SpeedRow], grown: dict, memory_rows: list[dict], device, dtype) -> list[str]:
+def _startup_section(times: dict[str, list[float]]) -> list[str]:
+    baseline = statistics.median(times[next(iter(STARTUP_COMMANDS))])
+    table = [
+        [f"`{name}`", _duration(statistics.median(runs)), f"{statistics.median(runs) / baseline:.2f}"]
+        for name, runs in times.items()
+    ]
+    rounds = len(next(iter(times.values())))
+    return [
+        "## Start-up",
+        "",
+        f"Each command as a fresh process, the two interleaved, {rounds} round{'s' if rounds > 1 else ''}: the median "
+        "time per run, and that over `import torch`'s. The median over rounds of the command line's time divided by "
+        f"torch's in the same round: {startup_ratio(times):.2f}×.",
+        "",
+        *_table(["command", "median", "× import torch"], table, "lrr"),
+    ]
+
+
+def _targets_section(
+    rows: list[SpeedRow], grown: dict, memory_rows: list[dict], device, dtype, started: dict | None = None
+) -> list[str]:
     """The issue's targets, each where this run measured it at the size the issue names: met or missed."""
     targets: list[tuple[str, str, bool]] = []  # (target, measured, met)
+    if started:
+        ratio = startup_ratio(started)
+        torch_import, command_line = (_duration(statistics.median(started[name])) for name in STARTUP_COMMANDS)
+        measured = f"{ratio:.2f}× ({command_line} against {torch_import})"
+        targets.append(
+            (f"command line's start-up ≤ {STARTUP_TARGET}× `import torch`", measured, ratio <= STARTUP_TARGET)
+        )
 
     def worst(points: int, method: str) -> tuple[float, str] | None:
         """derivlib's largest time over the method's at that size, and the formula it is for."""
@@ -635,7 +690,7 @@ def _targets_section(rows: list[SpeedRow], grown: dict, memory_rows: list[dict],
         if 10**8 in beyond:
             measured = f"{beyond[10**8]:.2f} against {beyond[10**7]:.2f}"
             targets.append(("memory at 10⁸ no higher than at 10⁷", measured, beyond[10**8] <= beyond[10**7] + 0.1))
-    if grown["points"] == 10**5:
+    if grown and grown["points"] == 10**5:
         growth_ratio = grown["taylor"][8] / grown["taylor"][2]
         targets.append(("order 8 ≤ 10× order 2, 10⁵ points", f"{growth_ratio:.1f}×", growth_ratio <= 10))
     if slowest := worst(10**4, "per-point loop"):
@@ -645,22 +700,31 @@ def _targets_section(rows: list[SpeedRow], grown: dict, memory_rows: list[dict],
     if gpu and device.type == "cuda" and dtype == torch.float32:
         seconds = gpu[0].seconds["derivlib"]
         targets.append(("x³ + sin x, 10⁸ points, float32 ≤ 0.9 ms", _duration(seconds), seconds <= 0.9e-3))
+    unmeasured = "The targets set at 10⁴ … 10⁸ points were not measured in this run."
     if not targets:
-        return ["## Targets", "", "The issue's targets are set at 10⁴ … 10⁸ points: none was measured in this run."]
+        return ["## Targets", "", unmeasured]
     rendered = [[target, measured, "met" if met else "**missed**"] for target, measured, met in targets]
-    return ["## Targets", "", *_table(["target (issue 5)", "measured", ""], rendered, "lrl")]
+    lines = ["## Targets", "", *_table(["target", "measured", ""], rendered, "lrl")]
+    return [*lines, "", unmeasured] if len(targets) == 1 and started else lines
 
 
-def report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows) -> str:
+def report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started=None) -> str:
+    """The Markdown report; `grown` None where only the start-up was measured (`started`: see `startup`)."""
     command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
+    what = f"f, f′, f″ in {str(dtype)[6:]} on {device}, grid {RANGE[0]:g} … {RANGE[1]:g}"
     lines = [
         f"# derivlib benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
         "",
-        f"`{command}`: f, f′, f″ in {str(dtype)[6:]} on {device}, grid {RANGE[0]:g} … {RANGE[1]:g}.",
+        f"`{command}`: {'the start-up of the command line' if grown is None else what}.",
         "",
         *machine(device),
         "",
-        *_targets_section(rows, grown, memory_rows, device, dtype),
+    ]
+    if grown is None:
+        targets = _targets_section(rows, grown, memory_rows, device, dtype, started)[:-2]  # not "… not measured"
+        return "\n".join([*lines, *targets, "", *_startup_section(started)]) + "\n"
+    lines += [
+        *_targets_section(rows, grown, memory_rows, device, dtype, started),
         "",
         *_speed_section(rows, sympy_seconds, compile_seconds),
         "",
@@ -668,6 +732,8 @@ def report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_ro
     ]
     if memory_rows:
         lines += ["", *_memory_section(memory_rows, device)]
+    if started:
+        lines += ["", *_startup_section(started)]
     return "\n".join(lines) + "\n"
 
 
@@ -689,6 +755,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--no-compile", action="store_true", help="leave out torch.compile of the closed form and derivlib's compiled"
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one round: checks that everything runs")
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the command line's start-up against `import torch`"
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.md"), help="the Markdown file to write")
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # POINTS METHOD DTYPE: one memory measurement
     args = parser.parse_args(argv)
@@ -712,6 +781,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(what: str) -> None:
         print(f"… {time.perf_counter() - started:6.1f} s  {what}", file=sys.stderr, flush=True)
 
+    progress("start-up")
+    started_up = startup(1, warm_up=False) if args.quick else startup(STARTUP_ROUNDS)
+    if args.startup_only:
+        text = report(device, dtype, [], {}, {}, None, [], started_up)
+        print(text)
+        args.out.write_text(text)
+        return 0
     rows, sympy_seconds, compile_seconds = speed(
         sizes, device, dtype, args.quick, compiled=not (args.quick or args.no_compile), progress=progress
     )
@@ -719,7 +795,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grown = growth(1000 if args.quick else 10**5, 1000 if args.quick else 10**4, device, dtype, args.quick)
     methods = ["taylor"] if args.quick else ["taylor", "autograd"]
     memory_rows = memory(memory_sizes, methods, device, dtype, not args.quick, progress)
-    text = report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows)
+    text = report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started_up)
     print(text)
     args.out.write_text(text)
     progress(f"written to {args.out}")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from .engine import DTYPES, MAX_ORDER, constants
 from .errors import ExpressionError
 from .parse import parse
-from .table import grid_table, table, to_csv, to_json
+from .table import arrays, grid_arrays, to_csv, to_json  # not DataFrames: pandas would add half a second
 
 EXAMPLES = """\
 examples:
@@ -91,13 +91,15 @@ def run(args: argparse.Namespace, stdin_text: str | None) -> str:
     params = _parameters(args.param)
     settings = dict(order=args.order, params=params, device=args.device, dtype=args.dtype)
     if args.at is not None:
-        frame = table(expr, constants(args.at.strip(), params), **settings)
+        frame = arrays(expr, constants(args.at.strip(), params), **settings)
     else:
         start, stop, num = args.grid
         count = _number(num, "--grid NUM ")
         if not count.is_integer():
             raise ValueError(f"--grid NUM must be a whole number of points, not {num.strip()}")
-        frame = grid_table(expr, _number(start, "--grid START "), _number(stop, "--grid STOP "), int(count), **settings)
+        frame = grid_arrays(
+            expr, _number(start, "--grid START "), _number(stop, "--grid STOP "), int(count), **settings
+        )
     return to_csv(frame) if args.format == "csv" else to_json(frame)
 
 

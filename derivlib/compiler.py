@@ -22,11 +22,11 @@ from typing import TextIO
 import torch
 import torch._inductor
 
+from .fused import MIN_POINTS
 from .jet import Bound, Program, compile_program
 from .parse import parse
 
-EXAMPLE_POINTS = 16  # points of the example input that torch.export traces with (any number ≥ 2 would do)
-MIN_POINTS = 2  # fewest points the compiled program accepts: torch.export specialises sizes 0 and 1
+EXAMPLE_POINTS = 16  # points of the example input that torch.export traces with (any number ≥ MIN_POINTS would do)
 
 
 class _Rows(torch.nn.Module):

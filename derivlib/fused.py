@@ -27,7 +27,6 @@ from pathlib import Path
 
 import torch
 
-from .compiler import MIN_POINTS
 from .jet import Bound, Program
 from .tree import Expression, to_text
 
@@ -37,6 +36,7 @@ COMPILE_SECONDS = 600  # a request unanswered for this long is given up, and the
 MIN_STEPS = 2  # a program of fewer steps (x, 2x, x + 1) has nothing to fuse
 CHECK_POINTS = 4096  # points on which a compiled program is checked against the eager one before its first use
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-3}  # of that check, relative to |value| + the row's largest
+MIN_POINTS = 2  # fewest points a compiled program accepts: torch.export specialises sizes 0 and 1 (compiler.py)
 
 Key = tuple  # (tree, variables, order, dtype, device, threads)
 
@@ -57,7 +57,8 @@ class Compiler:
     """The worker process and what it has compiled, shared by every caller in this process (thread-safe)."""
 
     def __init__(self, command: list[str] | None = None) -> None:
-        # Not `-m derivlib.compiler`: the package imports that module first, and runpy would warn of running it twice.
+        # The worker alone imports compiler.py: it loads torch._inductor (seconds), which this process needs only
+        # to load a finished package (in _read).
         self.command = command or [sys.executable, "-c", "from derivlib.compiler import main; main()"]
         self.directory = tempfile.mkdtemp(prefix="derivlib-fused-")
         self.entries: OrderedDict[Key, Entry] = OrderedDict()

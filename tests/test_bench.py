@@ -23,8 +23,11 @@ def test_the_quick_benchmark_prints_and_writes_its_tables(tmp_path, capsys):
     assert bench.main(["--quick", "--out", str(out)]) == 0
     text = out.read_text()
     assert text in capsys.readouterr().out
-    for heading in ("## Targets", "## Speed", "## Cost per order", "## Peak memory"):
+    for heading in ("## Targets", "## Speed", "## Cost per order", "## Peak memory", "## Start-up"):
         assert heading in text
+    assert "| command line's start-up ≤ 1.2× `import torch` |" in text.split("## Speed")[0]
+    startup = text.split("## Start-up")[1]
+    assert all(f"| `{command}` |" in startup for command in bench.STARTUP_COMMANDS)
     for formula in bench.FORMULAS:
         assert f"| {formula.name} | 1,000 |" in text
     (header,) = [line for line in text.splitlines() if line.startswith("| formula |")]
@@ -53,3 +56,17 @@ def test_the_closed_forms_are_the_derivatives_derivlib_computes():
 
 def test_sizes_are_read_in_any_notation():
     assert bench._sizes("1e3, 10000,1e6") == [1000, 10000, 1000000]
+
+
+def test_the_startup_target_is_the_median_of_the_ratios_in_each_round():
+    """Whole processes, interleaved: each round's ratio cancels the machine's slow moments, and its median is met or
+    missed against STARTUP_TARGET."""
+    torch_import, command_line = bench.STARTUP_COMMANDS
+    times = {torch_import: [2.0, 4.0, 2.0], command_line: [2.2, 4.2, 2.4]}  # ratios 1.1, 1.05, 1.2
+    assert bench.startup_ratio(times) == pytest.approx(1.1)
+    (row,) = [line for line in bench._targets_section([], {"points": 0}, [], None, None, times) if "start-up" in line]
+    assert "| 1.10× (2.40 s against 2.00 s) |" in row  # the medians of each command's runs
+    assert row.endswith("| met |")
+    times[command_line] = [2.6, 5.0, 2.6]
+    (row,) = [line for line in bench._targets_section([], {"points": 0}, [], None, None, times) if "start-up" in line]
+    assert row.endswith("| **missed** |")

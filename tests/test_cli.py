@@ -100,6 +100,8 @@ def test_the_formula_can_come_from_standard_input():
         pytest.param(["x", "--grid", "0", "1", "0"], "empty", id="empty-grid"),
         pytest.param(["x", "--grid", "0", "1", "2.5"], "whole number", id="fractional-grid"),
         pytest.param(["x", "--grid", "0", "1e999", "3"], "too large", id="infinite-range"),
+        pytest.param(["sin(x)", "--grid", "-1e308", "1e308", "200"], "too wide", id="range-width-overflows"),
+        pytest.param(["x", "--grid", "0", "1e39", "3", "--dtype", "float32"], "beyond float32", id="float32-range"),
         pytest.param(["x", "--grid", "0", "1", "1e12"], "budget", id="grid-too-large"),
         pytest.param(["x", "--at", "1", "--order", "-1"], "order", id="negative-order"),
         pytest.param(["x", "--at", "1", "--order", "99"], "order", id="order-too-high"),
@@ -131,6 +133,15 @@ def test_bad_input_in_a_real_process_exits_2_without_traceback():
     assert "sin takes one argument" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_range_too_wide_for_floats_exits_2_instead_of_printing_inf_and_nan():
+    result = run_cli("sin(x)", "--grid", "-1e308", "1e308", "200")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: the range -1e+308 … 1e+308 is too wide: its width overflows float64, whose largest number is 1.8e+308\n"
+    )
 
 
 def test_usage_errors_exit_2():

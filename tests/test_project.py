@@ -38,3 +38,26 @@ def test_importing_derivlib_does_not_load_streamlit():
     code = "import sys, derivlib, derivlib.cli; print('streamlit' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+# What `python -m derivlib` would load at start-up and need not: each costs seconds or half a second beside torch's
+# own import (the start-up row of `python -m derivlib.bench` measures the whole).
+SLOW_IMPORTS = {
+    "torch._inductor": "loaded by fused.py only when a compiled program is first asked for (fuse=True)",
+    "pandas": "loaded when a DataFrame is first made; the command line writes its table without one",
+    "sympy": "loaded by the symbolic cross-check and the lab on first use",
+}
+
+
+@pytest.mark.parametrize("module", SLOW_IMPORTS)
+def test_importing_derivlib_and_running_the_command_line_do_not_load(module):
+    code = (
+        "import contextlib, io, sys, derivlib\n"
+        f"print({module!r} in sys.modules)\n"
+        "from derivlib.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    assert main(['x^3 + sin(x)', '--at', '1,pi,5']) == 0\n"
+        f"print({module!r} in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["False", "False"], f"{module}: {SLOW_IMPORTS[module]}\n{result.stderr}"

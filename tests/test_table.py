@@ -7,13 +7,15 @@ import gzip
 import io
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from derivlib import columns, grid_table, parse, table, to_csv, to_json
-from derivlib.table import CSV_SLICE, to_csv_gz, to_parquet
+from derivlib import columns, grid, grid_table, parse, points_of_interest, table, to_csv, to_json
+from derivlib.table import CSV_SLICE, arrays, to_csv_gz, to_parquet
+from derivlib.table import grid_arrays as arrays_of_grid
 
 # Floats whose shortest decimal form is long, tiny, huge or negative: all must survive the trip through text.
 AWKWARD_POINTS = [0.1, 1 / 3, math.pi, -2.5e-7, 1e-300, 12345.678901234567, 2.0**-1074, 1.7976931348623157e308]
@@ -88,6 +90,46 @@ def test_grid_table_reports_progress_up_to_the_number_of_points():
     frame = grid_table("cos(x)", 0, 1, 2001, progress=lambda done, total: seen.append((done, total)))
     assert len(frame) == 2001
     assert seen[-1] == (2001, 2001)
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "num", "dtype", "message"),
+    [
+        pytest.param(-1e308, 1e308, 200, "float64", "too wide: its width overflows float64", id="width-overflows"),
+        pytest.param(-1e308, 1e308, 1, "float64", "too wide", id="width-overflows-one-point"),
+        pytest.param(-1.7e308, 1.7e308, 2, "float64", "too wide", id="step-overflows"),
+        pytest.param(-2e38, 2e38, 200, "float32", "too wide: its width overflows float32", id="float32-width"),
+        pytest.param(0, 1e39, 3, "float32", "stop, 1e+39, is beyond float32's largest", id="float32-end"),
+    ],
+)
+def test_a_finite_range_whose_width_overflows_is_refused(start, stop, num, dtype, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        grid(start, stop, num, dtype=dtype)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        grid_table("sin(x)", start, stop, num, dtype=dtype)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        arrays_of_grid("sin(x)", start, stop, num, dtype=dtype)
+
+
+def test_points_of_interest_refuse_a_range_whose_width_overflows():
+    with pytest.raises(ValueError, match="too wide: its width overflows float64"):
+        points_of_interest("sin(x)", -1e308, 1e308)
+
+
+def test_the_widest_range_that_fits_gives_finite_points():
+    x = grid(-8e307, 8e307, 5)
+    assert x.tolist() == [-8e307, -4e307, 0.0, 4e307, 8e307]
+    assert grid(-1.7e38, 1.7e38, 3, dtype="float32").isfinite().all()
+
+
+def test_arrays_are_the_tables_columns_without_pandas():
+    expected = table("x^2", [0.0, 1.5], order=1)
+    got = arrays("x^2", [0.0, 1.5], order=1)
+    assert list(got) == list(expected.columns)
+    assert all(np.array_equal(got[name], expected[name].to_numpy()) for name in got)
+    assert to_csv(got) == to_csv(expected) and to_json(got) == to_json(expected)
+    grid_columns = arrays_of_grid("x^2", -1, 1, 5, order=1)
+    assert all(np.array_equal(grid_columns[name], grid_table("x^2", -1, 1, 5, order=1)[name]) for name in grid_columns)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
