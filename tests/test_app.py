@@ -189,6 +189,26 @@ def test_an_empty_range_is_refused_with_a_message(app):
     assert "from -5 to 5" in status(app)
 
 
+def test_a_range_too_wide_for_floats_shows_a_message_and_keeps_the_result(app):
+    app.number_input(key="xmin").set_value(-2e38)
+    ok(app.number_input(key="xmax").set_value(2e38).run())  # wide, but fine in float64
+    assert not app.error and "from -2e+38 to 2e+38" in status(app)
+    before, computed = chart(app), status(app)
+    app.number_input(key="xmin").set_value(-1e308)
+    ok(app.number_input(key="xmax").set_value(1e308).run())  # both at once: a range wider than float64 holds
+    (error,) = app.error
+    assert error.value.startswith("The range -1e+308 … 1e+308 is too wide: its width overflows float64")
+    assert status(app) == computed and chart(app) == before  # the last result, not ±inf and NaN
+    assert any("Showing the last result" in info.value for info in app.info)
+    app.number_input(key="xmin").set_value(-2e38)
+    ok(app.number_input(key="xmax").set_value(2e38).run())
+    assert not app.error and status(app) == computed  # from the cache
+    ok(app.radio(key="dtype").set_value("float32").run())  # too wide for float32, whose largest number is 3.4e38
+    (error,) = app.error
+    assert "its width overflows float32" in error.value
+    assert status(app) == computed
+
+
 def test_an_unrelated_widget_does_not_recompute(app):
     computed = status(app)  # says how long the computation took, to 3 digits: a recomputation would differ
     ok(app.toggle(key="overlay").set_value(True).run())
@@ -265,6 +285,7 @@ def test_changed_inputs_update_the_link(app):
         ({"dtype": "float16"}, "`dtype=float16` could not be used", "dtype", "float64"),
         ({"xmin": "nan"}, "`xmin=nan` could not be used (not a finite number)", "xmin", -5.0),
         ({"xmin": "3", "xmax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xmax", 5.0),
+        ({"xmin": "-1e308", "xmax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xmin", -5.0),
         ({"at": "1, 2,"}, "`at=1, 2,` could not be used (empty item", "at", "1, pi, 5"),
         ({"points": "1e400"}, "`points=1e400` could not be used (not a finite number)", "points", 10_000),
         ({"order": "2.5"}, "`order=2.5` could not be used (not a whole number)", "order", 2),
@@ -312,6 +333,21 @@ def test_points_of_interest_tangent_and_lab_for_the_default_formula(app):
     assert any("import torch" in code.value for code in app.code)
     assert [latex.value.split("=")[0].strip("$\n ") for latex in app.latex] == ["f'(x)", "f''(x)"]
     assert any("f′ agrees" in md.value for md in app.markdown) and any("f″ agrees" in md.value for md in app.markdown)
+
+
+def test_every_derivative_up_to_the_highest_order_gets_its_formula_and_badge(app):
+    ok(app.slider(key="order").set_value(4).run())
+    formulas = [latex.value.strip("$\n ").split(" = ") for latex in app.latex]
+    assert formulas == [
+        ["f'(x)", "3 x^{2} + \\cos{\\left(x \\right)}"],
+        ["f''(x)", "6 x - \\sin{\\left(x \\right)}"],
+        ["f'''(x)", "6 - \\cos{\\left(x \\right)}"],
+        ["f^{(4)}(x)", "\\sin{\\left(x \\right)}"],
+    ]
+    badges = [md.value for md in app.markdown if "-badge[" in md.value]
+    assert len(badges) == 4
+    for name, badge in zip(["f′", "f″", "f‴", "f⁽⁴⁾"], badges, strict=True):
+        assert f"{name} agrees" in badge, badge
 
 
 def test_taylor_order_and_remainder(app):

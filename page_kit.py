@@ -1,0 +1,226 @@
+"""What the dashboard's pages share: the share link (a schema per page), messages, number formats, downloads.
+
+Streamlit lives here and in pages/, never in derivlib. Every page reads top to bottom: it declares its link schema,
+fills its widgets from the link on its first run, and writes the link back on every run, so that a copied address
+reproduces the view.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+import derivlib
+
+DTYPES = ["float64", "float32"]
+PARAMETER_RANGE = (-10.0, 10.0)
+PARAMETER_DEFAULT = 1.0
+CHECK_POINTS = 10_000  # grid points on which symbolic cross-checks and float32-vs-float64 run (≤ 0.2 s)
+FILE_FORMATS = {  # a table's downloads: file suffix, MIME type, builder
+    "CSV": ("csv", "text/csv", derivlib.to_csv),
+    "CSV, compressed": ("csv.gz", "application/gzip", derivlib.to_csv_gz),
+    "Parquet": ("parquet", "application/vnd.apache.parquet", derivlib.to_parquet),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Reading link values: each reader turns text into a value or raises ValueError with what is wrong
+
+
+def number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def whole_number(text: str) -> int:
+    value = number(text)
+    if not value.is_integer():
+        raise ValueError("not a whole number")
+    return int(value)
+
+
+def switch(text: str) -> bool:
+    if text.lower() not in ("1", "0", "true", "false"):
+        raise ValueError("write 1 or 0")
+    return text.lower() in ("1", "true")
+
+
+def choice(options: list, convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
+    def read(text: str):
+        value = convert(text)
+        if value not in options:
+            raise ValueError(f"choose one of {', '.join(map(str, options))}")
+        return value
+
+    return read
+
+
+def formula(variables: tuple[str, ...] = ("x",)) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        derivlib.parse(text, variables=variables)  # raises ExpressionError, a ValueError, for text that is no formula
+        return text
+
+    return read
+
+
+def parameter(text: str) -> float:
+    value = number(text)
+    if not PARAMETER_RANGE[0] <= value <= PARAMETER_RANGE[1]:
+        raise ValueError(f"parameters go from {PARAMETER_RANGE[0]:g} to {PARAMETER_RANGE[1]:g}")
+    return value
+
+
+def shown(text: str) -> str:
+    """Link text as it is quoted in a note: short, and unable to close the note's code span."""
+    text = text.replace("`", "'")
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def first_line(error: Exception) -> str:
+    return error.message if isinstance(error, derivlib.ExpressionError) else str(error).splitlines()[0]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The share link of a page
+
+
+@dataclass
+class Link:
+    """A page's share link: each query parameter's default and reader; `p_<name>` carries a parameter's value.
+
+    Widgets hold the values under `prefix + name` in the session (pages must not share widget keys).
+    """
+
+    page: str
+    defaults: dict[str, Any]
+    readers: dict[str, Callable[[str], Any]]
+    prefix: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def read(self, query: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+        """Values from the query (the defaults where absent), and a note for each value that could not be used."""
+        values, notes = dict(self.defaults), []
+        for name, text in query.items():
+            reader = self.readers.get(name) or (parameter if name.startswith("p_") else None)
+            if reader is None:
+                notes.append(f"`{shown(name)}` is not a setting of this page: ignored")
+                continue
+            try:
+                values[name] = reader(text)
+            except ValueError as error:  # ExpressionError is one too
+                default = self.defaults.get(name, PARAMETER_DEFAULT)
+                notes.append(f"`{shown(name)}={shown(text)}` could not be used ({first_line(error)}): using {default}")
+        return values, notes
+
+    def fill(self, check: Callable[[dict[str, Any], list[str]], None]) -> None:
+        """On this page's first run in the session, put the link's values into the widgets' state.
+
+        `check` sees the values and the notes together (a range that is empty, a Taylor order above the highest
+        derivative …), mends the values and adds a note for each mend.
+        """
+        done = f"_link_read_{self.page}"
+        if done in st.session_state:
+            return
+        values, notes = self.read(st.query_params.to_dict())
+        check(values, notes)
+        st.session_state.update({self.prefix + name: value for name, value in values.items()})
+        st.session_state[done] = True
+        st.session_state[f"_link_notes_{self.page}"] = notes
+
+    def warn(self) -> None:
+        """The notes on the link's values, once: afterwards the inputs show what is used."""
+        key = f"_link_notes_{self.page}"
+        if st.session_state.get(key):
+            st.warning(
+                "Some values in the link could not be used:\n\n" + "\n".join(f"- {n}" for n in st.session_state[key])
+            )
+            st.session_state[key] = []
+
+    def write(self, values: Mapping[str, Any]) -> None:
+        """Mirror these values into the address bar."""
+        text = {
+            name: f"{value:.15g}" if isinstance(value, float) else str(int(value) if isinstance(value, bool) else value)
+            for name, value in values.items()
+        }
+        st.query_params.from_dict(text)
+
+    def value(self, name: str) -> Any:
+        return st.session_state[self.prefix + name]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Small pieces of a page
+
+
+def fuse() -> bool:
+    """Whether to compile each formula's program in the background and use it once ready (derivlib's fuse=True).
+
+    DERIVLIB_FUSE=0 in the server's environment turns it off, for a host without a C++ compiler or with no CPU to
+    spare. Read on every run, not once at import: this module outlives a page's runs."""
+    return os.environ.get("DERIVLIB_FUSE", "1") != "0"
+
+
+def show_error(error: derivlib.ExpressionError) -> None:
+    """The message, then the text with a caret under the problem, in monospace so that the caret lines up; for an
+    empty box, only what to type (a caret under nothing points at nothing)."""
+    message = re.sub(r"([\\`*_{}\[\]<>#|~$])", r"\\\1", error.message)  # plain text, not markdown
+    if not error.source.strip():
+        st.info(message[:1].upper() + message[1:], icon=":material/edit:")
+        return
+    line, column = error.excerpt()
+    st.error(f"{message}\n```text\n{line}\n{' ' * column}^\n```")
+
+
+def file_stem(expr: str) -> str:
+    return re.sub(r"[^\w.+-]+", "_", expr).strip("_")[:60] or "formula"
+
+
+def download(label: str, data, expr: str, what: str, *, file_format: str = "CSV", **options) -> None:
+    """A download button for a table file named after the formula; it never reruns the page (so never recomputes).
+
+    `data` is the file's content or, for a big table, a callable that builds it when the button is clicked (the button
+    shows a spinner meanwhile)."""
+    suffix, mime, _ = FILE_FORMATS[file_format]
+    st.download_button(
+        label,
+        data,
+        file_name=f"{file_stem(expr)}_{what}.{suffix}",
+        mime=mime,
+        on_click="ignore",
+        key=f"download_{what}",
+        icon=":material/download:",
+        **options,
+    )
+
+
+def metric_number(value: float) -> str:
+    """A value for a metric: 4 significant digits, so that it fits its column on any screen (0.002479, 1.235e+08);
+    the tables hold more."""
+    return f"{value + 0.0:.4g}" if math.isfinite(value) else "undefined"
+
+
+def parameter_sliders(names: tuple[str, ...] | list[str], prefix: str = "") -> tuple[tuple[str, float], ...]:
+    """A slider per parameter of the formula, four to a row; their values as (name, value) pairs."""
+    columns = st.columns(4) if names else []
+    for i, name in enumerate(names):
+        key = f"{prefix}p_{name}"
+        st.session_state.setdefault(key, PARAMETER_DEFAULT)
+        columns[i % 4].slider(f"Parameter {name}", *PARAMETER_RANGE, step=0.01, key=key)
+    return tuple((name, float(st.session_state[f"{prefix}p_{name}"])) for name in names)
+
+
+@st.cache_resource(show_spinner=False)
+def start_sympy_helper() -> threading.Thread:
+    """Start sympy's helper process in the background once per server: it takes seconds (it imports torch)."""
+    thread = threading.Thread(target=derivlib.derivative_formulas, args=("x",), kwargs={"order": 1}, daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,573 @@
+"""One variable: type a formula, see f, f′, f″ … over a dense grid, evaluate at points, download the table.
+
+Thin by design: widgets in, derivlib calls, Plotly figures and tables out. Every input is mirrored in the address's
+query parameters (LINK below: expr as typed, the range, the grid, the view, and p_<name> for each parameter), so a
+copied address reproduces the view and opening it fills the inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+import derivlib
+import page_kit as kit
+from derivlib.analysis import by_place
+from derivlib.figures import (
+    add_point_view,
+    add_points_of_interest,
+    clickable,
+    column_labels,
+    derivative_name,
+    derivatives_figure,
+    finite_difference_figure,
+)
+from derivlib.functions import names_in_words
+from derivlib.rounding import noise_levels
+from derivlib.taylor import PointView, at_point
+from derivlib.undefined import note as undefined_note
+
+EXAMPLES = ["x^3 + sin(x)", "a*sin(b*x)", "exp(-x^2/2)", "log(x)", "sqrt(1 - x^2)", "sin(x)/x"]
+GRID_SIZES = [100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000]
+HIGHEST_ORDER = 8
+PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
+PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
+PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
+SYMBOLIC_SECONDS = 2.0  # sympy's time for a formula's derivatives up to order 4; then killed, and what is done shown
+SYMBOLIC_SECONDS_PER_ORDER = 0.5  # … beyond order 4 (order 8: 4 s); cached by formula and order, so paid once
+X0_DEFAULT = 1.0
+DEFAULTS = {
+    "expr": EXAMPLES[0],
+    "xmin": -5.0,
+    "xmax": 5.0,
+    "points": 10_000,
+    "order": 2,
+    "device": "cpu",
+    "dtype": "float64",
+    "at": "1, pi, 5",
+    "overlay": False,
+    "x0": X0_DEFAULT,
+    "taylor_order": 2,
+    "remainder": False,
+    "fd_order": 1,
+    "file_format": "CSV",
+}
+# Inputs that change the view, not the computed grid.
+VIEW_KEYS = ("overlay", "x0", "taylor_order", "remainder", "fd_order", "file_format")
+FORMULA_HELP = (
+    "A formula in x. Powers with ^ (x^3), products with * or a space (2x, x sin x), constants pi and e. Any other "
+    "single letter (a, b, k …) is a parameter and gets a slider. The functions: " + names_in_words() + "."
+)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The share link: query parameters <-> widget values
+
+
+ORDERS = list(range(1, HIGHEST_ORDER + 1))
+LINK = kit.Link(
+    "one_variable",
+    DEFAULTS,
+    {
+        "expr": kit.formula(),
+        "xmin": kit.number,
+        "xmax": kit.number,
+        "points": kit.choice(GRID_SIZES, kit.whole_number),
+        "order": kit.choice(ORDERS, kit.whole_number),
+        "device": kit.choice(derivlib.available_devices()),
+        "dtype": kit.choice(kit.DTYPES),
+        "at": str,  # checked below, once the parameters' values are known
+        "overlay": kit.switch,
+        "x0": kit.number,
+        "taylor_order": kit.choice(ORDERS, kit.whole_number),  # at most `order`: checked below
+        "remainder": kit.switch,
+        "fd_order": kit.choice([1, 2], kit.whole_number),
+        "file_format": kit.choice(list(kit.FILE_FORMATS)),
+    },
+)
+
+
+def check_link(values: dict, notes: list[str]) -> None:
+    """What the link's values must satisfy together: a range the dtype can hold, a Taylor order up to the highest
+    derivative, parameters the formula has, points that are numbers."""
+    if problem := range_problem(values["xmin"], values["xmax"], values["dtype"]):
+        default = (DEFAULTS["xmin"], DEFAULTS["xmax"])
+        notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], *default))
+        values["xmin"], values["xmax"] = DEFAULTS["xmin"], DEFAULTS["xmax"]
+    if values["taylor_order"] > values["order"]:
+        notes.append(
+            f"`taylor_order={values['taylor_order']}` is above the highest derivative ({values['order']}): "
+            f"using {values['order']}"
+        )
+        values["taylor_order"] = values["order"]
+    parameters = derivlib.parse(values["expr"]).parameters
+    for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
+        notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
+        del values[key]
+    try:
+        derivlib.constants(values["at"], {name: values.get(f"p_{name}", kit.PARAMETER_DEFAULT) for name in parameters})
+    except derivlib.ExpressionError as error:
+        notes.append(f"`at={kit.shown(values['at'])}` could not be used ({error.message}): using {DEFAULTS['at']}")
+        values["at"] = DEFAULTS["at"]
+
+
+def range_problem(xmin: float, xmax: float, dtype: str) -> str:
+    """What is wrong with the range, in a sentence ('' if nothing): empty, or too wide for the dtype's numbers (its
+    width overflows, and the grid would be ±inf and NaN)."""
+    if not xmin < xmax:
+        return f"the range {xmin:g} … {xmax:g} is empty: 'x from' must be less than 'x to'."
+    try:
+        derivlib.grid(xmin, xmax, 2, dtype=dtype)
+    except ValueError as error:
+        return f"{error}."
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Computation: cached functions of plain values that return plain data
+
+
+@st.cache_data(max_entries=16, max_size="1GiB", show_spinner=False)
+def grid_result(
+    expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
+) -> tuple[pd.DataFrame, float, str]:
+    """The grid table, the seconds it took, how it was computed, and a note on where and why f is undefined ('' if
+    nowhere)."""
+    # The bar is made inside the cached function: a cache hit replays it and its removal (an element made outside
+    # could not be replayed). derivlib calls progress() after each chunk of the grid.
+    bar = st.empty()
+    shown = [-math.inf]  # when the bar was last drawn: each draw is a message to the browser, so at most every 0.2 s
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - shown[0] >= PROGRESS_EVERY:
+            bar.progress(done / total, text=f"Computed {done:,} of {total:,} points …")
+            shown[0] = time.perf_counter()
+
+    if points >= PROGRESS_FROM:
+        progress(0, points)
+    settings = {"order": order, "device": device, "dtype": dtype}
+    before = derivlib.fused_state(expr, **settings) if kit.fuse() else "none"
+    started = time.perf_counter()
+    try:
+        frame = derivlib.grid_table(
+            expr,
+            xmin,
+            xmax,
+            points,
+            order=order,
+            params=dict(params),
+            device=device,
+            dtype=dtype,
+            progress=progress if points >= PROGRESS_FROM else None,
+            fuse=kit.fuse(),
+        )
+    finally:
+        bar.empty()
+    seconds = time.perf_counter() - started
+    after = derivlib.fused_state(expr, **settings) if kit.fuse() else "none"
+    how = "by the compiled program" if before == after == "ready" else "in Taylor mode"
+    if after == "waiting":
+        how += " (a compiled program for this formula is on its way, for the next change)"
+    note = undefined_note(derivlib.parse(expr), frame["x"].to_numpy(), frame["f"].to_numpy(), dict(params))
+    return frame, seconds, how, note
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, dtype: str) -> pd.DataFrame:
+    return derivlib.table(expr, list(at), order=order, params=dict(params), device=device, dtype=dtype)
+
+
+def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.DataFrame]:
+    """The grid result and the points table for these inputs, from the caches where they are there already."""
+    shared = {key: inputs[key] for key in ("order", "params", "device", "dtype")}
+    grid = grid_result(inputs["expr"], inputs["xmin"], inputs["xmax"], inputs["points"], **shared)
+    return grid, points_table(inputs["expr"], inputs["at_values"], **shared)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def rounding_noise(expr: str, xmin: float, xmax: float, order: int, params: tuple, dtype: str) -> dict[str, float]:
+    """Each column's estimated rounding error over the range, from kit.CHECK_POINTS points (see derivlib.rounding)."""
+    x = derivlib.grid(xmin, xmax, kit.CHECK_POINTS)
+    levels = noise_levels(expr, x, order=order, params=dict(params), dtype=dtype)
+    return dict(zip(derivlib.columns(order)[1:], map(float, levels), strict=True))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.DataFrame, list[str]]:
+    """Points of interest and the notes on what their table leaves out."""
+    frame = derivlib.points_of_interest(expr, xmin, xmax, params=dict(params))
+    return frame, list(frame.attrs.get("notes", []))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def point_view(expr: str, x0: float, order: int, params: tuple) -> PointView:
+    return at_point(expr, x0, order=max(order, 2), params=dict(params))
+
+
+def symbolic_seconds(order: int) -> float:
+    return SYMBOLIC_SECONDS + SYMBOLIC_SECONDS_PER_ORDER * max(0, order - 4)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def formulas(expr: str, order: int) -> list:
+    """f, f′ … f⁽ⁿ⁾ as sympy's formulas; those not done within symbolic_seconds(order) come with a note instead."""
+    return derivlib.derivative_formulas(expr, order, timeout=symbolic_seconds(order))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def symbolic_check(expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple) -> pd.DataFrame:
+    """The formulas against the numbers the page shows (Taylor mode), per order. Not against autograd: nested
+    reverse mode costs seconds at order 8 (sin(x)/x: 4.5 s on 10,000 points, Taylor mode 0.01 s)."""
+    x = derivlib.grid(xmin, xmax, min(points, kit.CHECK_POINTS))
+    found = formulas(expr, order)
+    return derivlib.cross_check(expr, x, order=order, params=dict(params), formulas=found, method="taylor")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def lab(expr: str, at: tuple, order: int, params: tuple) -> tuple[str, pd.DataFrame, bool]:
+    """The tutorial's script, the backward() trap's table, and whether the formula passed the elementwise check."""
+    code = derivlib.tutorial_code(expr, list(at), params=dict(params), order=order)
+    trap = derivlib.backward_trap(expr, list(at), params=dict(params))
+    return code, trap, derivlib.is_elementwise(expr, params=dict(params))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def step_errors(expr: str, x0: float, order: int, params: tuple) -> tuple[pd.DataFrame, pd.DataFrame]:
+    errors = derivlib.finite_difference_errors(expr, x0, order=order, params=dict(params))
+    return errors, derivlib.best_step(errors)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def precision(expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple) -> pd.DataFrame:
+    x = derivlib.grid(xmin, xmax, min(points, kit.CHECK_POINTS))
+    return derivlib.precision_errors(expr, x, order=order, params=dict(params))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Small pieces of the page
+
+
+def use_example() -> None:
+    st.session_state.expr = st.session_state.example
+    st.session_state.example = None
+
+
+def table_view(frame: pd.DataFrame, order: int) -> Styler:
+    """The table with f′, f″ … as headers; values to 4 decimals (scientific when tiny or huge), x as computed."""
+    x_digits = 7 if frame["x"].dtype == "float32" else 10  # enough to tell neighbouring grid points apart
+    return (
+        frame.rename(columns=column_labels(order))
+        .style.format(lambda v: f"{v + 0.0:.4f}" if v == 0 or 1e-3 <= abs(v) < 1e7 else f"{v:.4e}", na_rep="undefined")
+        .format(lambda v: f"{v:.{x_digits}g}", subset=["x"])
+    )
+
+
+def pick_x0() -> None:
+    """A click on the chart moves x₀ to the clicked point's x."""
+    points = st.session_state.chart.selection.get("points") or []
+    if points and points[0].get("x") is not None:
+        st.session_state.x0 = float(f"{points[0]['x']:.6g}")  # the chart sends float32 noise digits
+
+
+def latex_name(order: int) -> str:
+    """The k-th derivative's name in LaTeX: primes up to the third (f', f''), then f^{(4)}, f^{(5)} …"""
+    return "f" + "'" * order if order <= 3 else f"f^{{({order})}}"
+
+
+def interest_view(frame: pd.DataFrame) -> Styler:
+    """One row per place (`derivlib.analysis.by_place`): x, what the point is, f, f′, f″."""
+    return (
+        by_place(frame)
+        .rename(columns=column_labels(2) | {"what": "what it is"})
+        .style.format(lambda v: f"{v + 0.0:.10g}", subset=["x"], na_rep="undefined")
+        .format(lambda v: f"{v + 0.0:.6g}", subset=["f", "f′", "f″"], na_rep="undefined")
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The page
+
+devices = derivlib.available_devices()
+kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
+LINK.fill(check_link)  # on this page's first run: the inputs from the link
+
+st.title("∂ derivlib: derivatives of a formula")
+st.caption(
+    "Type a formula in x and see f and its derivatives f′, f″ … over a range, and their values at the points you "
+    "choose. The derivatives are exact (automatic differentiation with PyTorch), not finite differences."
+)
+LINK.warn()
+
+with st.sidebar:
+    st.header("Range and settings")
+    left, right = st.columns(2)
+    left.number_input("x from", key="xmin", step=1.0, format="%g")
+    right.number_input("x to", key="xmax", step=1.0, format="%g")
+    problem = range_problem(st.session_state.xmin, st.session_state.xmax, st.session_state.dtype)
+    range_ok = not problem
+    if problem:
+        st.error(problem[:1].upper() + problem[1:])
+    st.select_slider(
+        "Grid points",
+        GRID_SIZES,
+        key="points",
+        format_func=lambda n: f"{n:,}",
+        help="Points evenly spaced over the range",
+    )
+    st.slider("Highest derivative", 1, HIGHEST_ORDER, key="order")
+    st.selectbox("Device", devices, key="device", help="Only the devices present on this machine are listed")
+    st.radio("Precision", kit.DTYPES, key="dtype", horizontal=True)
+    st.divider()
+    st.caption(
+        ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
+    )
+
+formula, examples = st.columns([3, 1], vertical_alignment="bottom")
+formula.text_input("Formula  f(x) =", key="expr", placeholder="for example x^3 + sin(x)", help=FORMULA_HELP)
+examples.selectbox(
+    "Examples", EXAMPLES, index=None, key="example", placeholder="Pick an example …", on_change=use_example
+)
+try:
+    expr = derivlib.parse(st.session_state.expr)
+    st.markdown(f"Read as  `f(x) = {expr}`")
+except derivlib.ExpressionError as error:
+    expr = None
+    kit.show_error(error)
+
+good = st.session_state.get("good")
+names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
+params = kit.parameter_sliders(names)
+
+at_column, _ = st.columns(2)
+at_column.text_input(
+    "Evaluate at x =", key="at", help="Comma-separated values; each may be a constant formula: 1, pi/2, sqrt(2), 2e-3"
+)
+try:
+    at = tuple(derivlib.constants(st.session_state.at, dict(params)))
+except derivlib.ExpressionError as error:
+    at = None
+    with at_column:
+        kit.show_error(error)
+
+inputs = None
+if expr and at is not None and range_ok:
+    keys = ("xmin", "xmax", "points", "order", "device", "dtype", "at")
+    inputs = {key: st.session_state[key] for key in keys} | {"expr": str(expr), "params": params, "at_values": at}
+    inputs["text"] = st.session_state.expr  # as typed, for the link; "expr" (how it was read) keys the caches
+
+result = None
+for attempt in (inputs, good):  # the current inputs, or else the last ones that gave a result
+    if attempt is None:
+        continue
+    try:
+        result, good = compute(attempt), attempt
+        break
+    except ValueError as error:  # a setting the library refuses, e.g. float64 on Apple's MPS
+        st.error(str(error))
+if result is None:
+    st.stop()
+
+st.session_state.good = good
+for key in VIEW_KEYS:
+    st.session_state.setdefault(key, DEFAULTS[key])
+st.session_state.taylor_order = min(st.session_state.taylor_order, good["order"])  # its widget's largest value
+LINK.write(
+    {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
+    | {"expr": good["text"]}  # as typed: "Read as" shows how it was read
+    | {f"p_{name}": value for name, value in good["params"]}
+    | {key: st.session_state[key] for key in VIEW_KEYS}
+)
+
+(frame, seconds, how, note), points = result
+if good is not inputs:
+    st.info(
+        f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to update it."
+    )
+
+st.subheader("Values at your points")
+st.table(table_view(points, good["order"]), hide_index=True, width="content")
+kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
+
+st.subheader(f"Over the range {good['xmin']:g} ≤ x ≤ {good['xmax']:g}")
+st.caption(
+    f"f and {good['order']} derivative{'s' if good['order'] > 1 else ''} at {good['points']:,} points from "
+    f"{good['xmin']:g} to {good['xmax']:g}, computed in {seconds:.3g} s on {good['device']} in {good['dtype']}, {how}."
+)
+if note:
+    st.warning(note, icon=":material/warning:")
+download, file_format = st.columns([2, 3], vertical_alignment="center")
+with file_format:
+    st.radio("File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed")
+with download:
+    kit.download(
+        f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
+        functools.partial(kit.FILE_FORMATS[st.session_state.file_format][2], frame),  # built when clicked
+        good["expr"],
+        "grid",
+        file_format=st.session_state.file_format,
+        type="primary",
+        help="Every point of the grid, every number as it was computed, built when you click (the button spins "
+        "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few seconds "
+        "for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives several times "
+        "sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
+    )
+st.toggle("Overlay all orders on one panel", key="overlay")
+
+# Tangent and Taylor at x₀, drawn on the f panel with the points of interest
+point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
+point.number_input(
+    "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
+)
+degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
+toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
+x0 = float(st.session_state.x0)
+view = point_view(good["expr"], x0, good["order"], good["params"])
+try:
+    found, found_notes = interest(good["expr"], good["xmin"], good["xmax"], good["params"])
+except ValueError as error:
+    found, found_notes = None, [f"points of interest could not be computed: {kit.first_line(error)}"]
+
+noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
+figure = derivatives_figure(frame, overlay=st.session_state.overlay, noise=noise)
+if found is not None:
+    add_points_of_interest(figure, found)
+add_point_view(
+    figure,
+    view,
+    (good["xmin"], good["xmax"]),
+    taylor_order=st.session_state.taylor_order,
+    remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
+)
+st.plotly_chart(
+    clickable(figure),
+    config={"displaylogo": False},
+    on_select=pick_x0,
+    selection_mode="points",
+    key="chart",
+)
+f0, d1, d2 = view.derivatives[:3]
+cells = st.columns(5)
+cells[0].metric("f(x₀)", kit.metric_number(f0))
+cells[1].metric("f′(x₀)", kit.metric_number(d1))
+cells[2].metric("f″(x₀)", kit.metric_number(d2))
+cells[3].metric("curvature κ", kit.metric_number(view.curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
+cells[4].metric("circle radius 1/κ", kit.metric_number(view.radius))
+st.caption(
+    f"Click a point of the f curve (or a marked point) to move x₀ there. At x₀ = {x0:g}: the tangent "
+    "f(x₀) + f′(x₀)(x − x₀), the Taylor "
+    f"polynomial of order {st.session_state.taylor_order}, and the osculating circle, the circle that bends as f "
+    "does at x₀. It is drawn in the chart's own units, so it looks round only if one unit of x and one unit of f "
+    "take the same length on screen; otherwise it shows as an ellipse that still touches the curve at x₀."
+)
+
+st.subheader("Points of interest")
+st.caption(
+    "Roots, minima, maxima, inflection points and poles in the range, and roots and extrema where f's domain ends, "
+    "found by a sign change on a dense grid and refined by Newton's method with autograd's derivatives, to float64 "
+    "precision. A point found within rounding of a simpler number at which it holds exactly (0, say) is shown at "
+    "that number. Marked on the f panel."
+)
+for line in found_notes:
+    st.caption(f":material/info: {line}")
+if found is not None and found.empty:
+    st.caption("None in this range.")
+elif found is not None:
+    st.table(interest_view(found), hide_index=True, width="content")
+    kit.download("Download the points of interest (CSV)", derivlib.to_csv(found), good["expr"], "points_of_interest")
+
+sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]  # evenly spaced, to show the whole range
+with st.expander(f"The grid's values ({len(sample):,} of {len(frame):,} rows shown, evenly spaced)"):
+    st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
+
+st.subheader("The derivatives as formulas, checked against the numbers above")
+checked = symbolic_check(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
+for formula, row in zip(formulas(good["expr"], good["order"])[1:], list(checked.itertuples())[1:], strict=True):
+    name = derivative_name(formula.order)
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    if formula.latex:
+        left.latex(f"{latex_name(formula.order)}(x) = {formula.latex}")
+    if formula.note:
+        left.caption(f":material/info: {formula.note}")
+    agrees = row.badge.startswith("agrees")
+    right.badge(
+        f"{name} {row.badge}",
+        icon=":material/check:" if agrees else ":material/warning:",
+        color="green" if agrees else "orange",
+    )
+st.caption(
+    f"Each formula is sympy's, evaluated on {min(good['points'], kit.CHECK_POINTS):,} points of the range and compared "
+    "with derivlib's numbers as the chart and tables show them (the largest difference, relative to the largest "
+    f"value). sympy gets {symbolic_seconds(good['order']):g} s for all of them: a formula it has not simplified by "
+    "then is shown as differentiated, and one it has not reached says so. They may legitimately differ where f is "
+    "not smooth or not defined: at a kink (abs at 0, where derivlib takes sign(0) = 0), at a removable singularity "
+    "(sin(x)/x at 0 is undefined for derivlib, while a simplified formula may have cancelled it), and near such "
+    "points, where the formula as typed loses digits to cancellation and the simplified one does not, more with "
+    "each order. Points where either side is undefined are not compared."
+)
+
+with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):
+    code, trap, elementwise = lab(good["expr"], good["at_values"], good["order"], good["params"])
+    st.markdown("**The tutorial's method, for your formula.** Copy it and run it: it prints the numbers above.")
+    st.code(code, language="python")
+    st.markdown(
+        "**The `backward()` trap.** After `y.backward(ones, create_graph=True)` and then `x.grad.backward(ones)`, "
+        "x.grad holds f′ + f″, not f″: backward *adds* to x.grad. `torch.autograd.grad` returns the derivative "
+        "instead, which is why the method above uses it."
+    )
+    st.table(
+        trap.rename(columns={"d1": "f′", "d2": "f″", "x_grad": "x.grad (= f′ + f″)"}).style.format(
+            lambda v: f"{v + 0.0:.4f}", na_rep="undefined"
+        ),
+        hide_index=True,
+        width="content",
+    )
+    st.markdown(
+        "**Why `grad_outputs=ones` is legitimate.** Each y[i] depends on x[i] alone, so the Jacobian dy/dx is "
+        "diagonal, and ones times that Jacobian is exactly its diagonal: f′ at every point from one backward pass. "
+        "For a formula that mixed points (a sum or a cumulative sum over x) the same call would silently add up "
+        "columns instead."
+    )
+    if elementwise:
+        st.caption(":material/check: Checked: the Jacobian of this formula at 16 random points is diagonal.")
+    else:
+        st.error("This formula's Jacobian at random points is not diagonal: grad_outputs=ones does not apply.")
+
+    st.markdown(f"**Finite differences against autograd at x₀ = {x0:g}.**")
+    fd_order = st.radio("Derivative", [1, 2], key="fd_order", horizontal=True, format_func=lambda k: derivative_name(k))
+    errors, best = step_errors(good["expr"], x0, fd_order, good["params"])
+    st.plotly_chart(
+        finite_difference_figure(errors, best, title="Central differences: error against step size h"),
+        config={"displaylogo": False},
+        key="steps",
+    )
+    st.caption(
+        "Right of the best h the truncation error (∝ h²) dominates; left of it, rounding: f is known only to "
+        "about machine epsilon, and dividing by h magnifies that. float32's epsilon is about 10⁹ times larger, so "
+        "its best h is larger and its best error far worse. Autograd has no step size: its error is rounding alone."
+    )
+    st.dataframe(
+        best,
+        hide_index=True,
+        column_config={
+            "h": st.column_config.NumberColumn(format="%.1e"),
+            "error": st.column_config.NumberColumn(format="%.2e"),
+        },
+    )
+
+    checked_points = min(good["points"], kit.CHECK_POINTS)
+    st.markdown(f"**float32 against float64**, per derivative order, on {checked_points:,} points.")
+    errors32 = precision(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
+    shown = errors32[["order", "max_abs", "max_rel", "worst_x"]].copy()
+    shown["order"] = [column_labels(good["order"])["f" if k == 0 else f"d{k}"] for k in shown["order"]]
+    st.dataframe(
+        shown.rename(
+            columns={"order": "derivative", "max_abs": "largest difference", "max_rel": "relative", "worst_x": "at x"}
+        ),
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.2e") for c in ("largest difference", "relative")},
+    )
