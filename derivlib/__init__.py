@@ -9,6 +9,7 @@ tensor([[ 3.5403, 28.6088, 75.2837],
 from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .parse import parse, parse_list
+from .partials import partial_names, partials, surface_table
 from .table import columns, grid, grid_table, table, to_csv, to_csv_gz, to_json, to_parquet
 from .tree import Expression
 
@@ -17,6 +18,7 @@ from .tree import Expression
 # (torch._inductor, seconds) is loaded by fused.py only once a compiled program is asked for.
 _LAZY = {
     "points_of_interest": "analysis",
+    "critical_points": "critical",
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
     **dict.fromkeys(
         [
@@ -25,6 +27,7 @@ _LAZY = {
             "finite_difference_errors",
             "is_elementwise",
             "precision_errors",
+            "surface_table",
             "torch_source",
             "tutorial_code",
         ],
@@ -37,6 +40,8 @@ def __getattr__(name: str):
     module = _LAZY.get(name)
     if module == "analysis":
         from . import analysis as loaded
+    elif module == "critical":
+        from . import critical as loaded
     elif module == "symbolic":
         from . import symbolic as loaded
     elif module == "lab":
@@ -56,6 +61,7 @@ __all__ = [
     "best_step",
     "columns",
     "constants",
+    "critical_points",
     "cross_check",
     "derivative_formulas",
     "derivatives",
@@ -66,8 +72,11 @@ __all__ = [
     "is_elementwise",
     "parse",
     "parse_list",
+    "partial_names",
+    "partials",
     "points_of_interest",
     "precision_errors",
+    "surface_table",
     "table",
     "to_csv",
     "to_csv_gz",

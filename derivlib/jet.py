@@ -229,9 +229,12 @@ class _Step:
 
 @dataclass(frozen=True)
 class Program:
-    """The tree in evaluation order. Slots: one per step (each node that depends on x, in post-order), then one per
-    constant subtree (computed once per call, from the parameters), then x. Equal subtrees share a slot, so sin(x)
-    in sin(x)·exp(sin(x)) is computed once.
+    """The tree in evaluation order. Slots: one per step (each node that depends on a variable, in post-order), then
+    one per constant subtree (computed once per call, from the parameters), then one per variable. Equal subtrees
+    share a slot, so sin(x) in sin(x)·exp(sin(x)) is computed once.
+
+    With several variables the series run along a direction: f(p + t·d) for the points p and a direction d, whose
+    coefficients are the directional derivatives (partials.py turns those into partial derivatives).
     """
 
     order: int
@@ -239,6 +242,7 @@ class Program:
     constants: tuple[Node, ...]
     root: int
     live: int  # most series alive at once, for the memory budget
+    variables: tuple[str, ...] = ("x",)
 
     @property
     def rows(self) -> int:
@@ -260,8 +264,15 @@ class Bound:
 
     def series(self, x: Tensor) -> Series:
         """The Taylor series of the formula at every point of x: rows c_0 … c_d, d ≤ order."""
+        return self.series_along([x], [self.one])
+
+    def series_along(self, points: list[Tensor], direction: list[Tensor | float]) -> Series:
+        """The Taylor series of t ↦ f(p + t·d) at every point p (one tensor per variable) along the direction d (one
+        number per variable): row k holds the k-th directional derivative over k!. A variable whose component is 0
+        stays constant along d, and costs nothing."""
         order, steps = self.program.order, self.program.steps
-        slots: list[Series | None] = [None] * len(steps) + self.constants + [[x, self.one] if order else [x]]
+        leaves = [[p, self._slope(d)] if order and _moves(d) else [p] for p, d in zip(points, direction, strict=True)]
+        slots: list[Series | None] = [None] * len(steps) + self.constants + leaves
         for index, step in enumerate(steps):
             if step.order is None:
                 slots[index] = step.rule(order, *(slots[i] for i in step.inputs), *step.extra)
@@ -271,6 +282,9 @@ class Bound:
             for i in step.done:
                 slots[i] = None
         return slots[self.program.root]
+
+    def _slope(self, d: Tensor | float) -> Tensor:
+        return d if isinstance(d, Tensor) else torch.full((), d, dtype=self.one.dtype, device=self.one.device)
 
     def derivatives(self, x: Tensor, out: Tensor) -> None:
         """Write f, f′ … f⁽ᴷ⁾ at the points x into out, of shape (order + 1, len(x)): row k = k!·c_k."""
@@ -296,10 +310,18 @@ class Bound:
         return tuple(rows)
 
 
-def compile_program(expr: Expression, order: int) -> Program:
-    """The formula's program for the given order, cached per tree and order."""
-    (variable,) = expr.variables or ("x",)
-    return _compile(expr.tree, order, variable)
+def _moves(d: Tensor | float) -> bool:
+    """Whether a direction's component is not a plain 0 (a tensor, as the slope of x, always counts as moving)."""
+    return isinstance(d, Tensor) or d != 0
+
+
+def compile_program(expr: Expression, order: int, variables: tuple[str, ...] | None = None) -> Program:
+    """The formula's program for the given order, cached per tree and order; `variables` in the order their points
+    and directions will come (default: the formula's own variable, or x)."""
+    if variables is None:
+        (variable,) = expr.variables or ("x",)
+        variables = (variable,)
+    return _compile(expr.tree, order, tuple(variables))
 
 
 Key = Node | tuple  # a node's step: the node itself, or (node, side) for a node in one of a piecewise formula's passes
@@ -307,7 +329,7 @@ _SEAM = ("seam",)  # the step that combines the three passes
 
 
 @lru_cache(maxsize=128)
-def _compile(tree: Node, order: int, variable: str) -> Program:
+def _compile(tree: Node, order: int, variables: tuple[str, ...]) -> Program:
     steps: list[tuple[Callable[..., Series], tuple[Key, ...], tuple, int | None]] = []
     constants: list[Node] = []
     index: dict[Key, int] = {}  # a node's step or constant, by structure
@@ -316,7 +338,7 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
 
     def depends(node: Node) -> bool:
         if node not in uses_x:
-            own = isinstance(node, Variable) and node.name == variable
+            own = isinstance(node, Variable) and node.name in variables
             uses_x[node] = own or any(depends(child) for child in children(node))
         return uses_x[node]
 
@@ -396,7 +418,7 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
             return index[k]
         if not depends(k):
             return len(steps) + index[k]
-        return index[k] if not isinstance(k, Variable) else len(steps) + len(constants)
+        return index[k] if not isinstance(k, Variable) else len(steps) + len(constants) + variables.index(k.name)
 
     last_use = {slot(child): i for i, (_, inputs, _, _) in enumerate(steps) for child in inputs}
     compiled, alive, live = [], set(), 1
@@ -405,4 +427,4 @@ def _compile(tree: Node, order: int, variable: str) -> Program:
         compiled.append(_Step(rule, tuple(map(slot, inputs)), extra, done, own_order))
         alive = (alive | {i}) - set(done)
         live = max(live, len(alive) + len(done))
-    return Program(order, tuple(compiled), tuple(constants), slot(root), live)
+    return Program(order, tuple(compiled), tuple(constants), slot(root), live, variables)
