@@ -38,11 +38,16 @@ def modest_numbers() -> st.SearchStrategy[float]:
     return st.sampled_from(NUMBERS)
 
 
-def leaves(*, parameters: bool = False, numbers: st.SearchStrategy[float] | None = None) -> st.SearchStrategy[Node]:
-    """A single node without children: x (twice as likely as each other kind), a number, a constant or a parameter."""
+def leaves(
+    *,
+    parameters: bool = False,
+    numbers: st.SearchStrategy[float] | None = None,
+    variables: tuple[str, ...] = ("x",),
+) -> st.SearchStrategy[Node]:
+    """A single node without children: a variable (each of x, y … as likely as x alone, twice as likely as each
+    other kind), a number, a constant or a parameter."""
     options = [
-        st.just(X),
-        st.just(X),
+        *(st.sampled_from([Variable(name) for name in variables]) for _ in range(2)),
         (modest_numbers() if numbers is None else numbers).map(Number),
         st.sampled_from(sorted(CONSTANTS)).map(Constant),
     ]
@@ -64,14 +69,15 @@ def trees(
     parameters: bool = False,
     numbers: st.SearchStrategy[float] | None = None,
     max_wrappers: int = 3,
+    variables: tuple[str, ...] = ("x",),
 ) -> st.SearchStrategy[Node]:
     """Random formula trees with 1 to `max_leaves` leaves, and at most `max_wrappers` calls and negations on any path.
 
     The number of leaves is drawn first, so that small and large trees are equally likely (hypothesis's own
     `st.recursive` mostly draws one or two leaves). `numbers` replaces the modest default set, for tests of the text
-    form rather than of the values.
+    form rather than of the values; `variables` names the variables the leaves draw from (x alone by default).
     """
-    leaf = leaves(parameters=parameters, numbers=numbers)
+    leaf = leaves(parameters=parameters, numbers=numbers, variables=variables)
 
     @st.composite
     def tree(draw: st.DrawFn, n_leaves: int, wrappers: int) -> Node:
