@@ -19,6 +19,7 @@ from .tree import Expression
 _LAZY = {
     "points_of_interest": "analysis",
     "critical_points": "critical",
+    **dict.fromkeys(["minimize", "MinimizeResult"], "optimize"),
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
     **dict.fromkeys(
         [
@@ -42,6 +43,8 @@ def __getattr__(name: str):
         from . import analysis as loaded
     elif module == "critical":
         from . import critical as loaded
+    elif module == "optimize":
+        from . import optimize as loaded
     elif module == "symbolic":
         from . import symbolic as loaded
     elif module == "lab":
@@ -56,6 +59,7 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "Formula",
+    "MinimizeResult",
     "available_devices",
     "backward_trap",
     "best_step",
@@ -70,6 +74,7 @@ __all__ = [
     "grid",
     "grid_table",
     "is_elementwise",
+    "minimize",
     "parse",
     "parse_list",
     "partial_names",

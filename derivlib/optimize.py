@@ -1,0 +1,707 @@
+"""minimize(): gradient descent, Newton with a line search, nonlinear conjugate gradient and L-BFGS on a typed formula.
+
+Every gradient and Hessian comes from derivlib's exact derivatives (`partials`), never from finite differences. The
+methods follow Nocedal & Wright, Numerical Optimization (2nd ed., 2006), cited by algorithm number; the two line
+searches are written once and shared: backtracking (Algorithm 3.1) and the strong Wolfe search (Algorithms 3.5 and
+3.6, with cubic interpolation, eq. 3.59). Beside them, as the references people use in practice: torch.optim.LBFGS
+and scipy.optimize.minimize, fed with the same exact gradient and Hessian, their iterates collected so that their
+paths draw like the others.
+
+The result is shaped like scipy's OptimizeResult (x, fun, grad, nit, nfev, ngev, nhev, success, status, message),
+with the path as a DataFrame: one row per iteration (k, each variable, f, grad_norm, step, evaluations).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .parse import parse
+from .partials import partials
+from .tree import Expression
+
+# Line search constants (Nocedal & Wright's usual choices).
+C1 = 1e-4  # sufficient decrease (Armijo) in both line searches
+RHO = 0.5  # backtracking's contraction factor
+C2_NEWTON_LBFGS = 0.9  # curvature condition for quasi-Newton methods (N&W p. 34)
+C2_CG = 0.1  # … and for conjugate gradient (N&W p. 125)
+MAX_LINE_SEARCH = 60  # trial steps in one line search before it gives up
+LBFGS_MEMORY = 10  # pairs (s, y) that L-BFGS keeps
+DEFAULT_LR = 1e-3  # gradient descent's fixed step
+MAX_ITER = {"gradient-descent": 20_000, "gradient-descent-armijo": 20_000}  # else DEFAULT_MAX_ITER
+DEFAULT_MAX_ITER = 1_000
+UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
+SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
+MIN_SHIFT = 1e-3  # … starting from this, relative to the Hessian's largest diagonal entry
+TIME_LIMIT = 60.0  # seconds a run may take unless `time_limit` says otherwise
+
+METHODS = (
+    "gradient-descent",
+    "gradient-descent-armijo",
+    "newton",
+    "cg-fr",
+    "cg-pr",
+    "lbfgs",
+    "torch-lbfgs",
+    "scipy-bfgs",
+    "scipy-lbfgsb",
+    "scipy-newton-cg",
+    "scipy-trust-exact",
+)
+
+
+@dataclass
+class MinimizeResult:
+    """What a run found, as scipy's OptimizeResult says it, plus the path it took."""
+
+    method: str
+    x: dict[str, float]
+    fun: float
+    grad: dict[str, float]
+    nit: int
+    nfev: int
+    ngev: int
+    nhev: int
+    success: bool
+    status: int  # 0 converged, 1 max_iter, 2 no progress, 3 undefined value met, 4 unbounded below, 5 time limit
+    message: str
+    path: Any  # pandas.DataFrame: k, each variable, f, grad_norm, step, evaluations
+    seconds: float = 0.0
+
+
+class _Undefined(Exception):
+    """f or its gradient is NaN or ±inf at a point the run reached."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        super().__init__()
+        self.x = x
+
+
+class _Unbounded(Exception):
+    def __init__(self, x: np.ndarray, value: float) -> None:
+        super().__init__()
+        self.x, self.value = x, value
+
+
+class _OutOfTime(Exception):
+    pass
+
+
+@dataclass
+class Objective:
+    """f, its gradient and its Hessian at one point, from derivlib's exact derivatives, with counts of each."""
+
+    expr: Expression
+    variables: tuple[str, ...]
+    params: Mapping[str, float] | None
+    device: torch.device | str | None
+    dtype: torch.dtype | str
+    deadline: float = math.inf
+    nfev: int = 0
+    ngev: int = 0
+    nhev: int = 0
+
+    def _partials(self, x: np.ndarray, order: int) -> dict[str, torch.Tensor]:
+        if time.monotonic() > self.deadline:
+            raise _OutOfTime
+        points = {name: [float(value)] for name, value in zip(self.variables, x, strict=True)}
+        return partials(self.expr, points, order=order, params=self.params, device=self.device, dtype=self.dtype)
+
+    def value(self, x: np.ndarray) -> float:
+        self.nfev += 1
+        return float(self._partials(x, 0)["f"][0])
+
+    def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        self.nfev += 1
+        self.ngev += 1
+        found = [float(v[0]) for v in self._partials(x, 1).values()]
+        return found[0], np.array(found[1:])
+
+    def with_hessian(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        self.nfev += 1
+        self.ngev += 1
+        self.nhev += 1
+        found = [float(v[0]) for v in self._partials(x, 2).values()]
+        n = len(x)
+        gradient = np.array(found[1 : n + 1])
+        hessian = np.empty((n, n))
+        at = n + 1
+        for i in range(n):  # the partials' order: (i, j) with i ≤ j, row by row (partials.multi_indices)
+            for j in range(i, n):
+                hessian[i, j] = hessian[j, i] = found[at]
+                at += 1
+        return found[0], gradient, hessian
+
+
+@dataclass
+class _Run:
+    """The path so far, and how the run ends."""
+
+    objective: Objective
+    tol: float
+    max_iter: int
+    start: float  # f(x0)
+    rows: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def floor(self) -> float:
+        """Below this, f is taken to fall without bound."""
+        return self.start - UNBOUNDED * max(1.0, abs(self.start))
+
+    def record(self, k: int, x: np.ndarray, f: float, g: np.ndarray, step: float) -> None:
+        names = self.objective.variables
+        row = {"k": k, **dict(zip(names, map(float, x), strict=True))}
+        with np.errstate(over="ignore"):  # a diverging run's gradient may overflow its norm: inf, then it stops
+            norm = float(np.linalg.norm(g))
+        row |= {"f": f, "grad_norm": norm, "step": step, "evaluations": self.objective.nfev}
+        self.rows.append(row)
+
+    def check(self, x: np.ndarray, f: float, g: np.ndarray | None = None) -> None:
+        """Raise where the run met an undefined value, or f has fallen without bound."""
+        if f == -math.inf or f < self.floor:
+            raise _Unbounded(x, f)
+        if not math.isfinite(f) or (g is not None and not np.all(np.isfinite(g))):
+            raise _Undefined(x)
+
+    def converged(self, g: np.ndarray) -> bool:
+        return float(np.max(np.abs(g))) <= self.tol
+
+
+def minimize(
+    expr: Expression | str,
+    x0: Mapping[str, float] | float,
+    *,
+    method: str = "newton",
+    params: Mapping[str, float] | None = None,
+    tol: float = 1e-8,
+    max_iter: int | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | str = torch.float64,
+    **options: Any,
+) -> MinimizeResult:
+    """Minimize the formula from x0 by the method: see METHODS, and the module's docstring.
+
+    `x0` maps each variable to its start (`{"x": -1.2, "y": 1.0}`), or is a number for a formula in x alone; text is
+    read with those names as the variables. It stops where ‖∇f‖∞ ≤ tol (success), after max_iter iterations, where
+    a step makes no progress, where f or its gradient is undefined, or where f falls without bound; the message says
+    which and where, and the path so far is kept. Options: `lr` (gradient descent's step), `memory` (L-BFGS's),
+    `time_limit` (seconds, TIME_LIMIT by default).
+
+    >>> result = minimize("(x - 1)^2 + 3(y + 2)^2", {"x": 0.0, "y": 0.0})
+    >>> result.success, {k: round(v, 12) + 0.0 for k, v in result.x.items()}, result.nit
+    (True, {'x': 1.0, 'y': -2.0}, 1)
+    """
+    import pandas as pd  # on first use: `import derivlib` does not load pandas
+
+    start = x0 if isinstance(x0, Mapping) else {"x": x0}
+    if not start:
+        raise ValueError("x0 needs a starting value for at least one variable, as {'x': -1.2, 'y': 1.0}")
+    variables = tuple(start)
+    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
+    missing = [name for name in expr.variables if name not in variables]
+    if missing:
+        raise ValueError(f"x0 has no starting value for the variable {missing[0]!r}")
+    unset = [name for name in expr.parameters if name not in (params or {})]
+    if unset:  # text names its variables by x0: a letter it does not name is a parameter
+        raise ValueError(
+            f"{unset[0]!r} has neither a start in x0 nor a value in params: give it a start to minimize over it too, "
+            "or a value"
+        )
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
+    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number, not {tol!r}")
+    lr = options.pop("lr", DEFAULT_LR)
+    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, not {lr!r}")
+    memory = options.pop("memory", LBFGS_MEMORY)
+    if not (isinstance(memory, int) and memory >= 1):
+        raise ValueError(f"memory must be a whole number of at least 1, not {memory!r}")
+    time_limit = options.pop("time_limit", TIME_LIMIT)
+    if options:
+        raise ValueError(f"unknown option {next(iter(options))!r}: the options are lr, memory and time_limit")
+    if max_iter is None:
+        max_iter = MAX_ITER.get(method, DEFAULT_MAX_ITER)
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
+        raise ValueError(f"max_iter must be a whole number of at least 0, not {max_iter!r}")
+    try:
+        x = np.array([float(start[name]) for name in variables])
+    except (TypeError, ValueError):
+        raise ValueError(f"x0's values must be numbers, not {start!r}") from None
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x0's values must be finite numbers, not {start!r}")
+
+    began = time.monotonic()
+    objective = Objective(expr, variables, params, device, dtype, deadline=began + time_limit)
+    f0, g0 = objective.value_and_gradient(x)
+    if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
+        where = ", ".join(f"{n} = {v:g}" for n, v in zip(variables, x, strict=True))
+        raise ValueError(f"f or its gradient is undefined at the start ({where}): start somewhere else")
+    run = _Run(objective, float(tol), max_iter, f0)
+    solver = _SOLVERS[method]
+    try:
+        x, status, message = solver(run, x, lr=lr, memory=memory)
+    except _Undefined as stop:
+        where = _where(variables, stop.x)
+        x, status, message = stop.x, 3, f"f or its gradient is undefined or infinite at {where}: stopped there"
+    except _Unbounded as stop:
+        x, status = stop.x, 4
+        message = f"f decreases without bound: f = {stop.value:.3g} at {_where(variables, stop.x)}"
+    except _OutOfTime:
+        x = np.array([run.rows[-1][name] for name in variables]) if run.rows else x
+        status, message = 5, f"stopped after the time limit of {time_limit:g} s"
+    if run.rows:
+        last = run.rows[-1]
+        x = np.array([last[name] for name in variables])
+    with np.errstate(invalid="ignore"):
+        try:
+            fun, grad = objective.value_and_gradient(x)
+            objective.nfev -= 1  # the summary's own look is not one of the method's evaluations
+            objective.ngev -= 1
+        except _OutOfTime:
+            fun, grad = (run.rows[-1]["f"] if run.rows else f0), np.full(len(x), math.nan)
+    path = pd.DataFrame(run.rows, columns=["k", *variables, "f", "grad_norm", "step", "evaluations"])
+    return MinimizeResult(
+        method=method,
+        x=dict(zip(variables, map(float, x), strict=True)),
+        fun=float(fun),
+        grad=dict(zip(variables, map(float, grad), strict=True)),
+        nit=max(0, len(run.rows) - 1),
+        nfev=objective.nfev,
+        ngev=objective.ngev,
+        nhev=objective.nhev,
+        success=status == 0,
+        status=status,
+        message=message,
+        path=path,
+        seconds=time.monotonic() - began,
+    )
+
+
+def _where(variables: tuple[str, ...], x: np.ndarray) -> str:
+    return "(" + ", ".join(f"{name} = {value:.6g}" for name, value in zip(variables, x, strict=True)) + ")"
+
+
+CONVERGED = (0, "converged: ‖∇f‖∞ ≤ tol")
+
+
+def _no_progress(x: np.ndarray, new: np.ndarray) -> bool:
+    """A step too small for float64 to move x."""
+    return bool(np.all(np.abs(new - x) <= 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1e-300)))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The line searches, written once
+
+
+def backtracking(
+    objective: Objective, run: _Run, x: np.ndarray, f: float, g: np.ndarray, p: np.ndarray, alpha: float = 1.0
+) -> tuple[float, float] | None:
+    """N&W Algorithm 3.1: shrink α by RHO until f(x + αp) ≤ f(x) + C1·α·∇fᵀp. Returns (α, f(x + αp)), or None when
+    no step of MAX_LINE_SEARCH trials decreases f enough. A trial where f is undefined counts as too long a step."""
+    slope = float(g @ p)
+    for _ in range(MAX_LINE_SEARCH):
+        trial = objective.value(x + alpha * p)
+        if trial < run.floor:
+            run.check(x + alpha * p, trial)
+        if math.isfinite(trial) and trial <= f + C1 * alpha * slope:
+            return alpha, trial
+        alpha *= RHO
+    return None
+
+
+def strong_wolfe(
+    objective: Objective,
+    run: _Run,
+    x: np.ndarray,
+    f: float,
+    g: np.ndarray,
+    p: np.ndarray,
+    c2: float,
+    alpha: float = 1.0,
+) -> tuple[float, float, np.ndarray] | None:
+    """N&W Algorithm 3.5 (with zoom, Algorithm 3.6): a step α meeting the strong Wolfe conditions
+    f(x + αp) ≤ f(x) + C1·α·∇fᵀp and |∇f(x + αp)ᵀp| ≤ c2·|∇fᵀp|. Returns (α, f, ∇f) there, or None."""
+    phi0, dphi0 = f, float(g @ p)
+    if dphi0 >= 0:
+        return None  # not a descent direction
+
+    def phi(a: float) -> tuple[float, float, np.ndarray]:
+        value, gradient = objective.value_and_gradient(x + a * p)
+        if value < run.floor:
+            run.check(x + a * p, value)
+        return value, float(gradient @ p), gradient
+
+    previous, phi_previous, dphi_previous = 0.0, phi0, dphi0
+    for i in range(MAX_LINE_SEARCH):
+        value, slope, gradient = phi(alpha)
+        if not (math.isfinite(value) and math.isfinite(slope)):  # undefined out there: look nearer
+            alpha = (previous + alpha) / 2
+            continue
+        if value > phi0 + C1 * alpha * dphi0 or (i > 0 and value >= phi_previous):
+            return _zoom(phi, phi0, dphi0, c2, previous, alpha, phi_previous, dphi_previous, value, slope)
+        if abs(slope) <= -c2 * dphi0:
+            return alpha, value, gradient
+        if slope >= 0:
+            return _zoom(phi, phi0, dphi0, c2, alpha, previous, value, slope, phi_previous, dphi_previous)
+        previous, phi_previous, dphi_previous = alpha, value, slope
+        alpha *= 2.0
+    return None
+
+
+def _zoom(phi, phi0, dphi0, c2, low, high, phi_low, dphi_low, phi_high, dphi_high):
+    """N&W Algorithm 3.6: shrink [low, high], which brackets a strong Wolfe step, by cubic interpolation (eq. 3.59)."""
+    for _ in range(MAX_LINE_SEARCH):
+        alpha = _cubic_minimizer(low, phi_low, dphi_low, high, phi_high, dphi_high)
+        value, slope, gradient = phi(alpha)
+        if not (math.isfinite(value) and math.isfinite(slope)):
+            high, phi_high, dphi_high = alpha, math.inf, math.inf
+            continue
+        if value > phi0 + C1 * alpha * dphi0 or value >= phi_low:
+            high, phi_high, dphi_high = alpha, value, slope
+        else:
+            if abs(slope) <= -c2 * dphi0:
+                return alpha, value, gradient
+            if slope * (high - low) >= 0:
+                high, phi_high, dphi_high = low, phi_low, dphi_low
+            low, phi_low, dphi_low = alpha, value, slope
+        if abs(high - low) <= 4 * np.finfo(float).eps * max(abs(low), abs(high), 1e-300):
+            break
+    return (low, phi_low, None) if low > 0 else None
+
+
+def _cubic_minimizer(a: float, fa: float, da: float, b: float, fb: float, db: float) -> float:
+    """The minimizer of the cubic through (a, fa, da) and (b, fb, db) (N&W eq. 3.59), kept well inside [a, b]; the
+    midpoint where the cubic has none or it is not a number."""
+    low, high = min(a, b), max(a, b)
+    d1 = da + db - 3 * (fa - fb) / (a - b) if a != b else math.nan
+    radicand = d1 * d1 - da * db
+    if math.isfinite(radicand) and radicand >= 0 and math.isfinite(fb):
+        d2 = math.copysign(math.sqrt(radicand), b - a)
+        denominator = db - da + 2 * d2
+        if denominator != 0:
+            candidate = b - (b - a) * (db + d2 - d1) / denominator
+            margin = 0.1 * (high - low)
+            if low + margin <= candidate <= high - margin:
+                return candidate
+    return (a + b) / 2
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The methods: each returns (x, status, message)
+
+
+def _gradient_descent(run: _Run, x: np.ndarray, *, lr: float, **_) -> tuple[np.ndarray, int, str]:
+    objective = run.objective
+    f, g = objective.value_and_gradient(x)
+    run.check(x, f, g)
+    run.record(0, x, f, g, math.nan)
+    for k in range(1, run.max_iter + 1):
+        if run.converged(g):
+            return (x, *CONVERGED)
+        new = x - lr * g
+        if _no_progress(x, new):
+            return x, 2, "no progress: the step lr·∇f is too small for float64 to move x"
+        x = new
+        f, g = objective.value_and_gradient(x)
+        run.check(x, f, g)
+        run.record(k, x, f, g, lr)
+    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+
+
+def _gradient_descent_armijo(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
+    return _with_line_search(run, x, lambda g, state: -g, search="backtracking")
+
+
+def _newton_direction(g: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """N&W Algorithm 3.3 (Cholesky with added multiple of the identity): H + τI for the smallest τ of a growing
+    sequence that makes Cholesky succeed, then p = −(H + τI)⁻¹∇f; so where H is not positive definite the step
+    bends towards steepest descent instead of climbing to a maximum or a saddle."""
+    n = len(g)
+    smallest = float(np.min(np.diag(h))) if n else 0.0
+    shift = 0.0 if smallest > 0 else max(MIN_SHIFT * max(float(np.max(np.abs(np.diag(h)))), 1.0), -smallest + MIN_SHIFT)
+    for _ in range(60):
+        try:
+            factor = np.linalg.cholesky(h + shift * np.eye(n))
+            return -np.linalg.solve(factor.T, np.linalg.solve(factor, g))
+        except np.linalg.LinAlgError:
+            shift = max(SHIFT_GROWTH * shift, MIN_SHIFT)
+    return -g  # no shift made it positive definite (a Hessian of NaN, say): steepest descent
+
+
+def _newton(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
+    """Newton's direction with the Hessian modified to be positive definite (Algorithm 3.3), step by backtracking
+    from α = 1 (Algorithm 3.1): near a minimum with a positive definite Hessian, the full step, and quadratic
+    convergence."""
+    objective = run.objective
+    f, g, h = objective.with_hessian(x)
+    run.check(x, f, g)
+    run.record(0, x, f, g, math.nan)
+    for k in range(1, run.max_iter + 1):
+        if run.converged(g):
+            return (x, *CONVERGED)
+        p = _newton_direction(g, h)
+        found = backtracking(objective, run, x, f, g, p)
+        if found is None:
+            return x, 2, "no progress: the line search found no step that decreases f"
+        alpha, _ = found
+        new = x + alpha * p
+        if _no_progress(x, new):
+            return x, 2, "no progress: the step is too small for float64 to move x"
+        x = new
+        f, g, h = objective.with_hessian(x)
+        run.check(x, f, g)
+        run.record(k, x, f, g, alpha)
+    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+
+
+def _conjugate_gradient(polak_ribiere: bool) -> Callable[..., tuple[np.ndarray, int, str]]:
+    """N&W Algorithm 5.4 (Fletcher–Reeves) and the Polak–Ribière+ variant (eq. 5.44, β⁺ = max(β, 0)), strong Wolfe
+    line search with c2 = 0.1 (so that every direction is a descent direction, Lemma 5.6), restarted with steepest
+    descent every n iterations and wherever a direction does not descend."""
+
+    def direction(g: np.ndarray, state: dict) -> np.ndarray:
+        previous, p = state.get("g"), state.get("p")
+        state["g"] = g
+        state["count"] = state.get("count", 0) + 1
+        if previous is None or state["count"] > len(g):  # restart every n iterations
+            state["count"] = 1
+            state["p"] = -g
+            return state["p"]
+        denominator = float(previous @ previous)
+        beta = max(0.0, float(g @ (g - previous)) / denominator) if polak_ribiere else float(g @ g) / denominator
+        new = -g + beta * p
+        if float(new @ g) >= 0:  # not a descent direction: restart
+            new = -g
+            state["count"] = 1
+        state["p"] = new
+        return new
+
+    def solve(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
+        return _with_line_search(run, x, direction, search="wolfe", c2=C2_CG)
+
+    return solve
+
+
+def _lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndarray, int, str]:
+    """N&W Algorithm 7.5 (L-BFGS), the direction by the two-loop recursion (Algorithm 7.4) over the last `memory`
+    pairs s = x_{k+1} − x_k, y = ∇f_{k+1} − ∇f_k, with H₀ = (sᵀy/yᵀy)·I (eq. 7.20); strong Wolfe line search."""
+
+    def direction(g: np.ndarray, state: dict) -> np.ndarray:
+        pairs = state.setdefault("pairs", [])
+        if "x" in state and "g_old" in state:
+            s, y = state["x"] - state["x_old"], g - state["g_old"]
+            if float(s @ y) > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):  # keep H positive definite
+                pairs.append((s, y))
+                del pairs[:-memory]
+        q = g.copy()
+        alphas = []
+        for s, y in reversed(pairs):  # Algorithm 7.4: the first loop, newest pair first
+            rho = 1.0 / float(y @ s)
+            a = rho * float(s @ q)
+            q -= a * y
+            alphas.append((rho, a))
+        if pairs:
+            s, y = pairs[-1]
+            q *= float(s @ y) / float(y @ y)
+        for (s, y), (rho, a) in zip(pairs, reversed(alphas), strict=True):  # the second loop, oldest first
+            b = rho * float(y @ q)
+            q += s * (a - b)
+        state["g_old"] = g
+        return -q
+
+    return _with_line_search(run, x, direction, search="wolfe", c2=C2_NEWTON_LBFGS, remember_x=True)
+
+
+def _with_line_search(
+    run: _Run,
+    x: np.ndarray,
+    direction: Callable[[np.ndarray, dict], np.ndarray],
+    *,
+    search: str,
+    c2: float = C2_NEWTON_LBFGS,
+    remember_x: bool = False,
+) -> tuple[np.ndarray, int, str]:
+    """The loop every line-search method shares: a direction, a step along it, until ∇f is small."""
+    objective = run.objective
+    f, g = objective.value_and_gradient(x)
+    run.check(x, f, g)
+    run.record(0, x, f, g, math.nan)
+    state: dict = {}
+    alpha_guess = 1.0
+    for k in range(1, run.max_iter + 1):
+        if run.converged(g):
+            return (x, *CONVERGED)
+        if remember_x:
+            state["x"] = x
+        p = direction(g, state)
+        if search == "wolfe":
+            # The first step of a method without a scale (gradient descent's, CG's first) starts at 1/‖∇f‖ (N&W p. 59).
+            alpha0 = (
+                1.0 if (remember_x and state.get("pairs")) else min(1.0, alpha_guess / max(np.linalg.norm(p), 1e-300))
+            )
+            found = strong_wolfe(objective, run, x, f, g, p, c2, alpha=alpha0)
+            if found is None:
+                return x, 2, "no progress: the line search found no step meeting the Wolfe conditions"
+            alpha, f_new, g_new = found
+            if g_new is None:
+                f_new, g_new = objective.value_and_gradient(x + alpha * p)
+        else:
+            found = backtracking(objective, run, x, f, g, p, alpha=alpha_guess)
+            if found is None:
+                return x, 2, "no progress: the line search found no step that decreases f"
+            alpha, f_new = found
+            f_new, g_new = objective.value_and_gradient(x + alpha * p)
+            alpha_guess = min(1.0, 2 * alpha)  # start the next search near this step
+        new = x + alpha * p
+        if _no_progress(x, new):
+            return x, 2, "no progress: the step is too small for float64 to move x"
+        if remember_x:
+            state["x_old"] = x
+            state["x"] = new
+        x, f, g = new, f_new, g_new
+        run.check(x, f, g)
+        run.record(k, x, f, g, alpha)
+        if search == "wolfe" and not remember_x:
+            alpha_guess = alpha * max(np.linalg.norm(p), 1e-300)  # N&W eq. 3.60: keep the first step's length
+    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+
+
+def _torch_lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndarray, int, str]:
+    """torch.optim.LBFGS with its strong Wolfe line search, one iteration per step() so that each iterate is kept;
+    its closure returns f and sets the gradient from derivlib's exact derivatives (no autograd graph)."""
+    objective = run.objective
+    point = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS(
+        [point],
+        lr=1.0,
+        max_iter=1,
+        max_eval=1 + 25,  # per step: its default, max_iter·5/4 = 1, would leave the line search no evaluation
+        history_size=memory,
+        tolerance_grad=run.tol,
+        tolerance_change=0.0,
+        line_search_fn="strong_wolfe",
+    )
+
+    seen: dict[bytes, tuple[float, np.ndarray]] = {}  # the last point: each step() evaluates it again
+
+    def closure() -> torch.Tensor:
+        at = point.detach().numpy().copy()
+        if at.tobytes() in seen:
+            value, gradient = seen[at.tobytes()]
+        else:
+            value, gradient = objective.value_and_gradient(at)
+            seen.clear()
+            seen[at.tobytes()] = (value, gradient)
+        if value < run.floor:
+            run.check(at, value)
+        point.grad = torch.tensor(gradient, dtype=torch.float64)
+        return torch.tensor(value, dtype=torch.float64)
+
+    f, g = objective.value_and_gradient(x)
+    run.check(x, f, g)
+    run.record(0, x, f, g, math.nan)
+    for k in range(1, run.max_iter + 1):
+        if run.converged(g):
+            return (x, *CONVERGED)
+        before = point.detach().numpy().copy()
+        optimizer.step(closure)
+        new = point.detach().numpy().copy()
+        if np.array_equal(new, before):
+            return x, 2, "no progress: torch's L-BFGS did not move x"
+        x = new
+        f, g = seen[x.tobytes()] if x.tobytes() in seen else objective.value_and_gradient(x)
+        seen.clear()
+        seen[x.tobytes()] = (f, g)
+        run.check(x, f, g)
+        step = optimizer.state[point].get("t", math.nan)
+        run.record(k, x, f, g, float(step))
+    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+
+
+_SCIPY = {
+    "scipy-bfgs": "BFGS",
+    "scipy-lbfgsb": "L-BFGS-B",
+    "scipy-newton-cg": "Newton-CG",
+    "scipy-trust-exact": "trust-exact",
+}
+
+
+def _scipy(method: str) -> Callable[..., tuple[np.ndarray, int, str]]:
+    """scipy.optimize.minimize fed with derivlib's exact gradient (and Hessian), its iterates from the callback."""
+
+    def solve(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
+        import scipy.optimize  # on first use: only these methods need it
+
+        objective = run.objective
+        f, g = objective.value_and_gradient(x)
+        run.check(x, f, g)
+        run.record(0, x, f, g, math.nan)
+        last = {"x": x}
+
+        def fun(point: np.ndarray) -> tuple[float, np.ndarray]:
+            value, gradient = objective.value_and_gradient(point)
+            if value < run.floor:
+                run.check(point, value)
+            return value, gradient
+
+        def hess(point: np.ndarray) -> np.ndarray:
+            objective.nfev -= 1  # the Hessian's call also gives f and ∇f, which scipy does not count
+            objective.ngev -= 1
+            return objective.with_hessian(point)[2]
+
+        def callback(intermediate_result) -> None:
+            point = np.asarray(intermediate_result.x, dtype=float)
+            value, gradient = objective.value_and_gradient(point)
+            objective.nfev -= 1  # a look for the path, not one of scipy's evaluations
+            objective.ngev -= 1
+            run.check(point, value, gradient)
+            step = float(np.linalg.norm(point - last["x"]))
+            last["x"] = point
+            run.record(len(run.rows), point, value, gradient, step)
+            if run.converged(gradient):
+                raise StopIteration
+
+        kind = _SCIPY[method]
+        extra = {"hess": hess} if kind in ("Newton-CG", "trust-exact") else {}
+        tolerances = {"gtol": run.tol} if kind in ("BFGS", "L-BFGS-B", "trust-exact") else {"xtol": run.tol}
+        if kind == "BFGS":
+            tolerances["norm"] = math.inf
+        if kind == "L-BFGS-B":
+            tolerances["ftol"] = 0.0
+        found = scipy.optimize.minimize(
+            fun, x, jac=True, method=kind, callback=callback, options={"maxiter": run.max_iter, **tolerances}, **extra
+        )
+        point = (
+            np.asarray(found.x, dtype=float)
+            if not run.rows
+            else np.array([run.rows[-1][name] for name in objective.variables])
+        )
+        _, gradient = objective.value_and_gradient(point)
+        objective.nfev -= 1
+        objective.ngev -= 1
+        if run.converged(gradient):
+            return (point, *CONVERGED)
+        if len(run.rows) - 1 >= run.max_iter:
+            return point, 1, f"stopped after max_iter = {run.max_iter} iterations"
+        return point, 2, f"no progress: scipy says: {found.message}"
+
+    return solve
+
+
+_SOLVERS: dict[str, Callable[..., tuple[np.ndarray, int, str]]] = {
+    "gradient-descent": _gradient_descent,
+    "gradient-descent-armijo": _gradient_descent_armijo,
+    "newton": _newton,
+    "cg-fr": _conjugate_gradient(polak_ribiere=False),
+    "cg-pr": _conjugate_gradient(polak_ribiere=True),
+    "lbfgs": _lbfgs,
+    "torch-lbfgs": _torch_lbfgs,
+    **{name: _scipy(name) for name in _SCIPY},
+}

@@ -1,0 +1,202 @@
+"""derivlib.minimize against known minima, against scipy's and torch's own optimizers, and its failure messages."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.optimize
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import derivlib
+from derivlib.optimize import METHODS, MinimizeResult, minimize
+
+ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
+START = {"x": -1.2, "y": 1.0}
+BOOTH = "(x + 2y - 7)^2 + (2x + y - 5)^2"
+HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+HIMMELBLAU_MINIMA = [(3.0, 2.0), (-2.805118086952745, 3.131312518250573), (-3.779310253377747, -3.283185991286170),
+                     (3.584428340330492, -1.848126526964404)]  # fmt: skip
+OWN = ("gradient-descent-armijo", "newton", "cg-fr", "cg-pr", "lbfgs")
+
+
+def rosenbrock(p: np.ndarray) -> float:
+    return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+
+
+def rosenbrock_gradient(p: np.ndarray) -> np.ndarray:
+    return np.array([-2 * (1 - p[0]) - 400 * p[0] * (p[1] - p[0] ** 2), 200 * (p[1] - p[0] ** 2)])
+
+
+def reached(result: MinimizeResult, point: tuple[float, ...], tol: float = 1e-6) -> bool:
+    return all(abs(value - target) <= tol for value, target in zip(result.x.values(), point, strict=True))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Rosenbrock from (-1.2, 1), the textbook's test
+
+
+@pytest.fixture(scope="module")
+def rosenbrock_runs() -> dict[str, MinimizeResult]:
+    slow = ("gradient-descent", "gradient-descent-armijo")  # thousands of iterations: tested on their own
+    return {method: minimize(ROSENBROCK, START, method=method) for method in METHODS if method not in slow}
+
+
+def test_newton_reaches_the_minimum_in_a_few_dozen_iterations(rosenbrock_runs):
+    result = rosenbrock_runs["newton"]
+    assert result.success and reached(result, (1.0, 1.0)) and result.nit <= 30
+    assert result.nhev == result.nit + 1  # one Hessian per iterate
+    # Quadratic convergence at the end: each gradient norm about the square of the one before (on the log scale).
+    norms = result.path["grad_norm"].to_numpy()[-4:]
+    assert norms[-1] < 1e-8 and math.log10(norms[-2]) < 0.75 * math.log10(norms[-3])
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "cg-pr", "cg-fr", "torch-lbfgs"])
+def test_lbfgs_and_conjugate_gradient_reach_it_in_well_under_a_hundred(rosenbrock_runs, method):
+    result = rosenbrock_runs[method]
+    assert result.success and reached(result, (1.0, 1.0)) and result.nit < 100, (result.nit, result.message)
+
+
+def test_gradient_descent_with_armijo_takes_far_more(rosenbrock_runs):
+    """Where Newton needs about twenty iterations, steepest descent zig-zags down the curved valley for thousands
+    (about 16,000 to come within 1e-6 of (1, 1) from (-1.2, 1), more for ‖∇f‖∞ ≤ 1e-8): a hundred times Newton's
+    count is not enough."""
+    slow = minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=100 * rosenbrock_runs["newton"].nit)
+    assert not slow.success and slow.status == 1
+    assert slow.nfev > slow.nit  # the backtracking's trial steps count as evaluations
+
+
+@pytest.mark.parametrize(("ours", "theirs"), [("lbfgs", "scipy-lbfgsb"), ("newton", "scipy-trust-exact")])
+def test_our_methods_agree_with_scipys_on_the_point_and_roughly_on_the_effort(rosenbrock_runs, ours, theirs):
+    mine, reference = rosenbrock_runs[ours], rosenbrock_runs[theirs]
+    assert reached(mine, tuple(reference.x.values()), tol=1e-6)
+    assert mine.nit <= 1.5 * reference.nit + 5
+
+
+def test_our_lbfgs_takes_the_iterations_torchs_takes(rosenbrock_runs):
+    assert abs(rosenbrock_runs["lbfgs"].nit - rosenbrock_runs["torch-lbfgs"].nit) <= 5
+
+
+def test_scipy_fed_with_derivlib_matches_scipy_fed_by_hand(rosenbrock_runs):
+    """scipy-bfgs is scipy's BFGS with derivlib's gradient: the same iterates as with the hand-written gradient."""
+    by_hand = scipy.optimize.minimize(
+        rosenbrock, [-1.2, 1.0], jac=rosenbrock_gradient, method="BFGS", options={"gtol": 1e-8, "norm": np.inf}
+    )
+    result = rosenbrock_runs["scipy-bfgs"]
+    assert abs(result.nit - by_hand.nit) <= 1
+    np.testing.assert_allclose(list(result.x.values()), by_hand.x, atol=1e-7)
+
+
+def test_the_path_has_a_row_per_iteration(rosenbrock_runs):
+    path = rosenbrock_runs["lbfgs"].path
+    assert list(path.columns) == ["k", "x", "y", "f", "grad_norm", "step", "evaluations"]
+    assert path["k"].tolist() == list(range(len(path))) and len(path) == rosenbrock_runs["lbfgs"].nit + 1
+    assert (path[["x", "y"]].iloc[0] == [-1.2, 1.0]).all() and np.isnan(path["step"].iloc[0])
+    assert path["f"].is_monotonic_decreasing  # a line search only accepts decrease
+    assert path["evaluations"].is_monotonic_increasing
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Other problems
+
+
+def test_a_quadratic_takes_newton_one_step():
+    result = minimize(BOOTH, {"x": 0.0, "y": 0.0}, method="newton")
+    assert reached(result, (1.0, 3.0), tol=1e-12) and result.nit == 1 and result.path["step"].iloc[1] == 1.0
+
+
+@pytest.mark.parametrize("method", ["scipy-newton-cg", "scipy-trust-exact", "cg-fr", "cg-pr"])
+def test_a_quadratic_in_two_variables_takes_a_second_order_method_few_steps(method):
+    result = minimize(BOOTH, {"x": 0.0, "y": 0.0}, method=method)
+    assert reached(result, (1.0, 3.0), tol=1e-9) and result.nit <= 4  # CG: n = 2 steps in exact arithmetic
+
+
+@settings(derandomize=True, deadline=None, max_examples=25)
+@given(x=st.floats(-5, 5), y=st.floats(-5, 5), method=st.sampled_from(["newton", "lbfgs", "cg-pr"]))
+def test_himmelblau_reaches_one_of_its_four_minima_from_anywhere_in_the_box(x, y, method):
+    result = minimize(HIMMELBLAU, {"x": x, "y": y}, method=method)
+    assert result.success and any(reached(result, minimum, 1e-6) for minimum in HIMMELBLAU_MINIMA), result.x
+
+
+def test_one_variable_from_a_number():
+    result = minimize("x^4 - 3x^2 + x", 2.0)
+    assert result.success and list(result.x) == ["x"]
+    assert abs(4 * result.x["x"] ** 3 - 6 * result.x["x"] + 1) < 1e-8 and result.x["x"] > 0
+
+
+def test_parameters_and_three_variables():
+    result = minimize("(x - a)^2 + (y - b)^2 + (z - 1)^4 + z^2", {"x": 0, "y": 0, "z": 0}, params={"a": 2, "b": -1})
+    assert result.success and reached(result, (2.0, -1.0, result.x["z"]))
+    assert list(result.path.columns[1:4]) == ["x", "y", "z"]
+
+
+def test_gradient_descent_with_a_fixed_step():
+    result = minimize("x^2 + 10 y^2", {"x": 1.0, "y": 1.0}, method="gradient-descent", lr=0.05)
+    assert result.success and reached(result, (0.0, 0.0), 1e-7)
+    assert result.path["step"].iloc[1:].eq(0.05).all()
+    diverges = minimize("x^2 + 10 y^2", {"x": 1.0, "y": 1.0}, method="gradient-descent", lr=0.2, max_iter=2000)
+    assert not diverges.success  # lr·λmax = 0.2·20 > 2: every step overshoots, further each time …
+    assert diverges.status == 3 and "infinite" in diverges.message  # … until the numbers overflow
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# How runs end, and what they refuse
+
+
+@pytest.mark.parametrize("method", ["newton", "lbfgs", "cg-pr", "gradient-descent-armijo", "scipy-bfgs"])
+def test_unbounded_below_is_said_with_where(method):
+    result = minimize("x^3 + y^2", {"x": -1.0, "y": 1.0}, method=method)
+    assert not result.success and result.status == 4 and "decreases without bound" in result.message
+    assert "(x = -" in result.message and len(result.path) >= 1
+
+
+def test_an_undefined_value_on_the_way_stops_the_run_with_its_place():
+    result = minimize("sqrt(x) - x + 1/(3 - x)", {"x": 2.0}, method="gradient-descent", lr=10.0)
+    assert not result.success and result.status == 3 and "undefined or infinite at (x = " in result.message
+
+
+def test_max_iter_is_said():
+    result = minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=5)
+    assert not result.success and result.status == 1 and result.message == "stopped after max_iter = 5 iterations"
+    assert result.nit == 5
+
+
+def test_a_time_limit_ends_a_run_with_the_path_so_far():
+    result = minimize(ROSENBROCK, START, method="gradient-descent", time_limit=0.2)
+    assert result.status == 5 and "time limit" in result.message and len(result.path) > 1
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: minimize("x^2", {"x": 1.0}, method="simplex"), "unknown method 'simplex'"),
+        (lambda: minimize("log(x)", {"x": -1.0}), "undefined at the start"),
+        (lambda: minimize("x y", {"x": 1.0}), "'y' has neither a start in x0 nor a value in params"),
+        (lambda: minimize(derivlib.parse("x + y", variables=("x", "y")), {"x": 1.0}), "no starting value"),
+        (lambda: minimize("x^2", {"x": 1.0}, tol=math.nan), "tol must be a positive finite number"),
+        (lambda: minimize("x^2", {"x": 1.0}, tol=0), "tol must be a positive finite number"),
+        (lambda: minimize("x^2", {"x": 1.0}, lr=-1), "lr must be a positive finite number"),
+        (lambda: minimize("x^2", {"x": 1.0}, lr=math.inf), "lr must be a positive finite number"),
+        (lambda: minimize("x^2", {"x": math.nan}), "finite numbers"),
+        (lambda: minimize("x^2", {}), "at least one variable"),
+        (lambda: minimize("x^2", {"x": 1.0}, colour="red"), "unknown option 'colour'"),
+        (lambda: minimize("x^2", {"x": 1.0}, max_iter=-1), "max_iter must be a whole number"),
+    ],
+)
+def test_bad_settings_are_value_errors_with_a_message(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_a_bad_formula_is_an_expression_error():
+    with pytest.raises(derivlib.ExpressionError):
+        minimize("x^2 + sinn(x)", {"x": 1.0})
+
+
+def test_every_gradient_is_exact_not_a_finite_difference():
+    """The first step of gradient descent moves by exactly lr·∇f, with ∇f in closed form."""
+    result = minimize(ROSENBROCK, START, method="gradient-descent", lr=1e-4, max_iter=1)
+    step = np.array(list(START.values())) - 1e-4 * rosenbrock_gradient(np.array([-1.2, 1.0]))
+    np.testing.assert_array_equal(result.path[["x", "y"]].iloc[1].to_numpy(), step)
