@@ -27,6 +27,8 @@ RTOL = 1e-9  # relative to the largest partial derivative of the same order at t
 
 def reference(expr: sympy.Expr, x: float, y: float) -> float | None:
     """expr at (x, y) with DIGITS digits, or None where it is not a finite real number."""
+    if expr.has(sympy.zoo, sympy.oo, sympy.nan):  # acsc(0) is zoo, which lambdify cannot even print
+        return None
     try:
         with mpmath.workdps(DIGITS):
             value = complex(sympy.lambdify((X, Y), expr, "mpmath")(mpmath.mpf(x), mpmath.mpf(y)))
