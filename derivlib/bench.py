@@ -1,4 +1,6 @@
-"""python -m derivlib.bench: derivlib against the ways people compute f, f′ and f″ without it.
+"""python -m derivlib.bench: derivlib against the ways people compute f, f′ and f″ (or a Hessian) without it.
+
+f, f′ and f″ of four formulas in one variable, and f with its gradient and Hessian of three in two variables.
 
 Every method is timed in one process, in interleaved rounds (one call of each method per round), so that a slow
 moment of a shared machine hits all of them alike; the tables give median times and the median over rounds of each
@@ -12,11 +14,13 @@ generates and runs Python source) safe in this module; the library itself never 
     python -m derivlib.bench --device cuda --dtype float32 --sizes 1e6,1e7,1e8
     python -m derivlib.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
     python -m derivlib.bench --startup-only         # only the start-up of the command line against torch's import
+    python -m derivlib.bench --two-variables-only   # only f and its Hessian in x and y, at 500 × 500 points
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -37,6 +41,7 @@ import torch
 import derivlib
 from derivlib import fused
 from derivlib.engine import resolve_device, resolve_dtype
+from derivlib.partials import surface_grid
 
 Tensor = torch.Tensor
 
@@ -53,6 +58,12 @@ STARTUP_COMMANDS = {
 }
 STARTUP_TARGET = 1.2  # the command line's start-up at most this many times torch's import
 STARTUP_ROUNDS = 11
+# Two variables: f and its Hessian over a square grid of SURFACE_SIDE × SURFACE_SIDE points of RANGE².
+SURFACE_SIDE = 500
+SURFACE_PER_POINT = 400  # points the two-variable per-point loop is timed on; the grid's time extrapolates from there
+SURFACE_TARGET = 1.5  # derivlib's f + Hessian at most this many times the eager closed form's, at SURFACE_SIDE²
+SURFACE_MEMORY_FORMULA = "sin(x) cos(y) + exp(-(x^2 + y^2)/4) log(1 + x^2)"
+MEMORY_TARGET = 4  # arrays of N points beyond the inputs and the result, at 10^7 points
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -426,16 +437,27 @@ def growth(points: int, autograd_points: int, device: torch.device, dtype: torch
     }
 
 
-def _probe(text: str, points: int, order: int, method: str, dtype: torch.dtype, device: torch.device) -> dict:
-    """Peak memory of one derivlib.derivatives call on a fresh grid, in bytes above what was in use before it."""
+def _probe(
+    text: str, points: int, order: int, method: str, dtype: torch.dtype, device: torch.device, variables: int = 1
+) -> dict:
+    """Peak memory of one derivlib call on fresh points, in bytes above what was in use before it (the points among
+    it): `derivatives` for one variable, `partials` in x and y for two."""
     settings = {"order": order, "method": method, "dtype": dtype, "device": device}
-    derivlib.derivatives(text, torch.linspace(*RANGE, 1000, dtype=dtype, device=device), **settings)  # warm up
-    x = torch.linspace(*RANGE, points, dtype=dtype, device=device)
+
+    def call(count: int) -> Callable[[], object]:
+        x = torch.linspace(*RANGE, count, dtype=dtype, device=device)
+        if variables == 1:
+            return lambda: derivlib.derivatives(text, x, **settings)
+        y = x.flip(0)  # any points will do: x and y need not lie on a grid
+        return lambda: derivlib.partials(text, {"x": x, "y": y}, **settings)
+
+    call(1000)()  # warm up
+    run = call(points)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
         before = torch.cuda.memory_allocated(device)
-        derivlib.derivatives(text, x, **settings)
+        run()
         torch.cuda.synchronize(device)
         return {"extra": torch.cuda.max_memory_allocated(device) - before, "exact": True}
     # On a CPU, two views of the peak, each of which can only miss memory: the kernel's high-water mark of resident
@@ -452,7 +474,7 @@ def _probe(text: str, points: int, order: int, method: str, dtype: torch.dtype, 
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    derivlib.derivatives(text, x, **settings)
+    run()
     stop.set()
     sampler.join()
     peak = _status_bytes("VmHWM")
@@ -479,30 +501,266 @@ def _restart_peak() -> bool:
 
 
 def memory(
-    sizes: Sequence[int], methods: Sequence[str], device: torch.device, dtype: torch.dtype, fresh: bool, progress
+    sizes: Sequence[int],
+    methods: Sequence[str],
+    device: torch.device,
+    dtype: torch.dtype,
+    fresh: bool,
+    progress,
+    variables: int = 1,
 ) -> list[dict]:
-    """Peak memory of derivlib on the nested formula, each size and method in a fresh process on a CPU (a process's
-    peak only grows, and an earlier call's would hide a smaller one) and in this one on a GPU (its allocator counts).
+    """Peak memory of derivlib on the nested formula (for two variables, on SURFACE_MEMORY_FORMULA), each size and
+    method in a fresh process on a CPU (a process's peak only grows, and an earlier call's would hide a smaller one)
+    and in this one on a GPU (its allocator counts).
 
     Without `fresh` (the quick run) a CPU measures in this process too: an upper bound, marked ≤, unless the call
     sets a new peak.
     """
+    text = GROWTH_FORMULA if variables == 1 else SURFACE_MEMORY_FORMULA
     rows = []
     for method in methods:
         for points in sizes:
             if method == "autograd" and points > 10**7:
                 continue  # minutes, and its chunks bound its memory the same way at any larger size
-            progress(f"memory, {method}, {points:,} points")
+            what = "" if variables == 1 else ", two variables"
+            progress(f"memory{what}, {method}, {points:,} points")
             if device.type == "cuda" or not fresh:
-                found = _probe(GROWTH_FORMULA, points, ORDER, method, dtype, device)
+                found = _probe(text, points, ORDER, method, dtype, device, variables)
             else:
                 command = [sys.executable, "-m", "derivlib.bench", "--probe", str(points), method, str(dtype)[6:]]
-                command += ["--device", str(device)]
+                command += ["--device", str(device), "--probe-variables", str(variables)]
                 output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
                 found = json.loads(output.splitlines()[-1])
             arrays = found["extra"] / (points * dtype.itemsize)
             rows.append({"method": method, "points": points, "arrays": arrays, "exact": found["exact"]})
     return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Two variables: f, the gradient and the Hessian (f, fx, fy, fxx, fxy, fyy), each formula with its closed form
+
+
+@dataclass(frozen=True)
+class Surface:
+    name: str
+    text: str  # what derivlib is given, with variables x and y
+    f: Callable[[Tensor, Tensor], Tensor]  # f in torch, elementwise in x and y
+    closed: Callable[[Tensor, Tensor], tuple[Tensor, ...]]  # f, fx, fy, fxx, fxy, fyy, worked out by hand
+
+
+def _himmelblau(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+    a, b = x**2 + y - 11, x + y**2 - 7
+    return (
+        a**2 + b**2,
+        4 * x * a + 2 * b,
+        2 * a + 4 * y * b,
+        12 * x**2 + 4 * y - 42,
+        4 * (x + y),
+        12 * y**2 + 4 * x - 26,
+    )
+
+
+def _waves(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+    sx, cx, sy, cy = torch.sin(x), torch.cos(x), torch.sin(y), torch.cos(y)
+    g = torch.exp(-(x**2 + y**2) / 4)  # the Gaussian and its partial derivatives
+    gx, gy = -x / 2 * g, -y / 2 * g
+    gxx, gxy, gyy = (x**2 / 4 - 0.5) * g, x * y / 4 * g, (y**2 / 4 - 0.5) * g
+    q = 1 + x**2  # log(1 + x²) and its derivatives in x
+    log, log1, log2 = torch.log(q), 2 * x / q, 2 * (1 - x**2) / q**2
+    return (
+        sx * cy + g * log,
+        cx * cy + gx * log + g * log1,
+        -sx * sy + gy * log,
+        -sx * cy + gxx * log + 2 * gx * log1 + g * log2,
+        -cx * sy + gxy * log + gy * log1,
+        -sx * cy + gyy * log,
+    )
+
+
+def _rosenbrock(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+    d = y - x**2
+    return (
+        (1 - x) ** 2 + 100 * d**2,
+        -2 * (1 - x) - 400 * x * d,
+        200 * d,
+        1200 * x**2 - 400 * y + 2,
+        -400 * x,
+        torch.full_like(x, 200.0),
+    )
+
+
+SURFACES = [
+    Surface(
+        "Himmelblau",
+        "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        lambda x, y: (x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2,
+        _himmelblau,
+    ),
+    Surface(
+        "sin x cos y + e^(−(x²+y²)/4)·log(1+x²)",
+        SURFACE_MEMORY_FORMULA,
+        lambda x, y: torch.sin(x) * torch.cos(y) + torch.exp(-(x**2 + y**2) / 4) * torch.log(1 + x**2),
+        _waves,
+    ),
+    Surface(
+        "Rosenbrock", "(1 - x)^2 + 100 (y - x^2)^2", lambda x, y: (1 - x) ** 2 + 100 * (y - x**2) ** 2, _rosenbrock
+    ),
+]
+
+
+def _surface_per_point_loop(surface: Surface) -> Callable[[Tensor, Tensor], list[tuple[float, ...]]]:
+    """One point at a time: autograd for the gradient, then once more for each of its components."""
+
+    def run(x: Tensor, y: Tensor) -> list[tuple[float, ...]]:
+        rows = []
+        grad = functools.partial(torch.autograd.grad, allow_unused=True, materialize_grads=True)
+        for a, b in zip(x.tolist(), y.tolist(), strict=True):
+            s = torch.tensor(a, dtype=x.dtype, device=x.device, requires_grad=True)
+            t = torch.tensor(b, dtype=x.dtype, device=x.device, requires_grad=True)
+            f = surface.f(s, t)
+            fx, fy = grad(f, (s, t), create_graph=True)
+            fxx, fxy = grad(fx, (s, t), retain_graph=True)
+            (fyy,) = grad(fy, (t,))
+            rows.append(tuple(value.item() for value in (f, fx, fy, fxx, fxy, fyy)))
+        return rows
+
+    return run
+
+
+def _on_pairs(surface: Surface) -> Callable[[Tensor], Tensor]:
+    """f of one point p = (x, y), as torch.func's transforms take it."""
+    return lambda p: surface.f(p[0], p[1])
+
+
+def _vmap_hessian(surface: Surface) -> Callable[[Tensor, Tensor], tuple[Tensor, ...]]:
+    """What the torch.func documentation suggests: vmap(hessian(f)), and vmap(grad(f)) and f for the rest."""
+    f = _on_pairs(surface)
+    hessian, gradient = torch.func.vmap(torch.func.hessian(f)), torch.func.vmap(torch.func.grad(f))
+
+    def run(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+        p = torch.stack([x, y], dim=1)
+        g, h = gradient(p), hessian(p)
+        return surface.f(x, y), g[:, 0], g[:, 1], h[:, 0, 0], h[:, 0, 1], h[:, 1, 1]
+
+    return run
+
+
+def _vmap_jacfwd_grad(surface: Surface) -> Callable[[Tensor, Tensor], tuple[Tensor, ...]]:
+    """All in one transform: hessian is jacfwd(jacrev(f)); with the gradient and f carried along as jacfwd's
+    auxiliary output, one call gives all three."""
+    grad_and_value = torch.func.grad_and_value(_on_pairs(surface))
+
+    def gradient_twice(p: Tensor) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        g, value = grad_and_value(p)
+        return g, (g, value)
+
+    batched = torch.func.vmap(torch.func.jacfwd(gradient_twice, has_aux=True))
+
+    def run(x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+        h, (g, f) = batched(torch.stack([x, y], dim=1))
+        return f, g[:, 0], g[:, 1], h[:, 0, 0], h[:, 0, 1], h[:, 1, 1]
+
+    return run
+
+
+@dataclass
+class SurfaceRow:
+    formula: str
+    side: int  # the grid is side × side points
+    seconds: dict[str, float]  # median per method
+    ratios: dict[str, float]  # median over rounds of method/derivlib
+    estimated: set[str]  # methods whose time is extrapolated
+    errors: dict[str, float]  # method -> largest relative difference from the closed form
+    derivlib_over: dict[str, float]  # method -> median over rounds of derivlib/method
+
+    @property
+    def points(self) -> int:
+        return self.side**2
+
+    def cell(self, method: str) -> str:
+        if method not in self.seconds:
+            return "—"
+        mark = "~" if method in self.estimated else ""
+        return f"{mark}{_duration(self.seconds[method])} ({mark}{self.ratios[method]:.2g}×)"
+
+
+SURFACE_METHODS = [
+    "derivlib, autograd",
+    "surface_table",
+    "closed form",
+    "closed form, compiled",
+    "vmap(hessian)",
+    "vmap(jacfwd(grad))",
+    "per-point loop",
+]
+SURFACE_ERRORS = {"derivlib": "taylor", "derivlib, autograd": "autograd", "vmap(hessian)": "vmap"}
+
+
+def _surface_calls(
+    surface: Surface, x: Tensor, y: Tensor, side: int, fused_closed_form
+) -> dict[str, Callable[[], object]]:
+    """Each method as a call without arguments, on the side × side grid x, y (all but the per-point loop)."""
+    settings = {"order": ORDER, "device": x.device, "dtype": x.dtype, "progress": lambda done, total: None}
+    points = {"x": x, "y": y}
+    calls: dict[str, Callable[[], object]] = {
+        "derivlib": lambda: derivlib.partials(surface.text, points, **settings),
+        "derivlib, autograd": lambda: derivlib.partials(surface.text, points, method="autograd", **settings),
+        "surface_table": lambda: derivlib.surface_table(surface.text, (*RANGE, side), (*RANGE, side), **settings),
+        "closed form": lambda: surface.closed(x, y),
+    }
+    if fused_closed_form is not None:
+        calls["closed form, compiled"] = lambda: fused_closed_form(x, y)
+    hessian, jacfwd_grad = _vmap_hessian(surface), _vmap_jacfwd_grad(surface)
+    calls["vmap(hessian)"] = lambda: hessian(x, y)
+    calls["vmap(jacfwd(grad))"] = lambda: jacfwd_grad(x, y)
+    return calls
+
+
+def surface_speed(
+    sides: Sequence[int], device: torch.device, dtype: torch.dtype, quick: bool, compiled: bool, progress
+) -> tuple[list[SurfaceRow], dict[str, float]]:
+    """Rows of the two-variable table, and torch.compile's seconds per formula (its first call)."""
+    rows, compile_seconds = [], {}
+    per_point_limit = 20 if quick else SURFACE_PER_POINT
+    for surface in SURFACES:
+        fused_closed_form = None
+        if compiled:
+            progress(f"{surface.name}: compiling the closed form")
+            fused_closed_form = torch.compile(surface.closed, dynamic=True)
+            started = time.perf_counter()
+            small = torch.linspace(*RANGE, 1000, dtype=dtype, device=device)
+            fused_closed_form(small, small.flip(0))
+            _synchronize(device)
+            compile_seconds[surface.name] = time.perf_counter() - started
+        per_point_seconds = None
+        for side in sides:
+            progress(f"{surface.name}, {side} × {side} points")
+            x, y = surface_grid((*RANGE, side), (*RANGE, side), dtype=dtype, device=device)
+            calls = _surface_calls(surface, x, y, side, fused_closed_form)
+            timing = interleaved(calls, rounds_for(side**2, quick), device)
+            seconds = {name: timing.median(name) for name in timing.times}
+            ratios = {name: timing.ratio(name) for name in timing.times}
+            derivlib_over = {name: timing.ratio("derivlib", name) for name in timing.times}
+            estimated = set()
+            if device.type == "cpu":
+                measured = min(side**2, per_point_limit)
+                if per_point_seconds is None or side**2 <= per_point_limit:
+                    loop, step = _surface_per_point_loop(surface), max(1, side**2 // measured)
+                    loop(x[:10], y[:10])  # autograd's first call sets things up
+                    started = time.perf_counter()
+                    loop(x[::step][:measured], y[::step][:measured])
+                    per_point_seconds = (time.perf_counter() - started) / measured
+                seconds["per-point loop"] = per_point_seconds * side**2
+                ratios["per-point loop"] = seconds["per-point loop"] / seconds["derivlib"]
+                estimated = {"per-point loop"} if side**2 > measured else set()
+            closed = surface.closed(x, y)
+            errors = {}
+            for name in SURFACE_ERRORS:
+                if name in timing.times:  # not one that ran out of memory
+                    found = calls[name]()
+                    errors[name] = _relative_error(found.values() if isinstance(found, dict) else found, closed)
+            rows.append(SurfaceRow(surface.name, side, seconds, ratios, estimated, errors, derivlib_over))
+    return rows, compile_seconds
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -619,26 +877,85 @@ def _growth_section(grown: dict) -> list[str]:
     ]
 
 
-def _memory_section(memory_rows: list[dict], device: torch.device) -> list[str]:
+def _memory_section(memory_rows: list[dict], device: torch.device, variables: int = 1) -> list[str]:
     if device.type == "cuda":
         where = "the allocator's peak (torch.cuda.max_memory_allocated)"
     else:
         where = (
             "the peak resident memory of a fresh process (VmHWM restarted before the call, or RssAnon sampled each ms)"
         )
+    results = _result_arrays(variables)
     table = []
     for row in memory_rows:
         bound = "" if row["exact"] else "≤ "
         arrays = row["arrays"]
-        table.append([row["method"], f"{row['points']:,}", f"{bound}{arrays:.2f}", f"{bound}{arrays - ORDER - 1:.2f}"])
+        table.append([row["method"], f"{row['points']:,}", f"{bound}{arrays:.2f}", f"{bound}{arrays - results:.2f}"])
+    if variables == 1:
+        heading, what = "## Peak memory", f"{GROWTH_FORMULA}, order {ORDER}: "
+        inputs = "x among it"
+    else:
+        heading = "## Peak memory, two variables"
+        what = f"`partials` of {SURFACE_MEMORY_FORMULA} at N points (x, y), order {ORDER}: "
+        inputs = "x and y among it"
     return [
-        "## Peak memory",
+        heading,
         "",
-        f"{GROWTH_FORMULA}, order {ORDER}: {where} during one call, beyond what was in use before it (x among it), in "
-        f"arrays of N points; the result itself is {ORDER + 1} of them.",
+        f"{what}{where} during one call, beyond what was in use before it ({inputs}), in arrays of N points; the "
+        f"result itself is {results} of them.",
         "",
         *_table(["method", "points", "arrays of N", "beyond the result"], table, "lrrr"),
     ]
+
+
+def _result_arrays(variables: int) -> int:
+    """How many arrays of N points the result is: f and every partial derivative up to ORDER."""
+    return math.comb(ORDER + variables, variables)
+
+
+def _surface_section(rows: list[SurfaceRow], compile_seconds: dict[str, float]) -> list[str]:
+    methods = [name for name in SURFACE_METHODS if any(name in row.seconds for row in rows)]
+    table = [
+        [
+            row.formula,
+            f"{row.side} × {row.side}",
+            _duration(row.seconds["derivlib"]),
+            *(row.cell(name) for name in methods),
+            "/".join(f"{row.errors[name]:.0e}" if name in row.errors else "—" for name in SURFACE_ERRORS),
+        ]
+        for row in rows
+    ]
+    lines = [
+        "## Two variables",
+        "",
+        f"f, its gradient and its Hessian (f, fx, fy, fxx, fxy, fyy) on a square grid of {RANGE[0]:g} … "
+        f"{RANGE[1]:g} in x and y. Median time per call and, in parentheses, the median over rounds of its time "
+        f"divided by derivlib's in the same round (above 1: slower than derivlib). derivlib is "
+        f'`derivlib.partials(text, {{"x": x, "y": y}}, order=2)` from the text, in Taylor mode (its default); '
+        f"'derivlib, autograd' is the same call with method='autograd'; surface_table adds the grid and the pandas "
+        f"table. The closed form is the gradient and Hessian worked out by hand, in eager torch ('compiled': fused "
+        f"by torch.compile); vmap(hessian) is `vmap(hessian(f))` with `vmap(grad(f))` and f itself beside it, so "
+        f"that it gives the same six outputs; vmap(jacfwd(grad)) gives all six from one transform "
+        f"(`vmap(jacfwd(grad_and_value(f)))`, the gradient and f carried as jacfwd's auxiliary output). ~: the "
+        f"per-point loop (autograd on one point at a time) extrapolated linearly from {SURFACE_PER_POINT} points. "
+        f"error: the largest difference from the closed form over the six outputs (relative, floor 1) of derivlib "
+        f"in Taylor mode, derivlib's autograd, and vmap(hessian).",
+        "",
+        *_table(
+            ["formula", "points", "derivlib", *methods, "error (taylor/autograd/vmap)"],
+            table,
+            "lrr" + "r" * len(methods) + "r",
+        ),
+        "",
+        "The formulas: " + "; ".join(f"{surface.name}, `{surface.text}`" for surface in SURFACES) + ".",
+    ]
+    if compile_seconds:
+        lines += [
+            "",
+            "torch.compile of the closed form, first call: "
+            + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in compile_seconds.items())
+            + ".",
+        ]
+    return lines
 
 
 def _startup_section(times: dict[str, list[float]]) -> list[str]:
@@ -660,7 +977,14 @@ def _startup_section(times: dict[str, list[float]]) -> list[str]:
 
 
 def _targets_section(
-    rows: list[SpeedRow], grown: dict, memory_rows: list[dict], device, dtype, started: dict | None = None
+    rows: list[SpeedRow],
+    grown: dict,
+    memory_rows: list[dict],
+    device,
+    dtype,
+    started: dict | None = None,
+    surface_rows: Sequence[SurfaceRow] = (),
+    surface_memory: Sequence[dict] = (),
 ) -> list[str]:
     """The issue's targets, each where this run measured it at the size the issue names: met or missed."""
     targets: list[tuple[str, str, bool]] = []  # (target, measured, met)
@@ -686,7 +1010,8 @@ def _targets_section(
         targets.append(("same formula again ≤ 1.3× the compiled closed form", measured, again[0] <= 1.3))
     beyond = {row["points"]: row["arrays"] - ORDER - 1 for row in memory_rows if row["method"] == "taylor"}
     if 10**7 in beyond:
-        targets.append(("memory at 10⁷ ≤ 4 arrays beyond x and the result", f"{beyond[10**7]:.2f}", beyond[10**7] <= 4))
+        met = beyond[10**7] <= MEMORY_TARGET
+        targets.append((f"memory at 10⁷ ≤ {MEMORY_TARGET} arrays beyond x and the result", f"{beyond[10**7]:.2f}", met))
         if 10**8 in beyond:
             measured = f"{beyond[10**8]:.2f} against {beyond[10**7]:.2f}"
             targets.append(("memory at 10⁸ no higher than at 10⁷", measured, beyond[10**8] <= beyond[10**7] + 0.1))
@@ -700,6 +1025,7 @@ def _targets_section(
     if gpu and device.type == "cuda" and dtype == torch.float32:
         seconds = gpu[0].seconds["derivlib"]
         targets.append(("x³ + sin x, 10⁸ points, float32 ≤ 0.9 ms", _duration(seconds), seconds <= 0.9e-3))
+    targets += _surface_targets(surface_rows, surface_memory)
     unmeasured = "The targets set at 10⁴ … 10⁸ points were not measured in this run."
     if not targets:
         return ["## Targets", "", unmeasured]
@@ -708,30 +1034,66 @@ def _targets_section(
     return [*lines, "", unmeasured] if len(targets) == 1 and started else lines
 
 
-def report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started=None) -> str:
-    """The Markdown report; `grown` None where only the start-up was measured (`started`: see `startup`)."""
+def _surface_targets(rows: Sequence[SurfaceRow], memory_rows: Sequence[dict]) -> list[tuple[str, str, bool]]:
+    """The two-variable targets, at SURFACE_SIDE² points and 10⁷ points: derivlib's time over the eager closed form's
+    and over the faster of the torch.func forms (medians over rounds of the ratio in each round), and memory."""
+    targets = []
+    measured = [row for row in rows if row.side == SURFACE_SIDE]
+    size = f"{SURFACE_SIDE}² points"
+    if measured:
+        ratio, formula = max((row.derivlib_over["closed form"], row.formula) for row in measured)
+        target = f"two variables: f + Hessian ≤ {SURFACE_TARGET}× the eager closed form, {size}"
+        targets.append((target, f"{ratio:.2f}× ({formula})", ratio <= SURFACE_TARGET))
+        forms = [name for name in ("vmap(hessian)", "vmap(jacfwd(grad))") if name in measured[0].derivlib_over]
+        ratio, formula, form = max(
+            max((row.derivlib_over[name], row.formula, name) for name in forms) for row in measured
+        )
+        measured_text = f"{ratio:.2f}× {form} ({formula})"
+        targets.append((f"two variables: ahead of vmap(hessian), {size}", measured_text, ratio < 1))
+    beyond = {row["points"]: row["arrays"] - _result_arrays(2) for row in memory_rows if row["method"] == "taylor"}
+    if 10**7 in beyond:
+        target = f"two variables: memory at 10⁷ ≤ {MEMORY_TARGET} arrays beyond x, y and the result"
+        targets.append((target, f"{beyond[10**7]:.2f}", beyond[10**7] <= MEMORY_TARGET))
+    return targets
+
+
+def report(
+    device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started=None, surface: dict | None = None
+) -> str:
+    """The Markdown report; `grown` None where only the start-up was measured (`started`: see `startup`), or only
+    the two variables (`surface`: the rows of `surface_speed`, its compile seconds, and its memory rows)."""
     command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
-    what = f"f, f′, f″ in {str(dtype)[6:]} on {device}, grid {RANGE[0]:g} … {RANGE[1]:g}"
+    grid = f"grid {RANGE[0]:g} … {RANGE[1]:g}"
+    if grown is not None:
+        what = f"f, f′, f″ in {str(dtype)[6:]} on {device}, {grid}"
+        what += "; two variables, f and its Hessian" if surface else ""
+    elif surface:
+        what = f"two variables, f and its Hessian in {str(dtype)[6:]} on {device}, {grid} in x and y"
+    else:
+        what = "the start-up of the command line"
     lines = [
         f"# derivlib benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
         "",
-        f"`{command}`: {'the start-up of the command line' if grown is None else what}.",
+        f"`{command}`: {what}.",
         "",
         *machine(device),
         "",
     ]
-    if grown is None:
-        targets = _targets_section(rows, grown, memory_rows, device, dtype, started)[:-2]  # not "… not measured"
-        return "\n".join([*lines, *targets, "", *_startup_section(started)]) + "\n"
-    lines += [
-        *_targets_section(rows, grown, memory_rows, device, dtype, started),
-        "",
-        *_speed_section(rows, sympy_seconds, compile_seconds),
-        "",
-        *_growth_section(grown),
-    ]
+    surface = surface or {"rows": [], "compile_seconds": {}, "memory": []}
+    targets = _targets_section(rows, grown, memory_rows, device, dtype, started, surface["rows"], surface["memory"])
+    if grown is None and not surface["rows"]:
+        return "\n".join([*lines, *targets[:-2], "", *_startup_section(started)]) + "\n"  # not "… not measured"
+    lines += targets
+    if rows:
+        lines += ["", *_speed_section(rows, sympy_seconds, compile_seconds)]
+    if surface["rows"]:
+        lines += ["", *_surface_section(surface["rows"], surface["compile_seconds"])]
+    if grown:
+        lines += ["", *_growth_section(grown)]
     if memory_rows:
         lines += ["", *_memory_section(memory_rows, device)]
+    if surface["memory"]:
+        lines += ["", *_memory_section(surface["memory"], device, variables=2)]
     if started:
         lines += ["", *_startup_section(started)]
     return "\n".join(lines) + "\n"
@@ -758,8 +1120,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--startup-only", action="store_true", help="only the command line's start-up against `import torch`"
     )
+    parser.add_argument(
+        "--two-variables-only",
+        action="store_true",
+        help="only the two-variable table (f and its Hessian) and its memory",
+    )
+    parser.add_argument(
+        "--surface-sides",
+        type=_sizes,
+        help=f"sides of the two-variable table's square grids (default {SURFACE_SIDE}: that many points squared)",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.md"), help="the Markdown file to write")
     parser.add_argument("--probe", nargs=3, help=argparse.SUPPRESS)  # POINTS METHOD DTYPE: one memory measurement
+    parser.add_argument("--probe-variables", type=int, default=1, help=argparse.SUPPRESS)  # 2: partials in x, y
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)
@@ -770,7 +1143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.probe:
         points, method, dtype_name = args.probe
-        print(json.dumps(_probe(GROWTH_FORMULA, int(points), ORDER, method, resolve_dtype(dtype_name), device)))
+        text = GROWTH_FORMULA if args.probe_variables == 1 else SURFACE_MEMORY_FORMULA
+        found = _probe(text, int(points), ORDER, method, resolve_dtype(dtype_name), device, args.probe_variables)
+        print(json.dumps(found))
         return 0
 
     started = time.perf_counter()
@@ -781,25 +1156,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(what: str) -> None:
         print(f"… {time.perf_counter() - started:6.1f} s  {what}", file=sys.stderr, flush=True)
 
+    def two_variables() -> dict:
+        sides = args.surface_sides or ([20] if args.quick else [SURFACE_SIDE])
+        compiled = not (args.quick or args.no_compile)
+        surface_rows, surface_compile = surface_speed(sides, device, dtype, args.quick, compiled, progress)
+        sizes = [10**5] if args.quick else [10**6, 10**7]  # 10^8 points' six rows would pass the output budget
+        surface_memory = memory(sizes, methods, device, dtype, not args.quick, progress, variables=2)
+        return {"rows": surface_rows, "compile_seconds": surface_compile, "memory": surface_memory}
+
+    def write(text: str) -> int:
+        print(text)
+        args.out.write_text(text)
+        progress(f"written to {args.out}")
+        return 0
+
+    methods = ["taylor"] if args.quick else ["taylor", "autograd"]
+    if args.two_variables_only:
+        return write(report(device, dtype, [], {}, {}, None, [], None, surface=two_variables()))
     progress("start-up")
     started_up = startup(1, warm_up=False) if args.quick else startup(STARTUP_ROUNDS)
     if args.startup_only:
-        text = report(device, dtype, [], {}, {}, None, [], started_up)
-        print(text)
-        args.out.write_text(text)
-        return 0
+        return write(report(device, dtype, [], {}, {}, None, [], started_up))
     rows, sympy_seconds, compile_seconds = speed(
         sizes, device, dtype, args.quick, compiled=not (args.quick or args.no_compile), progress=progress
     )
+    surface = two_variables()
     progress("cost per order")
     grown = growth(1000 if args.quick else 10**5, 1000 if args.quick else 10**4, device, dtype, args.quick)
-    methods = ["taylor"] if args.quick else ["taylor", "autograd"]
     memory_rows = memory(memory_sizes, methods, device, dtype, not args.quick, progress)
-    text = report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started_up)
-    print(text)
-    args.out.write_text(text)
-    progress(f"written to {args.out}")
-    return 0
+    return write(
+        report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started_up, surface=surface)
+    )
 
 
 if __name__ == "__main__":

@@ -1,41 +1,78 @@
 """The command line: `python -m derivlib EXPR --at 1,pi,5` prints x, f, d1 … dN as CSV or JSON.
 
+With `--variables x,y` the formula has several variables, and the table every partial derivative up to the order
+(x, y, f, fx, fy, fxx, fxy, fyy at order 2), at points listed with `--at "1,2; 0.5,-1"` (a point per `;`, a value
+per variable) or over a grid, `--grid-x START STOP NUM --grid-y START STOP NUM` (x varying fastest, as
+`surface_table`). The grid options are named for the variables, so `--variables u,v` takes `--grid-u` and `--grid-v`.
+
 Bad input (a formula, a value or a setting) exits with status 2 and a message on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import re
 import sys
 from collections.abc import Sequence
 
-from .engine import DTYPES, MAX_ORDER, constants
+import numpy as np
+import torch
+
+from .engine import DTYPES, MAX_ORDER, MAX_OUTPUT_BYTES, check_order, constants, resolve_dtype
 from .errors import ExpressionError
-from .parse import parse
-from .table import arrays, grid_arrays, to_csv, to_json  # not DataFrames: pandas would add half a second
+from .functions import ALIASES, FUNCTIONS
+from .parse import SUGAR, parse
+from .partials import partial_names, partials
+from .table import arrays, grid, grid_arrays, to_csv, to_json  # not DataFrames: pandas would add half a second
+from .tree import CONSTANTS, Expression
 
 EXAMPLES = """\
 examples:
   python -m derivlib "x^3 + sin(x)" --at 1,pi,5
   python -m derivlib "a*sin(b*x)" --grid 0 2pi 5 --param a=2 b=1/2 --order 3
   echo "-x^2" | python -m derivlib - --at 0,1 --format json
+  python -m derivlib "x^2 y + sin(y)" --variables x,y --at "1,2; 0.5,-pi"
+  python -m derivlib "(x^2 + y - 11)^2 + (x + y^2 - 7)^2" --variables x,y --grid-x -5 5 101 --grid-y -5 5 101
 """
 
 # Options and how many values follow each: values are formulas and may start with '-' (-pi, -1/2).
-_ARITY = {"--at": 1, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1}
+_ARITY = {"--at": 1, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1}
+GRID_PREFIX = "--grid-"  # --grid-NAME START STOP NUM: a variable's axis, with --variables
+_NAME = re.compile(r"[a-z][a-z0-9]*")  # a variable, as the tokenizer reads a name (lowercased)
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
+    """The options; with `variables` (from --variables) a --grid-NAME option for each."""
     parser = argparse.ArgumentParser(
         prog="python -m derivlib",
-        description="Exact derivatives of a formula by PyTorch autograd, as a table with columns x,f,d1,...,dN.",
+        description="Exact derivatives of a formula with PyTorch, as a table with columns x,f,d1,...,dN; "
+        "with --variables, every partial derivative (x,y,f,fx,fy,fxx,fxy,fyy).",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("expr", metavar="EXPR", help="the formula, e.g. 'x^3 + sin(x)'; '-' reads it from stdin")
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--at", metavar="LIST", help="comma-separated points, each a constant formula: 1,pi,2pi/3")
+    where = parser.add_mutually_exclusive_group(required=variables is None)
+    where.add_argument(
+        "--at",
+        metavar="LIST",
+        help="comma-separated points, each a constant formula: 1,pi,2pi/3; with --variables, points separated by "
+        "';', a value per variable in each: '1,2; 0.5,-1'",
+    )
     where.add_argument("--grid", nargs=3, metavar=("START", "STOP", "NUM"), help="NUM evenly spaced points")
+    parser.add_argument(
+        "--variables",
+        metavar="NAMES",
+        help="the formula's variables, comma-separated (x,y); then the grid is --grid-NAME START STOP NUM for each",
+    )
+    for name in variables or ():
+        parser.add_argument(
+            GRID_PREFIX + name,
+            dest=f"grid_{name}",
+            nargs=3,
+            metavar=("START", "STOP", "NUM"),
+            help=f"NUM evenly spaced values of {name}; the grid is every combination, the first variable fastest",
+        )
     parser.add_argument("--order", type=int, default=2, help=f"highest derivative order, 0 to {MAX_ORDER} (2)")
     parser.add_argument(
         "--param",
@@ -60,8 +97,44 @@ def _protect_values(argv: Sequence[str]) -> list[str]:
             expecting = max(0, expecting - 1)
         else:
             protected.append(arg)
-            expecting = _ARITY.get(arg, 0)
+            expecting = 3 if arg.startswith(GRID_PREFIX) else _ARITY.get(arg, 0)
     return protected
+
+
+def _given_variables(argv: Sequence[str]) -> str | None:
+    """The text of --variables, read before the options that depend on it (the grids) are known."""
+    first = argparse.ArgumentParser(prog="python -m derivlib", add_help=False)
+    first.add_argument("--variables")
+    known, _ = first.parse_known_args(argv)
+    return known.variables
+
+
+def _variables(text: str) -> tuple[str, ...]:
+    """The names in --variables; ExpressionError with a caret at the first that cannot be a variable."""
+    what = "--variables "
+    names: list[str] = []
+    start = 0
+    for item in text.split(","):
+        name = item.strip().lower()
+        position = len(what) + start + len(item) - len(item.lstrip())
+        problem = None
+        if not name:
+            problem = "empty name: write the variables' names separated by commas, as x,y"
+        elif not _NAME.fullmatch(name):
+            problem = f"{item.strip()!r} is not a name: a variable is a letter, then letters or digits (x, y, x1)"
+        elif name in FUNCTIONS or name in ALIASES or name in SUGAR:
+            problem = f"{name!r} is a function's name: call the variable something else"
+        elif name in CONSTANTS:
+            problem = f"{name!r} is a constant: call the variable something else"
+        elif name == "f":
+            problem = "'f' names the formula's own column: call the variable something else"
+        elif name in names:
+            problem = f"{name!r} is named twice"
+        if problem:
+            raise ExpressionError(problem, what + text, position)
+        names.append(name)
+        start += len(item) + 1
+    return tuple(names)
 
 
 def _parameters(pairs: Sequence[str]) -> dict[str, float]:
@@ -84,28 +157,129 @@ def _number(text: str, what: str) -> float:
     return value
 
 
+def _count(text: str, what: str) -> int:
+    count = _number(text, what + " ")
+    if not count.is_integer():
+        raise ValueError(f"{what} must be a whole number of points, not {text.strip()}")
+    return int(count)
+
+
 def run(args: argparse.Namespace, stdin_text: str | None) -> str:
     """The table's text for parsed arguments; raises ExpressionError or ValueError on bad input."""
     source = stdin_text.strip() if args.expr == "-" else args.expr.strip()
-    expr = parse(source)
+    expr = parse(source) if args.variables is None else parse(source, variables=args.variables)
     params = _parameters(args.param)
     settings = dict(order=args.order, params=params, device=args.device, dtype=args.dtype)
-    if args.at is not None:
+    if args.variables is not None:
+        frame = _partials_columns(expr, args, params)
+    elif args.at is not None:
         frame = arrays(expr, constants(args.at.strip(), params), **settings)
     else:
         start, stop, num = args.grid
-        count = _number(num, "--grid NUM ")
-        if not count.is_integer():
-            raise ValueError(f"--grid NUM must be a whole number of points, not {num.strip()}")
-        frame = grid_arrays(
-            expr, _number(start, "--grid START "), _number(stop, "--grid STOP "), int(count), **settings
-        )
+        count = _count(num, "--grid NUM")
+        frame = grid_arrays(expr, _number(start, "--grid START "), _number(stop, "--grid STOP "), count, **settings)
     return to_csv(frame) if args.format == "csv" else to_json(frame)
+
+
+def _partials_columns(expr: Expression, args: argparse.Namespace, params: dict[str, float]) -> dict[str, np.ndarray]:
+    """The several-variable table's columns: the points, then every partial derivative (`partial_names`)."""
+    variables: tuple[str, ...] = args.variables
+    grids = {name: getattr(args, f"grid_{name}") for name in variables}
+    given = [name for name in variables if grids[name] is not None]
+    if args.grid is not None:
+        raise ValueError(f"--grid is for one variable: with --variables give {_grid_options(variables)}")
+    if args.at is not None and given:
+        raise ValueError(f"give the points either with --at or with {_grid_options(variables)}, not both")
+    if args.at is None and not given:
+        grids_text = _grid_options(variables)
+        raise ValueError(f"give the points: --at with a value per variable in each point, or {grids_text}")
+    if args.at is None and len(given) < len(variables):
+        missing = [name for name in variables if name not in given]
+        raise ValueError(
+            f"a grid needs every variable's range: there is {_grid_options(given)} but no "
+            f"{_grid_options(missing)} (or list the points with --at)"
+        )
+    dtype, order = resolve_dtype(args.dtype), check_order(args.order)
+    if args.at is not None:
+        rows = _points(args.at.strip(), variables, params)
+        columns = [torch.tensor(values, dtype=dtype) for values in zip(*rows, strict=True)]
+    else:
+        columns = _grid(grids, dtype, columns=len(variables) + len(partial_names(variables, order)))
+    points = dict(zip(variables, columns, strict=True))
+    found = partials(expr, points, order=order, params=params, device=args.device, dtype=dtype)
+    return {name: values.numpy() for name, values in points.items()} | {
+        name: row.numpy(force=True) for name, row in found.items()
+    }
+
+
+def _grid_options(variables: Sequence[str]) -> str:
+    return " and ".join(f"{GRID_PREFIX}{name} START STOP NUM" for name in variables)
+
+
+def _points(text: str, variables: tuple[str, ...], params: dict[str, float]) -> list[list[float]]:
+    """--at's points: ';' between points, ',' between a point's values (for one variable ',' between points too)."""
+    if len(variables) == 1 and ";" not in text:
+        return [[value] for value in constants(text.strip(), params)]
+    points, start = [], 0
+    for item in text.split(";"):
+        position = start + len(item) - len(item.lstrip())
+        if not item.strip():
+            message = f"empty point: write {len(variables)} values ({', '.join(variables)}) between the semicolons"
+            raise ExpressionError(message, text, position)
+        try:
+            values = constants(item, params)
+        except ExpressionError as error:
+            raise ExpressionError(error.message, text, start + error.position) from None
+        if len(values) != len(variables):
+            message = (
+                f"every point needs {len(variables)} values, one per variable ({', '.join(variables)}): "
+                f"this one has {len(values)}"
+            )
+            raise ExpressionError(message, text, position)
+        points.append(values)
+        start += len(item) + 1
+    return points
+
+
+def _grid(grids: dict[str, list[str]], dtype: torch.dtype, columns: int) -> list[torch.Tensor]:
+    """Every combination of the axes' values, the first variable varying fastest (as `surface_grid`); the table's
+    `columns`, each as long as the grid, are checked against the output budget before the grid is made."""
+    specs = {}
+    for name, (start, stop, num) in grids.items():
+        what = GRID_PREFIX + name
+        specs[name] = (_number(start, f"{what} START "), _number(stop, f"{what} STOP "), _count(num, f"{what} NUM"))
+    count = math.prod(max(num, 0) for _, _, num in specs.values())
+    needed = count * columns * dtype.itemsize
+    if needed > MAX_OUTPUT_BYTES:  # before any axis is made: one axis alone may be too long
+        most = MAX_OUTPUT_BYTES // (columns * dtype.itemsize)
+        raise ValueError(
+            f"a grid of {count:,} points makes {columns} columns of {needed / 2**30:.1f} GiB in all; at most "
+            f"{most:,} points fit the {MAX_OUTPUT_BYTES // 2**30} GiB budget"
+        )
+    axes = []
+    for name, spec in specs.items():
+        try:
+            axes.append(grid(*spec, dtype=dtype))
+        except ValueError as error:
+            raise ValueError(f"{GRID_PREFIX}{name}: {error}") from None
+    mesh = torch.meshgrid(*reversed(axes), indexing="ij")  # the last variable slowest
+    return [values.reshape(-1) for values in reversed(mesh)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0, or 2 for bad input)."""
-    args = _parser().parse_args(_protect_values(sys.argv[1:] if argv is None else argv))
+    argv = _protect_values(sys.argv[1:] if argv is None else argv)
+    given = _given_variables(argv)
+    try:
+        variables = None if given is None else _variables(given)
+    except ExpressionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if variables is None and (grids := [arg for arg in argv if arg.startswith(GRID_PREFIX)]):
+        print(f"error: {grids[0]} is for several variables: name them first, as --variables x,y", file=sys.stderr)
+        return 2
+    args = _parser(variables).parse_args(argv)
+    args.variables = variables
     try:
         sys.stdout.write(run(args, sys.stdin.read() if args.expr == "-" else None))
     except ExpressionError as error:

@@ -8,6 +8,7 @@ from torch.testing import assert_close
 
 import derivlib
 from derivlib import bench
+from derivlib.partials import surface_grid
 
 
 @pytest.fixture(autouse=True)
@@ -30,12 +31,20 @@ def test_the_quick_benchmark_prints_and_writes_its_tables(tmp_path, capsys):
     assert all(f"| `{command}` |" in startup for command in bench.STARTUP_COMMANDS)
     for formula in bench.FORMULAS:
         assert f"| {formula.name} | 1,000 |" in text
-    (header,) = [line for line in text.splitlines() if line.startswith("| formula |")]
+    speed = text.split("## Speed")[1].split("\n## ")[0]
+    (header,) = [line for line in speed.splitlines() if line.startswith("| formula |")]
     columns = [cell.strip() for cell in header.strip("|").split("|")]
     assert {"derivlib", "grid_table", "closed form", "per-point loop", "vmap(grad(grad))", "jvp(jvp)"} <= set(columns)
     assert {"sympy + numpy", "finite differences", "error", "FD error"} <= set(columns)
     assert "torch threads: 1" in text
     assert "| taylor | 100,000 |" in text.split("## Peak memory")[1]
+    two = text.split("## Two variables")[1].split("\n## ")[0]
+    for surface in bench.SURFACES:
+        assert f"| {surface.name} | 20 × 20 |" in two
+    (header,) = [line for line in two.splitlines() if line.startswith("| formula |")]
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    assert {"derivlib", "derivlib, autograd", "closed form", "vmap(hessian)", "per-point loop"} <= set(columns)
+    assert "| taylor | 100,000 |" in text.split("## Peak memory, two variables")[1]
 
 
 def test_a_device_that_does_not_exist_is_refused(capsys):
@@ -70,3 +79,51 @@ def test_the_startup_target_is_the_median_of_the_ratios_in_each_round():
     times[command_line] = [2.6, 5.0, 2.6]
     (row,) = [line for line in bench._targets_section([], {"points": 0}, [], None, None, times) if "start-up" in line]
     assert row.endswith("| **missed** |")
+
+
+def test_the_two_variable_closed_forms_and_torch_func_forms_are_the_partials_derivlib_computes():
+    """f, fx, fy, fxx, fxy, fyy from every baseline, against derivlib in both methods, on an uneven grid."""
+    x, y = surface_grid((-3, 3, 17), (-3, 3, 13))
+    points = {"x": x, "y": y}
+    for surface in bench.SURFACES:
+        expected = list(derivlib.partials(surface.text, points, method="autograd").values())
+        taylor = list(derivlib.partials(surface.text, points).values())
+        baselines = {
+            "closed form": surface.closed(x, y),
+            "vmap(hessian)": bench._vmap_hessian(surface)(x, y),
+            "vmap(jacfwd(grad))": bench._vmap_jacfwd_grad(surface)(x, y),
+            "taylor": taylor,
+            "per-point loop": torch.tensor(bench._surface_per_point_loop(surface)(x, y), dtype=torch.float64).T,
+        }
+        for name, rows in baselines.items():
+            for k, row in enumerate(rows):
+                assert_close(row, expected[k], rtol=1e-12, atol=1e-12, msg=f"{name}, row {k} of {surface.name}")
+
+
+def test_the_two_variable_benchmark_alone_writes_its_table_and_memory(tmp_path, capsys):
+    out = tmp_path / "results.md"
+    assert bench.main(["--two-variables-only", "--quick", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert "## Two variables" in text and "## Peak memory, two variables" in text
+    assert "## Speed" not in text and "## Start-up" not in text  # nothing of one variable
+    assert "The targets set at 10⁴ … 10⁸ points were not measured in this run." in text
+
+
+def test_the_two_variable_targets_are_medians_of_ratios_at_500_squared():
+    """derivlib over the eager closed form and over the faster torch.func form, worst over the formulas; memory at
+    10⁷ points beyond x, y and the six rows of the result."""
+
+    def row(formula: str, closed: float, hessian: float, jacfwd: float, side: int = bench.SURFACE_SIDE):
+        over = {"closed form": closed, "vmap(hessian)": hessian, "vmap(jacfwd(grad))": jacfwd}
+        return bench.SurfaceRow(formula, side, {}, {}, set(), {}, over)
+
+    rows = [row("A", 1.2, 0.2, 0.5), row("B", 1.4, 0.3, 0.4), row("C", 9.0, 9.0, 9.0, side=20)]  # C: another size
+    memory = [{"method": "taylor", "points": 10**7, "arrays": 6 + 1.25, "exact": True}]
+    targets = bench._targets_section([], {"points": 0}, [], None, None, None, rows, memory)
+    assert "| two variables: f + Hessian ≤ 1.5× the eager closed form, 500² points | 1.40× (B) | met |" in targets
+    assert "| two variables: ahead of vmap(hessian), 500² points | 0.50× vmap(jacfwd(grad)) (A) | met |" in targets
+    assert "| two variables: memory at 10⁷ ≤ 4 arrays beyond x, y and the result | 1.25 | met |" in targets
+    rows[1] = row("B", 1.6, 1.1, 0.4)
+    targets = bench._targets_section([], {"points": 0}, [], None, None, None, rows, memory)
+    assert "| 1.60× (B) | **missed** |" in "\n".join(targets)
+    assert "| 1.10× vmap(hessian) (B) | **missed** |" in "\n".join(targets)

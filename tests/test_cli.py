@@ -8,19 +8,27 @@ import json
 import math
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+import derivlib
 from derivlib.cli import main
+from derivlib.partials import surface_grid
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    """`python -m derivlib ARGS` in a real subprocess, as a user would run it."""
+def run_cli(*args: str, stdin: str = "", python: Sequence[str] = ()) -> subprocess.CompletedProcess[str]:
+    """`python -m derivlib ARGS` in a real subprocess, as a user would run it (`python`: the interpreter's options)."""
     return subprocess.run(
-        [sys.executable, "-m", "derivlib", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=60
+        [sys.executable, *python, "-m", "derivlib", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
 
 
@@ -148,3 +156,219 @@ def test_usage_errors_exit_2():
     result = run_cli("x")  # neither --at nor --grid
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Several variables: --variables x,y, points with --at "x,y; x,y" or a grid with --grid-x and --grid-y
+
+
+def x2y_sin_y(x: float, y: float) -> dict[str, float]:
+    """x²y + sin y and its partial derivatives, worked out by hand."""
+    return {
+        "f": x * x * y + math.sin(y),
+        "fx": 2 * x * y,
+        "fy": x * x + math.cos(y),
+        "fxx": 2 * y,
+        "fxy": 2 * x,
+        "fyy": -math.sin(y),
+    }
+
+
+def himmelblau(x: float, y: float) -> dict[str, float]:
+    a, b = x * x + y - 11, x + y * y - 7
+    return {
+        "f": a * a + b * b,
+        "fx": 4 * x * a + 2 * b,
+        "fy": 2 * a + 4 * y * b,
+        "fxx": 12 * x * x + 4 * y - 42,
+        "fxy": 4 * x + 4 * y,
+        "fyy": 12 * y * y + 4 * x - 26,
+    }
+
+
+HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+
+
+def assert_rows_match(table: list[dict[str, float]], closed_form) -> None:
+    for row in table:
+        expected = closed_form(row["x"], row["y"])
+        for name, value in expected.items():
+            assert value == pytest.approx(row[name], rel=1e-14, abs=1e-14), (row["x"], row["y"], name)
+
+
+def test_several_variables_in_a_real_process_print_every_partial_derivative_without_pandas():
+    """A 3 × 2 grid of Himmelblau's function: x varies fastest, the values are the closed form's, and the command
+    line's path does not import pandas (-X importtime lists every module imported)."""
+    grid = ["--grid-x", "-3", "3", "3", "--grid-y", "-1/2", "2", "2"]
+    result = run_cli(HIMMELBLAU, "--variables", "x,y", *grid, python=["-X", "importtime"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "x,y,f,fx,fy,fxx,fxy,fyy"
+    table = rows(result.stdout)
+    assert [(r["x"], r["y"]) for r in table] == [(-3, -0.5), (0, -0.5), (3, -0.5), (-3, 2), (0, 2), (3, 2)]
+    assert_rows_match(table, himmelblau)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import")}
+    assert "torch" in imported
+    assert not {"pandas", "sympy"} & imported
+
+
+def test_points_are_rows_separated_by_semicolons_each_value_a_constant_formula(capsys):
+    assert main(["x^2 y + sin(y)", "--variables", "x,y", "--at", "1, 2; 0.5,-pi; -3/2, 1e-3"]) == 0
+    table = rows(capsys.readouterr().out)
+    assert [(r["x"], r["y"]) for r in table] == [(1, 2), (0.5, -math.pi), (-1.5, 1e-3)]
+    assert_rows_match(table, x2y_sin_y)
+
+
+def test_several_variables_are_printed_with_round_trip_precision(capsys):
+    """Every number reads back as the very float derivlib computed."""
+    assert main(["sin(x) cos(y) + exp(-(x^2 + y^2)/4) log(1 + x^2)", "--variables", "x,y", "--at", "0.3,1.7"]) == 0
+    (row,) = rows(capsys.readouterr().out)
+    expected = derivlib.partials("sin(x) cos(y) + exp(-(x^2 + y^2)/4) log(1 + x^2)", {"x": [0.3], "y": [1.7]})
+    assert row == {"x": 0.3, "y": 1.7, **{name: float(values[0]) for name, values in expected.items()}}
+    g = math.exp(-(0.3**2 + 1.7**2) / 4)
+    assert row["fy"] == pytest.approx(-math.sin(0.3) * math.sin(1.7) - 1.7 / 2 * g * math.log(1 + 0.3**2), rel=1e-14)
+
+
+def test_the_grid_varies_x_fastest_as_surface_table_does(capsys):
+    assert main([HIMMELBLAU, "--variables", "x,y", "--grid-x", "-5", "5", "4", "--grid-y", "-pi", "2pi", "3"]) == 0
+    table = rows(capsys.readouterr().out)
+    xs, ys = surface_grid((-5, 5, 4), (-math.pi, 2 * math.pi, 3))
+    assert [r["x"] for r in table] == xs.tolist()
+    assert [r["y"] for r in table] == ys.tolist()
+    assert_rows_match(table, himmelblau)
+
+
+def test_the_order_sets_the_partial_derivatives(capsys):
+    assert main(["x^3 y^2", "--variables", "x,y", "--at", "2,3", "--order", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "x,y,f,fx,fy,fxx,fxy,fyy,fxxx,fxxy,fxyy,fyyy"
+    (row,) = rows(out)
+    third = [6 * 3**2, 12 * 2 * 3, 6 * 2**2, 0]  # 6xy², 12xy, 6x², 0
+    assert [row[name] for name in ("fxxx", "fxxy", "fxyy", "fyyy")] == pytest.approx(third, rel=1e-14)
+    assert main(["x^3 y^2", "--variables", "x,y", "--at", "2,3", "--order", "0"]) == 0
+    assert capsys.readouterr().out == "x,y,f\n2,3,72\n"
+
+
+def test_variables_may_have_any_name_and_the_grid_options_follow_them(capsys):
+    grid = ["--grid-u", "0", "1", "2", "--grid-v", "-1", "1", "2"]
+    assert main(["a u v^2", "--variables", "U,v", *grid, "--param", "a=3", "--order", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "u,v,f,fu,fv"
+    assert [(r["u"], r["v"], r["f"], r["fu"], r["fv"]) for r in rows(out)] == [
+        (0, -1, 0, 3, 0),
+        (1, -1, 3, 3, -6),
+        (0, 1, 0, 3, 0),
+        (1, 1, 3, 3, 6),
+    ]
+
+
+def test_one_named_variable_takes_its_points_as_the_one_variable_command_does(capsys):
+    assert main(["t^3", "--variables", "t", "--at", "1, 2,3"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "t,f,ft,ftt"
+    assert [(r["t"], r["ft"], r["ftt"]) for r in rows(out)] == [(1, 3, 6), (2, 12, 12), (3, 27, 18)]
+
+
+def test_several_variables_as_json_use_null_where_f_is_undefined(capsys):
+    assert main(["log(x y)", "--variables", "x,y", "--at", "-1,1; 2,1/2", "--format", "json", "--order", "1"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert records == [
+        {"x": -1.0, "y": 1.0, "f": None, "fx": None, "fy": None},
+        {"x": 2.0, "y": 0.5, "f": 0.0, "fx": 0.5, "fy": 2.0},
+    ]
+
+
+def test_several_variables_in_float32(capsys):
+    assert main(["x y^2", "--variables", "x,y", "--at", "0.1,3", "--dtype", "float32", "--order", "1"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].startswith("0.1,3,")  # float32's shortest form, which reads back as float32's 0.1
+    (row,) = rows(out)
+    assert row["fy"] == pytest.approx(0.6, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["x y", "--variables", "x,2a", "--at", "1,2"], "'2a' is not a name", id="variable-not-a-name"),
+        pytest.param(["x y", "--variables", "x,", "--at", "1,2"], "empty name", id="empty-variable"),
+        pytest.param(["x y", "--variables", "x,y z", "--at", "1,2"], "'y z' is not a name", id="space-in-name"),
+        pytest.param(["x y", "--variables", "x,sin", "--at", "1,2"], "'sin' is a function's name", id="function"),
+        pytest.param(["x y", "--variables", "x,pi", "--at", "1,2"], "'pi' is a constant", id="constant"),
+        pytest.param(["x y", "--variables", "x,f", "--at", "1,2"], "'f' names the formula's", id="named-f"),
+        pytest.param(["x y", "--variables", "x,X", "--at", "1,2"], "'x' is named twice", id="duplicate"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2; 3"], "needs 2 values", id="short-point"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2,3"], "this one has 3", id="long-point"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2;"], "empty point", id="empty-point"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,y"], "'y' has no value", id="point-depends-on-y"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,sin("], "ends too early", id="bad-point"),
+        pytest.param(["x y", "--variables", "x,y", "--grid-x", "0", "1", "3"], "no --grid-y", id="grid-for-x-only"),
+        pytest.param(["x y", "--variables", "x,y", "--grid-y", "0", "1", "3"], "no --grid-x", id="grid-for-y-only"),
+        pytest.param(["x y", "--variables", "x,y", "--grid", "0", "1", "3"], "--grid is for one variable", id="grid"),
+        pytest.param(["x y", "--grid-x", "0", "1", "3"], "name them first", id="grid-x-without-variables"),
+        pytest.param(["x y", "--variables", "x,y"], "give the points", id="no-points"),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--at", "1,2", "--grid-x", "0", "1", "2", "--grid-y", "0", "1", "2"],
+            "not both",
+            id="points-and-grid",
+        ),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--grid-x", "1", "0", "3", "--grid-y", "0", "1", "3"],
+            "--grid-x: the range must go from a smaller to a larger number",
+            id="reversed-range",
+        ),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--grid-x", "0", "1", "3", "--grid-y", "0", "1", "2.5"],
+            "--grid-y NUM must be a whole number",
+            id="fractional-grid",
+        ),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--grid-x", "0", "1", "1e6", "--grid-y", "0", "1", "1e6"],
+            "budget",
+            id="grid-too-large",
+        ),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--grid-x", "0", "1", "1e12", "--grid-y", "0", "1", "2"],
+            "budget",
+            id="one-axis-too-long",
+        ),
+        pytest.param(
+            ["x y", "--variables", "x,y", "--grid-x", "0", "1", "0", "--grid-y", "0", "1", "2"],
+            "--grid-x: the grid is empty",
+            id="empty-axis",
+        ),
+        pytest.param(["x y z", "--variables", "x,y", "--at", "1,2"], "parameter 'z' needs a value", id="parameter"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2", "--order", "-1"], "order", id="negative-order"),
+        pytest.param(["sinn(x y)", "--variables", "x,y", "--at", "1,2"], "did you mean 'sin'?", id="unknown-name"),
+    ],
+)
+def test_bad_input_in_several_variables_exits_2_with_a_message(args, message, capsys):
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "source", "caret"),
+    [
+        pytest.param(["x + $ y", "--variables", "x,y", "--at", "1,2"], "  x + $ y", "      ^", id="formula"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2; 3"], "  1,2; 3", "       ^", id="point-length"),
+        pytest.param(["x y", "--variables", "x,y", "--at", "1,2; 3,$"], "  1,2; 3,$", "         ^", id="point-value"),
+        pytest.param(
+            ["x y", "--variables", "x, 1y", "--at", "1,2"], "  --variables x, 1y", "                 ^", id="variable"
+        ),
+    ],
+)
+def test_errors_in_several_variables_show_a_caret_under_the_problem(args, source, caret, capsys):
+    assert main(args) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1:] == [source, caret]
+
+
+def test_a_mismatched_point_in_a_real_process_exits_2_without_traceback():
+    result = run_cli("x y", "--variables", "x,y", "--at", "1,2; 0.5")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: every point needs 2 values, one per variable (x, y): this one has 1\n  1,2; 0.5\n       ^\n"
+    )
