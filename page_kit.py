@@ -34,6 +34,19 @@ FILE_FORMATS = {  # a table's downloads: file suffix, MIME type, builder
 # Reading link values: each reader turns text into a value or raises ValueError with what is wrong
 
 
+def use_the_entry_navigation() -> None:
+    """Run this page through streamlit_app.py's st.navigation, never Streamlit's older pages-folder mode.
+
+    Streamlit decides at start-up that an app with a pages/ folder uses the old mode, and leaves it only when
+    st.navigation is first called; a first visitor who opens /two_variables on a fresh server would run the page alone
+    (no page titles, no entry). Leave that mode and run again: the same address now goes through the entry."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -167,6 +180,18 @@ def fuse() -> bool:
     DERIVLIB_FUSE=0 in the server's environment turns it off, for a host without a C++ compiler or with no CPU to
     spare. Read on every run, not once at import: this module outlives a page's runs."""
     return os.environ.get("DERIVLIB_FUSE", "1") != "0"
+
+
+def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:
+    """What is wrong with a variable's range, in a sentence ('' if nothing): empty, or too wide for the dtype's
+    numbers (its width overflows, and the grid would be ±inf and NaN)."""
+    if not low < high:
+        return f"the range {low:g} … {high:g} is empty: '{name} from' must be less than '{name} to'."
+    try:
+        derivlib.grid(low, high, 2, dtype=dtype)
+    except ValueError as error:
+        return f"{error}."
+    return ""
 
 
 def show_error(error: derivlib.ExpressionError) -> None:

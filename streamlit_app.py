@@ -9,5 +9,6 @@ import streamlit as st
 st.set_page_config(page_title="derivlib: derivatives of a formula", page_icon="∂", layout="wide")
 PAGES = [
     st.Page("pages/one_variable.py", title="One variable", icon=":material/show_chart:", default=True),
+    st.Page("pages/two_variables.py", title="Two variables", icon=":material/landscape:"),
 ]
 st.navigation(PAGES).run()

@@ -293,6 +293,7 @@ def interest_view(frame: pd.DataFrame) -> Styler:
 # The page
 
 devices = derivlib.available_devices()
+kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 

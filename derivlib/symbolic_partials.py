@@ -1,0 +1,290 @@
+"""The symbolic cross-check for several variables: sympy's partial derivatives, time-boxed, against derivlib's numbers.
+
+The machinery is symbolic.py's, for one variable: sympy works in a child forked, per request, by a helper process
+that imports derivlib once, and the child is killed when the time budget runs out, so no formula can hang the page;
+the answers come back pickled and are rebuilt with sympy's evaluation switched off; `symbolic.to_torch` evaluates
+them, sharing nothing with derivlib's engine but torch's elementwise functions. Only the work differs: every partial
+derivative up to an order, each the derivative of its parent (f_xy is the derivative of f_x in y), then each
+simplified while the budget lasts. So this module runs its own helper, with its own loop, beside symbolic.py's.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sympy
+import torch
+
+from .engine import as_points, check_order, parameter_values, resolve_dtype
+from .parse import parse
+from .partials import multi_indices, partial_name, partials
+from .rounding import EPSILON_RATIO, rounding_errors
+from .symbolic import MAX_LATEX, Formula, _evaluate_formula, _Helper, _kinks, _receive, badge, compare
+from .tree import Expression, Node
+
+SIMPLIFY_TIMEOUT = 3.0  # seconds of sympy work (every partial derivative, then simplifying them) before it is killed
+HELPER_COMMAND = "from derivlib.symbolic_partials import serve; serve()"  # this helper's program, a constant
+
+
+def partial_formulas(
+    expr: Expression | str,
+    variables: tuple[str, ...] = ("x", "y"),
+    order: int = 2,
+    *,
+    timeout: float = SIMPLIFY_TIMEOUT,
+) -> dict[str, Formula]:
+    """Every partial derivative of `expr` up to `order` as sympy expressions and LaTeX, by name (f, fx, fy, fxx …),
+    simplified where sympy manages within `timeout` seconds; a `Formula` per name, whose `order` is the derivative's.
+
+    f itself is shown as derivlib reads it. What sympy has not done in time is shown unsimplified, or, when even the
+    differentiation was not reached, comes with `expr` None and a note.
+
+    >>> found = partial_formulas("x^2 y + sin(y)")
+    >>> {name: str(formula.expr) for name, formula in found.items()}
+    {'f': 'x**2*y + sin(y)', 'fx': '2*x*y', 'fy': 'x**2 + cos(y)', 'fxx': '2*y', 'fxy': '2*x', 'fyy': '-sin(y)'}
+    """
+    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
+    order = check_order(order)
+    if not timeout > 0:
+        raise ValueError(f"the time budget must be a positive number of seconds, not {timeout!r}")
+    results, why = _in_worker(expr, tuple(variables), order, timeout)
+    formulas = {}
+    for m in range(order + 1):
+        for alpha in multi_indices(len(variables), m):
+            name = partial_name(variables, alpha)
+            if ("derivative", name) not in results:
+                formulas[name] = Formula(m, None, "", None, f"differentiation skipped: {why}")
+                continue
+            unsimplified, latex = results["derivative", name]
+            note = ""
+            if m == 0 or unsimplified.is_Atom:
+                shown = unsimplified
+            elif ("simplified", name) in results:
+                shown, latex = results["simplified", name]
+            else:
+                shown, note = unsimplified, f"simplification skipped: {why}"
+            if len(latex) > MAX_LATEX:
+                note = "; ".join(filter(None, [note, f"too long to show: {len(latex):,} characters of LaTeX"]))
+                latex = ""
+            formulas[name] = Formula(m, shown, latex, unsimplified, note)
+    return formulas
+
+
+def _messages(tree: Node, variables: tuple[str, ...], order: int) -> Iterator[tuple[str, str, sympy.Expr | None, str]]:
+    """sympy's work, one message (kind, name, expression, LaTeX) at a time: f, each partial derivative, each
+    simplified, the first-order ones first."""
+    symbols = [sympy.Symbol(name, real=True) for name in variables]  # those Expression.to_sympy uses
+    found = {(0,) * len(variables): Expression(tree).to_sympy()}
+    yield ("derivative", "f", found[(0,) * len(variables)], sympy.latex(found[(0,) * len(variables)]))
+    for m in range(1, order + 1):
+        for alpha in multi_indices(len(variables), m):
+            last = max(i for i, e in enumerate(alpha) if e)
+            parent = tuple(e - (i == last) for i, e in enumerate(alpha))
+            found[alpha] = sympy.diff(found[parent], symbols[last])
+            yield ("derivative", partial_name(variables, alpha), found[alpha], sympy.latex(found[alpha]))
+    for alpha, expression in found.items():
+        if sum(alpha) and not expression.is_Atom:
+            simplified = sympy.simplify(expression)
+            yield ("simplified", partial_name(variables, alpha), simplified, sympy.latex(simplified))
+    yield ("done", "", None, "")
+
+
+def _answer(tree: Node, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
+    """In the helper: sympy's work in a forked child, killed after `timeout` seconds (as symbolic._answer)."""
+    messages = _messages(tree, variables, order)
+    if not hasattr(os, "fork"):  # Windows: the work runs here, and the page's process ends this helper if it is late
+        return {(kind, name): (e, latex) for kind, name, e, latex in messages if kind != "done"}, ""
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    pid = os.fork()  # the helper has one thread, and the child touches neither torch nor the helper's pipes
+    if pid == 0:
+        receiver.close()
+        try:
+            for message in messages:
+                sender.send(message)
+        finally:
+            os._exit(0)  # never return into the helper's loop
+    sender.close()
+    try:
+        return _receive(receiver, timeout)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        receiver.close()
+
+
+def serve() -> None:
+    """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
+    from multiprocessing.connection import Connection
+
+    requests = Connection(int(sys.argv[1]), writable=False)
+    replies = Connection(int(sys.argv[2]), readable=False)
+    replies.send("ready")
+    while True:
+        try:
+            tree, variables, order, timeout = requests.recv()
+        except EOFError:
+            return
+        replies.send(_answer(tree, variables, order, timeout))
+
+
+class _PartialsHelper(_Helper):
+    """symbolic.py's helper process (ask, alive, close), running this module's loop instead of symbolic.serve."""
+
+    def __init__(self) -> None:
+        from multiprocessing.connection import Connection
+
+        helper_in, parent_out = os.pipe()
+        parent_in, helper_out = os.pipe()
+        root = str(Path(__file__).resolve().parent.parent)  # so that the helper imports this very derivlib
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", HELPER_COMMAND, str(helper_in), str(helper_out)],
+            pass_fds=(helper_in, helper_out),
+            env={**os.environ, "PYTHONPATH": path},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C meant for the page does not interrupt the helper mid-reply
+        )
+        os.close(helper_in)
+        os.close(helper_out)
+        self.requests = Connection(parent_out, readable=False)
+        self.replies = Connection(parent_in, writable=False)
+        self.ready = False
+
+
+_helper: _PartialsHelper | None = None
+_helper_lock = threading.Lock()  # the helper answers one request at a time
+
+
+def _in_worker(expr: Expression, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
+    """What sympy sent within the budget, keyed by (kind, name), and why the rest is missing ("" when nothing is)."""
+    global _helper
+    with _helper_lock:
+        if _helper is not None and not _helper.alive():
+            _helper.close()
+            _helper = None
+        if _helper is None:
+            _helper = _PartialsHelper()
+        try:
+            answer = _helper.ask((expr.tree, variables, order, timeout), timeout)
+        except (EOFError, OSError):  # the helper died during the request
+            answer = None
+        if answer is None:
+            _helper.close()
+            _helper = None
+            return {}, "sympy's helper process did not answer"
+        return answer
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The cross-check
+
+
+def partial_noise_levels(
+    expr: Expression | str,
+    points: Mapping[str, Sequence[float] | np.ndarray | torch.Tensor],
+    *,
+    order: int = 2,
+    params: Mapping[str, float] | None = None,
+    dtype: torch.dtype | str = torch.float64,
+) -> dict[str, float]:
+    """Per partial derivative, the largest rounding error of a `dtype` computation at the points (an estimate, as
+    `rounding.noise_levels` makes it for one variable: float64 against float32, scaled by their epsilons' ratio).
+
+    >>> levels = partial_noise_levels("sin(x) + cos(y)", {"x": [0.3, 1.0], "y": [2.0, -1.0]})
+    >>> 0 < levels["fxy"] < 1e-15   # 0 in exact arithmetic, ±1e-16 as computed: the estimate says so
+    True
+    """
+    double = partials(expr, points, order=order, params=params, dtype=torch.float64)
+    single = partials(expr, points, order=order, params=params, dtype=torch.float32)
+    float32 = resolve_dtype(dtype) == torch.float32
+    levels = {}
+    for name in double:
+        errors = rounding_errors(double[name].numpy(), single[name].numpy())
+        if float32:  # float32's own error is the difference itself
+            errors = errors / EPSILON_RATIO
+        levels[name] = float(errors.max(initial=0.0))
+    return levels
+
+
+def cross_check_partials(
+    expr: Expression | str,
+    points: Mapping[str, Sequence[float] | np.ndarray | torch.Tensor],
+    *,
+    order: int = 2,
+    params: Mapping[str, float] | None = None,
+    formulas: Mapping[str, Formula] | None = None,
+    timeout: float = SIMPLIFY_TIMEOUT,
+    method: str = "taylor",
+) -> pd.DataFrame:
+    """Per partial derivative, how far derivlib's numbers (`partials`, by `method`) are from sympy's formula
+    evaluated on the same points, in float64.
+
+    Columns: `name` (f, fx …), `order`, `max_abs`, `max_rel` (relative to the largest magnitude of the formula's
+    values), `worst_<variable>` for each variable (where the largest difference is), `compared` and `skipped`,
+    `noise` (the estimated rounding error: a difference within it is rounding), `note` and `badge` (as
+    `symbolic.badge` words it, the place given in every variable). Pass `formulas` from `partial_formulas` to reuse
+    them. Points where either side is NaN or infinite are not compared; kinks and removable singularities may
+    legitimately differ, as `symbolic.cross_check` explains.
+
+    >>> cross_check_partials("x^2 y + sin(y)", {"x": [1.0, 2.0], "y": [0.5, -1.0]})[["name", "badge"]]
+      name           badge
+    0    f  agrees exactly
+    1   fx  agrees exactly
+    2   fy  agrees exactly
+    3  fxx  agrees exactly
+    4  fxy  agrees exactly
+    5  fyy  agrees exactly
+    """
+    if not isinstance(points, Mapping) or not points:
+        raise ValueError("points must map each variable's name to its values, as {'x': [...], 'y': [...]}")
+    variables = tuple(points)
+    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
+    columns = {name: as_points(values, torch.float64, torch.device("cpu")) for name, values in points.items()}
+    numbers = partials(expr, columns, order=order, params=params, method=method)
+    formulas = formulas if formulas is not None else partial_formulas(expr, variables, order, timeout=timeout)
+    like = next(iter(columns.values()))
+    values = {**parameter_values(expr, params, like), **columns}
+    noise = partial_noise_levels(expr, columns, order=order, params=params)
+    index = torch.arange(len(like), dtype=torch.float64)  # compare() says where, as an index into the points
+    kinks = _kinks(expr)
+    rows = []
+    for name, computed in numbers.items():
+        formula = formulas.get(name)
+        note = formula.note if formula is not None else "no formula"
+        try:
+            symbolic = _evaluate_formula(formula, values, like) if formula is not None else like * math.nan
+        except ValueError as error:
+            symbolic = torch.full_like(like, math.nan)
+            note = "; ".join(filter(None, [note, str(error)]))
+        found = compare(computed, symbolic, index)
+        worst = found.pop("worst_x")
+        where = {f"worst_{v}": float(columns[v][int(worst)]) if math.isfinite(worst) else math.nan for v in variables}
+        row = {"name": name, "order": formula.order if formula else 0, **found, **where, "noise": noise[name]}
+        row["note"] = note
+        rows.append(row | {"badge": _badge(row, variables, kinks)})
+    return pd.DataFrame(rows)
+
+
+def _badge(row: Mapping, variables: tuple[str, ...], kinks: Sequence[str]) -> str:
+    """symbolic.badge's words, with the place of a difference given in every variable.
+
+    >>> _badge({"compared": 9, "max_rel": 0.5, "max_abs": 1.0, "worst_x": 0.0, "worst_y": 2.0}, ("x", "y"), ())
+    'differs by 1e+00 at x = 0, y = 2'
+    """
+    text = badge({**row, "worst_x": row.get(f"worst_{variables[0]}", math.nan)}, kinks=kinks)
+    if not text.startswith("differs"):
+        return text
+    where = ", ".join(f"{name} = {row[f'worst_{name}']:g}" for name in variables)
+    hint = f" (near a kink of {' or '.join(kinks)}?)" if kinks else ""
+    return f"differs by {row['max_abs']:.0e} at {where}{hint}"

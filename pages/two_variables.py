@@ -1,0 +1,638 @@
+"""Two variables: type f(x, y), see it as a contour map with its gradient field and its critical points, its partial
+derivatives and Hessian over a 2-D grid, and what they say at a point you pick.
+
+Thin by design, as the one-variable page: widgets in, derivlib calls, Plotly figures and tables out. Every input is
+mirrored in the address's query parameters (LINK below: expr as typed, the ranges, the grid, the picked point, the
+direction, the view, and p_<name> for each parameter), so a copied address reproduces the view, and opening it at
+/two_variables?expr=… fills the inputs. Widget keys start with "xy_": they never collide with the first page's.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+import derivlib
+import page_kit as kit
+from derivlib.functions import names_in_words
+from derivlib.partials import surface_grid
+from derivlib.rounding import SAFETY
+from derivlib.surface_figures import (
+    add_click_layer,
+    add_critical_points,
+    add_gradient_arrows,
+    add_picked_point,
+    arrow_lattice,
+    click_lattice,
+    contour_figure,
+    partials_figure,
+    screen_scale,
+    surface_figure,
+)
+from derivlib.symbolic_partials import cross_check_partials, partial_formulas, partial_noise_levels
+
+VARIABLES = ("x", "y")
+HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+EXAMPLES = [
+    HIMMELBLAU,
+    "(1 - x)^2 + 100(y - x^2)^2",
+    "x^2 - y^2",
+    "sin(x) cos(y)",
+    "exp(-(x^2 + y^2))",
+    "a x^2 + b y^2",
+    "x^3 - 3x y^2",
+]
+GRID_SIZES = [50, 100, 200, 300, 500, 700, 1_000]  # points per axis: up to 10⁶ points computed
+PROGRESS_FROM = 250_000  # grid points from which a progress bar is shown
+PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
+CHECK_AXIS = 100  # points per axis of the symbolic check's sample of the grid (100² = kit.CHECK_POINTS)
+SYMBOLIC_SECONDS = 3.0  # sympy's time for the five partial derivatives and their simplification; then killed
+STEPS = (0.5, 0.1, 0.01)  # distances along u at which f is compared with its tangent plane and Taylor polynomial
+PREFIX = "xy_"  # of every widget key on this page
+DEFAULTS = {
+    "expr": HIMMELBLAU,
+    "xmin": -5.0,
+    "xmax": 5.0,
+    "ymin": -5.0,
+    "ymax": 5.0,
+    "points": 300,
+    "device": "cpu",
+    "dtype": "float64",
+    "px": 1.0,
+    "py": 1.0,
+    "angle": 0.0,
+    "surface": False,
+    "file_format": "CSV",
+}
+# Inputs that change the view, not the computed grid.
+VIEW_KEYS = ("px", "py", "angle", "surface", "file_format")
+FORMULA_HELP = (
+    "A formula in x and y. Powers with ^ (x^2), products with * or a space (2x y, x sin y), constants pi and e. Any "
+    "other single letter (a, b, k …) is a parameter and gets a slider. The functions: " + names_in_words() + "."
+)
+PARTIAL_TEX = {
+    "fx": r"\frac{\partial f}{\partial x}",
+    "fy": r"\frac{\partial f}{\partial y}",
+    "fxx": r"\frac{\partial^2 f}{\partial x^2}",
+    "fxy": r"\frac{\partial^2 f}{\partial x\,\partial y}",
+    "fyy": r"\frac{\partial^2 f}{\partial y^2}",
+}
+PARTIAL_WORDS = {"fx": "∂f/∂x", "fy": "∂f/∂y", "fxx": "∂²f/∂x²", "fxy": "∂²f/∂x∂y", "fyy": "∂²f/∂y²"}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The share link: query parameters <-> widget values
+
+
+LINK = kit.Link(
+    "two_variables",
+    DEFAULTS,
+    {
+        "expr": kit.formula(VARIABLES),
+        "xmin": kit.number,
+        "xmax": kit.number,
+        "ymin": kit.number,
+        "ymax": kit.number,
+        "points": kit.choice(GRID_SIZES, kit.whole_number),
+        "device": kit.choice(derivlib.available_devices()),
+        "dtype": kit.choice(kit.DTYPES),
+        "px": kit.number,
+        "py": kit.number,
+        "angle": kit.number,
+        "surface": kit.switch,
+        "file_format": kit.choice(list(kit.FILE_FORMATS)),
+    },
+    prefix=PREFIX,
+)
+
+
+def check_link(values: dict, notes: list[str]) -> None:
+    """What the link's values must satisfy together: ranges the dtype can hold, parameters the formula has, an angle
+    within a turn."""
+    for name in VARIABLES:
+        low, high = f"{name}min", f"{name}max"
+        if problem := kit.range_problem(values[low], values[high], values["dtype"], name):
+            default = (DEFAULTS[low], DEFAULTS[high])
+            notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], *default))
+            values[low], values[high] = default
+    parameters = derivlib.parse(values["expr"], variables=VARIABLES).parameters
+    for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
+        notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
+        del values[key]
+    values["angle"] = turned(values["angle"])
+
+
+def turned(degrees: float) -> float:
+    """The same direction as an angle in (-180, 180]."""
+    degrees = math.remainder(degrees, 360.0)
+    return 180.0 if degrees == -180.0 else degrees + 0.0
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Computation: cached functions of plain values that return plain data
+
+
+@st.cache_data(max_entries=8, max_size="1GiB", show_spinner=False)
+def surface(
+    expr: str, xmin: float, xmax: float, ymin: float, ymax: float, points: int, params: tuple, device: str, dtype: str
+) -> tuple[pd.DataFrame, float]:
+    """The grid table (x, y, f, fx, fy, fxx, fxy, fyy, one row per point) and the seconds it took."""
+    bar = st.empty()  # made inside the cached function, so that a cache hit replays it and its removal
+    shown = [-math.inf]  # when the bar was last drawn: each draw is a message to the browser
+
+    def progress(done: int, total: int) -> None:
+        if time.perf_counter() - shown[0] >= PROGRESS_EVERY:
+            bar.progress(done / total, text=f"Computed {done:,} of {total:,} points …")
+            shown[0] = time.perf_counter()
+
+    started = time.perf_counter()
+    try:
+        frame = derivlib.surface_table(
+            expr,
+            (xmin, xmax, points),
+            (ymin, ymax, points),
+            order=2,
+            params=dict(params),
+            device=device,
+            dtype=dtype,
+            progress=progress if points * points >= PROGRESS_FROM else None,
+        )
+    finally:
+        bar.empty()
+    return frame, time.perf_counter() - started
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def samples(
+    expr: str, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple, device: str, dtype: str
+) -> dict[str, np.ndarray]:
+    """∇f where the arrows go, f where the click layer's points are, computed there (not read off the grid)."""
+    ax, ay = arrow_lattice((xmin, xmax), (ymin, ymax))
+    cx, cy = click_lattice((xmin, xmax), (ymin, ymax))
+    settings = {"params": dict(params), "device": device, "dtype": dtype}
+    arrows = derivlib.partials(expr, {"x": ax, "y": ay}, order=1, **settings)
+    clicks = derivlib.partials(expr, {"x": cx, "y": cy}, order=0, **settings)
+    found = {"ax": ax, "ay": ay, "fx": arrows["fx"].numpy(force=True), "fy": arrows["fy"].numpy(force=True)}
+    return found | {"cx": cx, "cy": cy, "cf": clicks["f"].numpy(force=True)}
+
+
+def check_sample(xmin: float, xmax: float, ymin: float, ymax: float, points: int) -> dict[str, np.ndarray]:
+    """A grid of at most CHECK_AXIS² points over the ranges, for the checks that compare two computations."""
+    n = min(points, CHECK_AXIS)
+    x, y = surface_grid((xmin, xmax, n), (ymin, ymax, n))
+    return {"x": x.numpy(), "y": y.numpy()}
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def rounding_noise(
+    expr: str, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple, dtype: str
+) -> dict[str, float]:
+    """Each partial derivative's estimated rounding error over the ranges (derivlib.symbolic_partials)."""
+    sample = check_sample(xmin, xmax, ymin, ymax, CHECK_AXIS)
+    return partial_noise_levels(expr, sample, order=2, params=dict(params), dtype=dtype)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def critical(
+    expr: str, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple
+) -> tuple[pd.DataFrame | None, list[str]]:
+    """The critical points in the ranges and the notes on what their table leaves out."""
+    try:
+        frame = derivlib.critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params))
+    except ValueError as error:
+        return None, [f"the critical points could not be computed: {kit.first_line(error)}"]
+    return frame, list(frame.attrs.get("notes", []))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def at_point(expr: str, px: float, py: float, angle: float, params: tuple) -> tuple[dict[str, float], list[float]]:
+    """f and its partial derivatives at (x₀, y₀) in float64, and f at the distances STEPS along u from there."""
+    ux, uy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    x = [px] + [px + h * ux for h in STEPS]
+    y = [py] + [py + h * uy for h in STEPS]
+    found = derivlib.partials(expr, {"x": x, "y": y}, order=2, params=dict(params))
+    return {name: float(row[0]) for name, row in found.items()}, [float(v) for v in found["f"][1:]]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def formulas(expr: str) -> dict:
+    """sympy's f, fx, fy, fxx, fxy, fyy; those not done within SYMBOLIC_SECONDS come with a note instead."""
+    return partial_formulas(expr, VARIABLES, 2, timeout=SYMBOLIC_SECONDS)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def symbolic_check(
+    expr: str, xmin: float, xmax: float, ymin: float, ymax: float, points: int, params: tuple
+) -> pd.DataFrame:
+    """sympy's formulas against the numbers the page shows (Taylor mode), per partial derivative."""
+    sample = check_sample(xmin, xmax, ymin, ymax, points)
+    return cross_check_partials(expr, sample, order=2, params=dict(params), formulas=formulas(expr))
+
+
+@st.cache_resource(show_spinner=False)
+def start_partials_helper() -> threading.Thread:
+    """Start sympy's helper process for several variables in the background, once per server (it imports torch)."""
+    thread = threading.Thread(target=partial_formulas, args=("x",), kwargs={"order": 1}, daemon=True)
+    thread.start()
+    return thread
+
+
+def compute(inputs: dict) -> tuple[pd.DataFrame, float]:
+    """The grid for these inputs, from the cache where it is there already."""
+    keys = ("expr", "xmin", "xmax", "ymin", "ymax", "points", "params", "device", "dtype")
+    return surface(*(inputs[key] for key in keys))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Small pieces of the page
+
+
+def use_example() -> None:
+    st.session_state.xy_expr = st.session_state.xy_example
+    st.session_state.xy_example = None
+
+
+def pick_point() -> None:
+    """A click on the map moves (x₀, y₀) to the clicked point: a round number of the click layer, or a critical
+    point to the last digit."""
+    points = st.session_state.xy_map.selection.get("points") or []
+    if points and points[0].get("x") is not None and points[0].get("y") is not None:
+        st.session_state.xy_px = float(points[0]["x"])
+        st.session_state.xy_py = float(points[0]["y"])
+
+
+def point_uphill() -> None:
+    """Turn u to ∇f's direction, the steepest ascent (the button's on_click; ∇f is in session state)."""
+    fx, fy = st.session_state.xy_gradient
+    if fx or fy:
+        st.session_state.xy_angle = round(math.degrees(math.atan2(fy, fx)), 2) + 0.0
+
+
+def number(value: float, digits: int = 10) -> str:
+    return f"{value + 0.0:.{digits}g}" if math.isfinite(value) else "undefined"
+
+
+def shown(value: float, name: str, noise: dict[str, float]) -> str:
+    """A computed value for a table: 0 where it is within rounding of 0 (the estimate `noise[name]`), else 10 digits."""
+    if value != 0 and abs(value) <= SAFETY * noise.get(name, 0.0):
+        return f"0 (up to rounding: {value:.1e})"
+    return number(value)
+
+
+def tex(value: float, digits: int = 6) -> str:
+    """A number for LaTeX: 6 significant digits, powers of ten written as such."""
+    if not math.isfinite(value):
+        return r"\text{undefined}"
+    text = f"{value + 0.0:.{digits}g}"
+    if "e" in text:
+        mantissa, power = text.split("e")
+        return rf"{mantissa} \times 10^{{{int(power)}}}"
+    return text
+
+
+def shift(name: str, at: float) -> str:
+    """(x − x₀) with x₀'s value: 'x - 1', 'x + 2', 'x'."""
+    if at == 0:
+        return name
+    return f"{name} - {tex(at)}" if at > 0 else f"{name} + {tex(-at)}"
+
+
+def terms(pairs: list[tuple[float, str]]) -> str:
+    """c₁·t₁ + c₂·t₂ …, signs folded in, zero terms left out (but a lone zero kept)."""
+    text = ""
+    for coefficient, term in pairs:
+        if coefficient == 0 and term:
+            continue
+        sign = "-" if coefficient < 0 else "+"
+        body = tex(abs(coefficient)) + (rf"\,{term}" if term else "")
+        text += f" {sign} {body}" if text else (f"-{body}" if sign == "-" else body)
+    return text or "0"
+
+
+def eigen(fxx: float, fxy: float, fyy: float) -> tuple[np.ndarray, np.ndarray]:
+    """H's eigenvalues, smaller first, and unit eigenvectors (as columns, first non-zero component positive)."""
+    values, vectors = np.linalg.eigh(np.array([[fxx, fxy], [fxy, fyy]]))
+    for k in range(2):
+        first = vectors[:, k][np.flatnonzero(np.abs(vectors[:, k]) > 1e-12)[0]]
+        vectors[:, k] *= np.sign(first)
+    return values, vectors + 0.0
+
+
+def shape_words(low: float, high: float) -> str:
+    """What H's eigenvalues say about f near the point."""
+    if low > 0:
+        return "H is positive definite: f curves up in every direction here (locally convex)"
+    if high < 0:
+        return "H is negative definite: f curves down in every direction here (locally concave)"
+    if low < 0 < high:
+        return "H is indefinite: f curves up in one direction and down in another here (saddle-shaped)"
+    return "H is singular (an eigenvalue is 0): the second derivatives alone do not say how f curves here"
+
+
+def critical_view(frame: pd.DataFrame, noise: dict[str, float]) -> Styler:
+    """x and y to 10 digits, the rest to 6, and 0 where a value is within rounding of 0 (∇f is, at every row)."""
+    styler = frame.style.format(lambda v: f"{v + 0.0:.10g}", subset=["x", "y"], na_rep="undefined")
+    for name in ("f", "fx", "fy", "fxx", "fxy", "fyy"):
+        level = SAFETY * noise.get(name, 0.0)
+        styler = styler.format(
+            lambda v, level=level: "0" if abs(v) <= level else f"{v + 0.0:.6g}", subset=[name], na_rep="undefined"
+        )
+    return styler
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The page
+
+devices = derivlib.available_devices()
+start_partials_helper()  # in the background: the formulas further down are then ready sooner
+kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
+LINK.fill(check_link)  # on this page's first run: the inputs from the link
+
+st.title("∂ derivlib: f(x, y), its gradient and Hessian")
+st.caption(
+    "Type a formula in x and y and see it as a contour map with its gradient field and its critical points, its "
+    "partial derivatives and its Hessian over a grid, and what they say at a point you pick. The derivatives are "
+    "exact (automatic differentiation with PyTorch), not finite differences."
+)
+LINK.warn()
+
+with st.sidebar:
+    st.header("Range and settings")
+    range_ok = True
+    for name in VARIABLES:
+        left, right = st.columns(2)
+        left.number_input(f"{name} from", key=f"{PREFIX}{name}min", step=1.0, format="%g")
+        right.number_input(f"{name} to", key=f"{PREFIX}{name}max", step=1.0, format="%g")
+        low, high = st.session_state[f"{PREFIX}{name}min"], st.session_state[f"{PREFIX}{name}max"]
+        if problem := kit.range_problem(low, high, st.session_state.xy_dtype, name):
+            range_ok = False
+            st.error(problem[:1].upper() + problem[1:])
+    st.select_slider(
+        "Grid points per axis",
+        GRID_SIZES,
+        key="xy_points",
+        format_func=lambda n: f"{n:,} × {n:,}",
+        help="Points evenly spaced over each range; the maps show at most a few hundred per axis, the download all",
+    )
+    st.selectbox("Device", devices, key="xy_device", help="Only the devices present on this machine are listed")
+    st.radio("Precision", kit.DTYPES, key="xy_dtype", horizontal=True)
+    st.divider()
+    st.caption(
+        ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
+    )
+
+formula, examples = st.columns([3, 1], vertical_alignment="bottom")
+formula.text_input("Formula  f(x, y) =", key="xy_expr", placeholder="for example x^2 - y^2", help=FORMULA_HELP)
+examples.selectbox(
+    "Examples", EXAMPLES, index=None, key="xy_example", placeholder="Pick an example …", on_change=use_example
+)
+try:
+    expr = derivlib.parse(st.session_state.xy_expr, variables=VARIABLES)
+    st.markdown(f"Read as  `f(x, y) = {expr}`")
+except derivlib.ExpressionError as error:
+    expr = None
+    kit.show_error(error)
+
+good = st.session_state.get("xy_good")
+names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
+params = kit.parameter_sliders(names, prefix=PREFIX)
+
+inputs = None
+if expr and range_ok:
+    keys = ("xmin", "xmax", "ymin", "ymax", "points", "device", "dtype")
+    inputs = {key: st.session_state[PREFIX + key] for key in keys} | {"expr": str(expr), "params": params}
+    inputs["text"] = st.session_state.xy_expr  # as typed, for the link; "expr" (how it was read) keys the caches
+
+result = None
+for attempt in (inputs, good):  # the current inputs, or else the last ones that gave a result
+    if attempt is None:
+        continue
+    try:
+        result, good = compute(attempt), attempt
+        break
+    except ValueError as error:  # a setting the library refuses, e.g. float64 on Apple's MPS
+        st.error(str(error))
+if result is None:
+    st.stop()
+
+st.session_state.xy_good = good
+for key in VIEW_KEYS:
+    st.session_state.setdefault(PREFIX + key, DEFAULTS[key])
+LINK.write(
+    {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
+    | {"expr": good["text"]}  # as typed: "Read as" shows how it was read
+    | {f"p_{name}": value for name, value in good["params"]}
+    | {key: st.session_state[PREFIX + key] for key in VIEW_KEYS}
+)
+
+frame, seconds = result
+if good is not inputs:
+    st.info(
+        f"Showing the last result that could be computed, for `f(x, y) = {good['text']}`. Correct the input to "
+        "update it."
+    )
+ranges = (good["xmin"], good["xmax"], good["ymin"], good["ymax"])
+n = good["points"]
+
+st.subheader(f"Over {good['xmin']:g} ≤ x ≤ {good['xmax']:g}, {good['ymin']:g} ≤ y ≤ {good['ymax']:g}")
+st.caption(
+    f"f and its partial derivatives up to the second at {n:,} × {n:,} = {n * n:,} points, computed in {seconds:.3g} s "
+    f"on {good['device']} in {good['dtype']}."
+)
+undefined = int(np.isnan(frame["f"].to_numpy()).sum())
+if undefined:
+    st.warning(
+        f"f is undefined at {undefined:,} of the {n * n:,} points: blank on the maps, empty in the file.",
+        icon=":material/warning:",
+    )
+download, file_format, view = st.columns([2, 2, 1], vertical_alignment="center")
+with file_format:
+    st.radio("File format", list(kit.FILE_FORMATS), key="xy_file_format", horizontal=True, label_visibility="collapsed")
+with download:
+    kit.download(
+        f"Download the whole grid ({st.session_state.xy_file_format}, {len(frame):,} rows)",
+        functools.partial(kit.FILE_FORMATS[st.session_state.xy_file_format][2], frame),  # built when clicked
+        good["expr"],
+        "surface",
+        file_format=st.session_state.xy_file_format,
+        type="primary",
+        help="Every point of the grid, x varying fastest: x, y, f, fx, fy, fxx, fxy, fyy, every number as it was "
+        "computed, built when you click (the button spins meanwhile). Compressed CSV (.csv.gz) and Parquet arrive "
+        "several times sooner than CSV for a big grid.",
+    )
+view.toggle("3-D surface", key="xy_surface", help="f as a surface you can turn, with the tangent plane at (x₀, y₀)")
+
+found, found_notes = critical(good["expr"], *ranges, good["params"])
+sampled = samples(good["expr"], *ranges, good["params"], good["device"], good["dtype"])
+px, py = float(st.session_state.xy_px), float(st.session_state.xy_py)
+angle = float(st.session_state.xy_angle)
+direction = (math.cos(math.radians(angle)), math.sin(math.radians(angle)))
+
+figure = contour_figure(frame)
+add_gradient_arrows(figure, sampled["ax"], sampled["ay"], sampled["fx"], sampled["fy"])
+if found is not None:
+    add_critical_points(figure, found)
+add_picked_point(figure, (px, py), direction)
+add_click_layer(figure, sampled["cx"], sampled["cy"], sampled["cf"])
+st.plotly_chart(figure, config={"displaylogo": False}, on_select=pick_point, selection_mode="points", key="xy_map")
+to_scale = screen_scale(ranges[:2], ranges[2:])[2]
+st.caption(
+    "Click the map (or a critical point) to pick (x₀, y₀). The arrows are ∇f, pointing uphill, perpendicular to the "
+    "contour lines"
+    + ("" if to_scale else " in x and y (the map is drawn square, not to scale: on screen they may not look it)")
+    + "; their length grows with the square root of |∇f|, capped, so weak slopes stay visible. The colours are spread "
+    "over f's values half by value and half by rank, so that low ground shows its shape too (the colour bar says "
+    "which is which); a spike towards a pole is clipped to the end colours, still there for hovering."
+)
+
+st.subheader("At the picked point (x₀, y₀)")
+inputs_column, table_column = st.columns([2, 3])
+with inputs_column:
+    left, right = st.columns(2)
+    left.number_input("x₀ =", key="xy_px", step=0.1, format="%g", help="Or click the map")
+    right.number_input("y₀ =", key="xy_py", step=0.1, format="%g", help="Or click the map")
+    st.number_input(
+        "Direction u at angle θ (degrees) =",
+        key="xy_angle",
+        min_value=-360.0,
+        max_value=360.0,
+        step=15.0,
+        format="%g",
+        help="Measured from the x axis, counter-clockwise: u = (cos θ, sin θ)",
+    )
+    values, along = at_point(good["expr"], px, py, angle, good["params"])
+    f0, fx, fy, fxx, fxy, fyy = (values[name] for name in ("f", "fx", "fy", "fxx", "fxy", "fyy"))
+    st.session_state.xy_gradient = (fx, fy)
+    st.button("Turn u along ∇f", on_click=point_uphill, help="The direction of steepest ascent")
+noise64 = rounding_noise(good["expr"], *ranges, good["params"], "float64")  # the point is computed in float64
+(low, high), vectors = eigen(fxx, fxy, fyy)
+gradient = math.hypot(fx, fy)
+derivative = fx * direction[0] + fy * direction[1]
+curvature = fxx * direction[0] ** 2 + 2 * fxy * direction[0] * direction[1] + fyy * direction[1] ** 2
+with table_column:
+    rows = [
+        ("f(x₀, y₀)", shown(f0, "f", noise64)),
+        ("∂f/∂x", shown(fx, "fx", noise64)),
+        ("∂f/∂y", shown(fy, "fy", noise64)),
+        ("|∇f|", number(gradient)),
+        ("∇f points at θ =", f"{math.degrees(math.atan2(fy, fx)):.6g}°" if gradient else "nowhere (∇f = 0)"),
+        ("∂²f/∂x²", shown(fxx, "fxx", noise64)),
+        ("∂²f/∂x∂y", shown(fxy, "fxy", noise64)),
+        ("∂²f/∂y²", shown(fyy, "fyy", noise64)),
+        ("det H", number(fxx * fyy - fxy * fxy)),
+        ("eigenvalues λ₁ ≤ λ₂", f"{number(low, 8)}, {number(high, 8)}"),
+        (f"Dᵤf = ∇f · u, along θ = {angle:g}°", number(derivative)),
+        ("D²ᵤf = uᵀHu", number(curvature)),
+    ]
+    st.table(pd.DataFrame(rows, columns=[f"at ({px:g}, {py:g})", "value"]), hide_index=True)
+
+st.latex(
+    rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}"
+    rf", \qquad H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
+    rf"\det H = {tex(fxx * fyy - fxy * fxy)}"
+)
+st.latex(
+    rf"\lambda_1 = {tex(low)},\ v_1 = \begin{{pmatrix}} {tex(vectors[0, 0], 4)} \\ {tex(vectors[1, 0], 4)} "
+    rf"\end{{pmatrix}}; \qquad \lambda_2 = {tex(high)},\ v_2 = \begin{{pmatrix}} {tex(vectors[0, 1], 4)} \\ "
+    rf"{tex(vectors[1, 1], 4)} \end{{pmatrix}}"
+)
+critical_here = gradient <= SAFETY * math.hypot(noise64["fx"], noise64["fy"])
+st.caption(
+    f"{shape_words(low, high)}. "
+    + (
+        "∇f = 0 here, up to rounding: a critical point."
+        if critical_here
+        else "∇f ≠ 0, so this is not a critical point: f rises fastest along ∇f, at the rate |∇f|."
+    )
+    + " The second derivative along a direction, uᵀHu, is smallest along v₁ (where it is λ₁) and largest along v₂ "
+    "(λ₂)."
+)
+dx, dy = shift("x", px), shift("y", py)
+st.latex(rf"T_1(x, y) = {terms([(f0, ''), (fx, f'({dx})'), (fy, f'({dy})')])} \qquad \text{{(the tangent plane)}}")
+quadratic = terms([(fxx / 2, f"({dx})^2"), (fxy, f"({dx})({dy})"), (fyy / 2, f"({dy})^2")])
+st.latex(rf"T_2(x, y) = T_1(x, y) {quadratic if quadratic.startswith('-') else '+ ' + quadratic}")
+st.latex(
+    rf"u = ({tex(direction[0], 4)}, {tex(direction[1], 4)}):\quad D_u f = \nabla f \cdot u = {tex(derivative)}, "
+    rf"\quad D_u^2 f = u^\top H u = {tex(curvature)}"
+)
+ux, uy = direction
+rows = []
+for h, f_h in zip(STEPS, along, strict=True):
+    plane = f0 + h * derivative
+    taylor = plane + h * h * curvature / 2
+    rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
+taylor_table = pd.DataFrame(rows)
+taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
+taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
+st.caption(
+    "f against its tangent plane and its second-order Taylor polynomial T₂ at distances h from (x₀, y₀) along u: "
+    "the plane's error shrinks like h², T₂'s like h³ (each tenth of h, about a thousandth of the error)."
+)
+st.table(
+    taylor_table.style.format(lambda v: f"{v + 0.0:.10g}", na_rep="undefined").format(
+        lambda v: f"{v:.2e}", subset=["|f − plane|", "|f − T₂|"], na_rep="undefined"
+    ),
+    hide_index=True,
+)
+
+if st.session_state.xy_surface:
+    st.plotly_chart(
+        surface_figure(frame, point=(px, py, f0), gradient=(fx, fy)), config={"displaylogo": False}, key="xy_3d"
+    )
+    st.caption("Drag to turn the surface, scroll to zoom. The pink patch is the tangent plane at (x₀, y₀).")
+
+st.subheader("Critical points")
+st.caption(
+    "Where ∇f = 0 in the ranges, classified by the second-derivative test: a minimum where det H > 0 and fxx > 0, a "
+    "maximum where det H > 0 and fxx < 0, a saddle point where det H < 0; where det H = 0 the test says nothing "
+    "(degenerate). Marked on the map; click one there to pick it. Values within rounding of 0 are shown as 0 (the "
+    "download has them as computed)."
+)
+for line in found_notes:
+    st.caption(f":material/info: {line}")
+if found is not None and found.empty:
+    st.caption("None in these ranges.")
+elif found is not None:
+    st.table(critical_view(found, noise64), hide_index=True)
+    kit.download("Download the critical points (CSV)", derivlib.to_csv(found), good["expr"], "critical_points")
+
+st.subheader("The partial derivatives, and where f is convex")
+noise = rounding_noise(good["expr"], *ranges, good["params"], good["dtype"])
+st.plotly_chart(partials_figure(frame, noise=noise), config={"displaylogo": False}, key="xy_panels")
+st.caption(
+    "Blue below 0, red above, white at 0, with a black line where the value is 0. f is convex where the smaller "
+    "eigenvalue λ₁ of the Hessian H is ≥ 0 (and concave where λ₂ ≤ 0); det H = λ₁·λ₂ is negative between them, "
+    "where f is saddle-shaped. A derivative that is zero up to rounding is drawn as 0 and its title says so."
+)
+
+st.subheader("The partial derivatives as formulas, checked against the numbers above")
+checked = symbolic_check(good["expr"], *ranges, good["points"], good["params"]).set_index("name")
+found_formulas = formulas(good["expr"])
+for name, words in PARTIAL_WORDS.items():
+    formula, row = found_formulas[name], checked.loc[name]
+    left, right = st.columns([3, 2], vertical_alignment="center")
+    if formula.latex:
+        left.latex(f"{PARTIAL_TEX[name]} = {formula.latex}")
+    if formula.note:
+        left.caption(f":material/info: {formula.note}")
+    agrees = row["badge"].startswith("agrees")
+    right.badge(
+        f"{words} {row['badge']}",
+        icon=":material/check:" if agrees else ":material/warning:",
+        color="green" if agrees else "orange",
+    )
+checked_points = min(good["points"], CHECK_AXIS) ** 2
+st.caption(
+    f"Each formula is sympy's, evaluated on {checked_points:,} points of the grid and compared with derivlib's numbers "
+    "as the maps and tables show them (the largest difference, relative to the largest value). sympy gets "
+    f"{SYMBOLIC_SECONDS:g} s for all of them: a formula it has not simplified by then is shown as differentiated, and "
+    "one it has not reached says so. They may legitimately differ where f is not smooth or not defined (a kink of "
+    "abs, a removable singularity). Points where either side is undefined are not compared."
+)

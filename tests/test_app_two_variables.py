@@ -1,0 +1,330 @@
+"""The two-variable page through Streamlit's AppTest: its link, its map, the picked point, the critical points, the
+symbolic check, and what happens to a bad formula.
+
+The entry script routes with st.navigation; `AppTest.switch_page("pages/two_variables.py")` before the first run
+opens this page straight away, as a link to /two_variables does (st.Page's address is the file's name, so the page
+is found before st.navigation has run once), and the query parameters set before that run are the link's.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import derivlib
+from derivlib.surface_figures import CLICK, CRITICAL, MAP_AXIS
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+PAGE = "pages/two_variables.py"
+HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)  # the first run imports torch
+    at.switch_page(PAGE)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    return ok(at.run())
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, at.exception
+    return at
+
+
+def charts(at: AppTest) -> dict[str, dict]:
+    """The page's charts by key: the map (xy_map), the small maps (xy_panels) and the 3-D surface (xy_3d)."""
+    found = {}
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        key = "xy_map" if any(t.get("meta") == CLICK for t in spec["data"]) else None
+        key = key or ("xy_3d" if any(t["type"] == "surface" for t in spec["data"]) else "xy_panels")
+        found[key] = spec | {"bytes": len(chart.proto.spec)}
+    return found
+
+
+def decoded(value) -> np.ndarray:
+    if isinstance(value, dict):
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype="<" + value["dtype"])
+        return array.reshape([int(n) for n in value["shape"].split(",")]) if "shape" in value else array
+    return np.asarray(value, dtype=float)
+
+
+def point_values(at: AppTest) -> dict[str, str]:
+    """The table at the picked point: quantity -> value as shown."""
+    table = next(t.value for t in at.table if t.value.columns[0].startswith("at ("))
+    return dict(zip(table.iloc[:, 0], table["value"], strict=True))
+
+
+def critical_table(at: AppTest):
+    return next(t.value for t in at.table if "kind" in t.value.columns)
+
+
+def status(at: AppTest) -> str:
+    (line,) = [caption.value for caption in at.caption if "computed in" in caption.value]
+    return line
+
+
+def badges(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    """The page as a link without parameters opens it: Himmelblau on [-5, 5]² (shared: the tests only read it)."""
+    return run()
+
+
+def test_the_default_page_shows_himmelblau_and_its_nine_critical_points(app):
+    assert app.text_input(key="xy_expr").value == HIMMELBLAU
+    assert "`f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2`" in app.markdown[0].value
+    assert "300 × 300 = 90,000 points" in status(app) and "on cpu in float64" in status(app)
+    table = critical_table(app)
+    assert list(table.columns) == ["kind", "x", "y", "f", "fx", "fy", "fxx", "fxy", "fyy"]
+    assert table["kind"].value_counts().to_dict() == {"minimum": 4, "saddle": 4, "maximum": 1}
+    minima = table[table["kind"] == "minimum"][["x", "y"]].astype(float).to_numpy()
+    known = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848127)]
+    for x, y in known:  # Himmelblau's four minima, all at f = 0
+        assert np.min(np.hypot(minima[:, 0] - x, minima[:, 1] - y)) < 1e-5
+    marked = {t["name"]: len(decoded(t["x"])) for t in charts(app)["xy_map"]["data"] if t.get("meta") == CRITICAL}
+    assert marked == {"minimum": 4, "maximum": 1, "saddle point": 4}
+    assert not app.error and not app.warning
+
+
+def test_the_map_is_a_contour_with_arrows_and_an_invisible_click_layer(app):
+    figure = charts(app)["xy_map"]
+    contour = figure["data"][0]
+    assert contour["type"] == "contour" and contour["z"]["dtype"] == "f4"
+    assert decoded(contour["z"]).shape == (MAP_AXIS, MAP_AXIS)  # 300² computed, 250² sent
+    names = [t.get("name") for t in figure["data"]]
+    assert "∇f (uphill)" in names and "picked point" in names
+    layer = figure["data"][-1]
+    assert layer["meta"] == CLICK and layer["marker"]["opacity"] == 0
+    assert figure["bytes"] < 1_000_000
+
+
+def test_a_million_points_send_under_a_megabyte():
+    at = run({"points": "1000"})
+    found = charts(at)
+    assert "1,000 × 1,000 = 1,000,000 points" in status(at)
+    assert found["xy_map"]["bytes"] < 1_000_000, found["xy_map"]["bytes"]
+    assert found["xy_panels"]["bytes"] < 1_000_000, found["xy_panels"]["bytes"]
+    assert decoded(found["xy_map"]["data"][0]["z"]).shape == (MAP_AXIS, MAP_AXIS)
+
+
+def test_the_link_fills_every_input():
+    query = {"expr": "a x^2 + b y^2", "xmin": "-2", "xmax": "3", "ymin": "-1", "ymax": "4", "points": "200"}
+    query |= {"device": "cpu", "dtype": "float32", "p_a": "2", "p_b": "-1", "px": "0.5", "py": "-0.25"}
+    query |= {"angle": "90", "surface": "1", "file_format": "Parquet"}
+    at = run(query)
+    assert at.text_input(key="xy_expr").value == "a x^2 + b y^2"  # as it was typed
+    assert "`f(x, y) = a*x^2 + b*y^2`" in at.markdown[0].value  # and how it was read
+    assert (at.number_input(key="xy_xmin").value, at.number_input(key="xy_xmax").value) == (-2.0, 3.0)
+    assert (at.number_input(key="xy_ymin").value, at.number_input(key="xy_ymax").value) == (-1.0, 4.0)
+    assert at.select_slider(key="xy_points").value == 200
+    assert at.selectbox(key="xy_device").value == "cpu"
+    assert at.radio(key="xy_dtype").value == "float32"
+    assert (at.slider(key="xy_p_a").value, at.slider(key="xy_p_b").value) == (2.0, -1.0)
+    assert (at.number_input(key="xy_px").value, at.number_input(key="xy_py").value) == (0.5, -0.25)
+    assert at.number_input(key="xy_angle").value == 90.0
+    assert at.toggle(key="xy_surface").value is True and "xy_3d" in charts(at)
+    assert at.radio(key="xy_file_format").value == "Parquet"
+    assert "200 × 200 = 40,000 points" in status(at) and "in float32" in status(at)
+    values = point_values(at)  # f = 2x² − y² at (0.5, −0.25): 0.4375; ∇f = (4x, −2y) = (2, 0.5)
+    assert float(values["f(x₀, y₀)"]) == pytest.approx(0.4375)
+    assert (float(values["∂f/∂x"]), float(values["∂f/∂y"])) == (2.0, 0.5)
+    assert float(values["Dᵤf = ∇f · u, along θ = 90°"]) == pytest.approx(0.5)  # u = (0, 1)
+    assert critical_table(at)["kind"].tolist() == ["saddle"]  # 2x² − y² at the origin
+    assert not at.warning
+    assert dict(at.query_params) == query  # and the link stays as it came
+
+
+@pytest.mark.parametrize(
+    ("query", "note", "key", "fallback"),
+    [
+        ({"expr": "sinn(x) y"}, "`expr=sinn(x) y` could not be used (unknown function", "xy_expr", HIMMELBLAU),
+        ({"points": "3000"}, "`points=3000` could not be used (choose one of 50, 100", "xy_points", 300),
+        ({"xmin": "nan"}, "`xmin=nan` could not be used (not a finite number)", "xy_xmin", -5.0),
+        ({"ymin": "3", "ymax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xy_ymax", 5.0),
+        ({"ymin": "-1e308", "ymax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xy_ymin", -5.0),
+        ({"dtype": "float16"}, "`dtype=float16` could not be used", "xy_dtype", "float64"),
+        ({"device": "cuda:7"}, "`device=cuda:7` could not be used", "xy_device", "cpu"),
+        ({"px": "inf"}, "`px=inf` could not be used (not a finite number): using 1.0", "xy_px", 1.0),
+        ({"py": "two"}, "`py=two` could not be used", "xy_py", 1.0),
+        ({"angle": "north"}, "`angle=north` could not be used", "xy_angle", 0.0),
+        ({"surface": "maybe"}, "`surface=maybe` could not be used (write 1 or 0)", "xy_surface", False),
+        ({"file_format": "xlsx"}, "`file_format=xlsx` could not be used (choose one of CSV", "xy_file_format", "CSV"),
+        ({"p_q": "2"}, "`p_q`: the formula has no parameter q, ignored", "xy_expr", HIMMELBLAU),
+        ({"expr": "a x y", "p_a": "1e9"}, "`p_a=1e9` could not be used (parameters go from -10 to 10)", "xy_p_a", 1.0),
+        ({"colour": "red"}, "`colour` is not a setting of this page: ignored", "xy_expr", HIMMELBLAU),
+    ],
+)
+def test_a_bad_link_value_falls_back_with_a_note(query, note, key, fallback):
+    at = run(query)
+    (warning,) = at.warning
+    assert note in warning.value
+    assert at.session_state[key] == fallback
+    assert "xy_map" in charts(at)  # the page is drawn all the same
+    ok(at.number_input(key="xy_px").set_value(2.0).run())  # said once: the inputs now show what is used
+    assert not at.warning
+
+
+def test_an_angle_from_the_link_is_brought_within_a_turn():
+    at = run({"angle": "450"})
+    assert at.number_input(key="xy_angle").value == 90.0 and not at.warning
+
+
+def test_the_picked_point_has_the_closed_form_gradient_and_hessian():
+    # Himmelblau: f_x = 4x(x² + y − 11) + 2(x + y² − 7), f_y = 2(x² + y − 11) + 4y(x + y² − 7),
+    # f_xx = 12x² + 4y − 42, f_xy = 4x + 4y, f_yy = 4x + 12y² − 26.
+    at = run({"px": "1", "py": "2", "angle": "45"})
+    x, y = 1.0, 2.0
+    fx, fy = 4 * x * (x * x + y - 11) + 2 * (x + y * y - 7), 2 * (x * x + y - 11) + 4 * y * (x + y * y - 7)
+    fxx, fxy, fyy = 12 * x * x + 4 * y - 42, 4 * x + 4 * y, 4 * x + 12 * y * y - 26
+    values = point_values(at)
+    assert float(values["f(x₀, y₀)"]) == 68.0
+    assert (float(values["∂f/∂x"]), float(values["∂f/∂y"])) == (fx, fy)  # (−36, −32)
+    assert (float(values["∂²f/∂x²"]), float(values["∂²f/∂x∂y"]), float(values["∂²f/∂y²"])) == (fxx, fxy, fyy)
+    assert float(values["det H"]) == fxx * fyy - fxy * fxy
+    assert float(values["|∇f|"]) == pytest.approx(math.hypot(fx, fy))
+    eigen = sorted(np.linalg.eigvalsh([[fxx, fxy], [fxy, fyy]]))
+    assert [float(v) for v in values["eigenvalues λ₁ ≤ λ₂"].split(",")] == pytest.approx(eigen, rel=1e-7)
+    u = (math.sqrt(0.5), math.sqrt(0.5))
+    assert float(values["Dᵤf = ∇f · u, along θ = 45°"]) == pytest.approx(fx * u[0] + fy * u[1])
+    assert float(values["D²ᵤf = uᵀHu"]) == pytest.approx(fxx / 2 + fxy + fyy / 2)
+    latex = [element.value for element in at.latex]
+    assert any(r"\begin{pmatrix} -22 & 12 \\ 12 & 26 \end{pmatrix}" in text for text in latex)  # H
+    assert any("T_1(x, y) = 68 - 36" in text and "(x - 1)" in text and "(y - 2)" in text for text in latex)
+    ring = next(t for t in charts(at)["xy_map"]["data"] if t.get("name") == "picked point")
+    assert (decoded(ring["x"]).tolist(), decoded(ring["y"]).tolist()) == ([1.0], [2.0])
+
+
+def test_the_taylor_table_shows_the_errors_shrinking_by_order():
+    at = run({"px": "1", "py": "2", "angle": "0"})  # along x: f_xx = −22, f_xxx = 24 at (1, 2)
+    table = next(t.value for t in at.table if "|f − T₂|" in t.value.columns)
+    plane, taylor = table["|f − plane|"].astype(float).to_numpy(), table["|f − T₂|"].astype(float).to_numpy()
+    assert table["h"].astype(float).tolist() == [0.5, 0.1, 0.01]
+    assert plane[2] / plane[1] == pytest.approx(0.01, rel=0.2)  # ∝ h²
+    assert taylor[2] / taylor[1] == pytest.approx(0.001, rel=0.2)  # ∝ h³
+
+
+def test_picking_a_point_and_turning_u_along_the_gradient():
+    at = run()
+    ok(at.number_input(key="xy_px").set_value(3.0).run())
+    ok(at.number_input(key="xy_py").set_value(2.0).run())
+    values = point_values(at)
+    assert (values["∂f/∂x"], values["∂f/∂y"]) == ("0", "0")  # (3, 2) is a minimum, exactly
+    assert any("a critical point" in caption.value for caption in at.caption)
+    ok(at.number_input(key="xy_px").set_value(1.0).run())
+    ok(at.button[0].click().run())  # "Turn u along ∇f", at (1, 2)
+    values = point_values(at)
+    fx, fy = float(values["∂f/∂x"]), float(values["∂f/∂y"])
+    assert at.number_input(key="xy_angle").value == pytest.approx(math.degrees(math.atan2(fy, fx)), abs=0.01)
+    assert float(values[f"Dᵤf = ∇f · u, along θ = {at.number_input(key='xy_angle').value:g}°"]) == pytest.approx(
+        math.hypot(fx, fy), rel=1e-6
+    )
+    assert at.query_params["px"] == "1" and at.query_params["py"] == "2"
+
+
+def test_every_partial_derivative_gets_its_formula_and_a_green_badge(app):
+    shown = badges(app)
+    assert [badge.split("]")[0].split(" ", 1)[1].rsplit(" agrees", 1)[0] for badge in shown] == [
+        "∂f/∂x",
+        "∂f/∂y",
+        "∂²f/∂x²",
+        "∂²f/∂x∂y",
+        "∂²f/∂y²",
+    ]
+    assert all(badge.startswith(":green-badge[:material/check:") and " agrees" in badge for badge in shown), shown
+    latex = [element.value for element in app.latex]
+    assert any(r"\frac{\partial^2 f}{\partial x\,\partial y} = 4 x + 4 y" in text for text in latex)  # Himmelblau
+
+
+def test_an_invalid_formula_shows_the_caret_and_keeps_the_last_result():
+    at = run()
+    before, table = charts(at)["xy_map"], critical_table(at)
+    ok(at.text_input(key="xy_expr").input("x^2 + sinn(y)").run())
+    (error,) = at.error
+    assert "unknown function or name 'sinn'" in error.value
+    assert "```text\nx^2 + sinn(y)\n      ^\n```" in error.value  # monospace, so the caret is under the s
+    assert charts(at)["xy_map"] == before
+    assert critical_table(at).equals(table)
+    assert any("Showing the last result" in info.value for info in at.info)
+    assert at.query_params["expr"] == HIMMELBLAU  # the link still reproduces what is shown
+    ok(at.text_input(key="xy_expr").input("x^2 - y^2").run())  # corrected: computed again
+    assert not at.error and critical_table(at)["kind"].tolist() == ["saddle"]
+
+
+def test_an_empty_range_is_refused_and_the_result_kept():
+    at = run()
+    computed = status(at)
+    ok(at.number_input(key="xy_ymin").set_value(9.0).run())
+    assert any("'y from' must be less than 'y to'" in error.value for error in at.error)
+    assert status(at) == computed
+
+
+def test_a_view_setting_does_not_recompute_and_the_link_follows():
+    at = run()
+    computed = status(at)  # says how long the computation took, to 3 digits: a recomputation would differ
+    ok(at.toggle(key="xy_surface").set_value(True).run())
+    assert "xy_3d" in charts(at)
+    ok(at.number_input(key="xy_angle").set_value(-30.0).run())
+    ok(at.radio(key="xy_file_format").set_value("CSV, compressed").run())
+    assert status(at) == computed
+    ok(at.text_input(key="xy_expr").input("k x y").run())
+    ok(at.slider(key="xy_p_k").set_value(2.5).run())
+    ok(at.number_input(key="xy_xmax").set_value(7.5).run())
+    ok(at.select_slider(key="xy_points").set_value(100).run())
+    assert dict(at.query_params) == {
+        "expr": "k x y",
+        "xmin": "-5",
+        "xmax": "7.5",
+        "ymin": "-5",
+        "ymax": "5",
+        "points": "100",
+        "device": "cpu",
+        "dtype": "float64",
+        "p_k": "2.5",
+        "px": "1",
+        "py": "1",
+        "angle": "-30",
+        "surface": "1",
+        "file_format": "CSV, compressed",
+    }
+
+
+def test_a_parameter_gets_a_slider_that_changes_the_result():
+    at = run({"expr": "a x^2 + b y^2"})
+    assert float(point_values(at)["f(x₀, y₀)"]) == 2.0
+    ok(at.slider(key="xy_p_a").set_value(3.0).run())
+    assert float(point_values(at)["f(x₀, y₀)"]) == 4.0
+    ok(at.slider(key="xy_p_b").set_value(-1.0).run())
+    assert critical_table(at)["kind"].tolist() == ["saddle"]
+
+
+def test_downloads_and_the_grid_file_they_build(app):
+    labels = [button.proto.label for button in app.get("download_button")]
+    assert labels == ["Download the whole grid (CSV, 90,000 rows)", "Download the critical points (CSV)"]
+    # AppTest cannot read a download's content: the builder is derivlib.to_csv on the cached grid table.
+    lines = derivlib.to_csv(derivlib.surface_table(HIMMELBLAU, (-5, 5, 300), (-5, 5, 300))).splitlines()
+    assert lines[0] == "x,y,f,fx,fy,fxx,fxy,fyy" and len(lines) == 1 + 90_000
+    x, y = -5.0, -5.0
+    first = [float(value) for value in lines[1].split(",")]
+    f = (x * x + y - 11) ** 2 + (x + y * y - 7) ** 2
+    assert first[:3] == [x, y, f]
+
+
+def test_rounding_noise_at_a_critical_point_is_shown_as_0(app):
+    table = next(t for t in app.table if "kind" in t.value.columns)
+    import pyarrow
+
+    shown = pyarrow.ipc.open_stream(table.proto.arrow_data.styler.display_values).read_pandas()
+    assert set(shown["fx"]) == {"0"} and set(shown["fy"]) == {"0"}  # ∇f = 0 up to rounding at every row
+    minima = shown[shown["kind"] == "minimum"]
+    assert set(minima["f"]) == {"0"}  # Himmelblau's minima are at f = 0; computed, 1e-31 or so
