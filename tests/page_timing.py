@@ -7,6 +7,9 @@ bytes received. The server runs as the README starts it, the background compiler
 `python tests/page_timing.py --downloads` times the whole grid's download instead, in each file format: from the
 click to the file's request (the file built on the server) and to the browser's download event (the file
 received), medians of three.
+
+`python tests/page_timing.py --two-variables` times the two-variable page at 500 × 500 points instead: from a new
+formula typed to the contour map redrawn (its critical points included), and the bytes the browser received.
 """
 
 from __future__ import annotations
@@ -75,6 +78,42 @@ def downloads(page, url: str) -> None:
         )
 
 
+def two_variables(page, url: str, points: int = 500) -> None:
+    """New formula → contour redrawn on the second page, at points × points; three formulas, each timed twice."""
+    frames: list[tuple[float, int]] = []
+    page.on(
+        "websocket", lambda ws: ws.on("framereceived", lambda data: frames.append((time.perf_counter(), len(data))))
+    )
+    page.goto(f"{url}/two_variables?points={points}")
+    page.wait_for_function(f"() => {CHART} && {CHART}._fullData", timeout=180_000)
+    first_row = f"JSON.stringify(Array.from({CHART}._fullData[0].z[0]).slice(0, 50))"
+    for text in ["sin(x) cos(y)", "(1 - x)^2 + 100(y - x^2)^2", "x^2 - y^2", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"] * 2:
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000)
+        time.sleep(1.5)
+        before = page.evaluate(f"() => {first_row}")
+        frames.clear()
+        started = time.perf_counter()
+        box = page.get_by_role("textbox", name="Formula f(x, y) =", exact=True)
+        box.fill(text)
+        box.press("Enter")
+        page.wait_for_function(
+            f"(before) => {CHART} && {CHART}._fullData && {first_row} !== before",
+            arg=before,
+            polling=10,
+            timeout=180_000,
+        )
+        drawn = time.perf_counter() - started
+        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=180_000)
+        idle = time.perf_counter() - started
+        caption = page.locator("text=/computed in/").first.inner_text()
+        computed = float(re.search(r"computed in ([0-9.e-]+) s", caption).group(1))
+        print(
+            f"{text} at {points}²: contour redrawn {drawn:.2f} s after Enter, page idle at {idle:.2f} s; computed in "
+            f"{computed:.3f} s; {sum(size for _, size in frames) / 1e6:.3f} MB received",
+            flush=True,
+        )
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright  # here: pytest imports this file looking for doctests
 
@@ -83,6 +122,10 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+            if "--two-variables" in sys.argv[1:]:
+                two_variables(page, url)
+                browser.close()
+                return
             if "--downloads" in sys.argv[1:]:
                 downloads(page, url)
                 browser.close()
