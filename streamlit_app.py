@@ -10,5 +10,6 @@ st.set_page_config(page_title="derivlib: derivatives of a formula", page_icon="â
 PAGES = [
     st.Page("pages/one_variable.py", title="One variable", icon=":material/show_chart:", default=True),
     st.Page("pages/two_variables.py", title="Two variables", icon=":material/landscape:"),
+    st.Page("pages/optimisation.py", title="Optimisation", icon=":material/route:"),
 ]
 st.navigation(PAGES).run()

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .limits import LIMITS
 from .parse import parse
 from .partials import partials
 from .tree import Expression
@@ -39,7 +40,7 @@ DEFAULT_MAX_ITER = 1_000
 UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
 SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
 MIN_SHIFT = 1e-3  # … starting from this, relative to the Hessian's largest diagonal entry
-TIME_LIMIT = 60.0  # seconds a run may take unless `time_limit` says otherwise
+TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
 
 METHODS = (
     "gradient-descent",
@@ -148,6 +149,7 @@ class _Run:
     max_iter: int
     start: float  # f(x0)
     rows: list[dict[str, float]] = field(default_factory=list)
+    progress: Callable[[int], None] | None = None  # told each iteration's number as it is recorded
 
     @property
     def floor(self) -> float:
@@ -161,6 +163,8 @@ class _Run:
             norm = float(np.linalg.norm(g))
         row |= {"f": f, "grad_norm": norm, "step": step, "evaluations": self.objective.nfev}
         self.rows.append(row)
+        if self.progress is not None:
+            self.progress(k)
 
     def check(self, x: np.ndarray, f: float, g: np.ndarray | None = None) -> None:
         """Raise where the run met an undefined value, or f has fallen without bound."""
@@ -191,7 +195,8 @@ def minimize(
     read with those names as the variables. It stops where ‖∇f‖∞ ≤ tol (success), after max_iter iterations, where
     a step makes no progress, where f or its gradient is undefined, or where f falls without bound; the message says
     which and where, and the path so far is kept. Options: `lr` (gradient descent's step), `memory` (L-BFGS's),
-    `time_limit` (seconds, TIME_LIMIT by default).
+    `time_limit` (seconds, TIME_LIMIT by default), `progress` (a function told each iteration's number k as the run
+    reaches it, for a progress bar).
 
     >>> result = minimize("(x - 1)^2 + 3(y + 2)^2", {"x": 0.0, "y": 0.0})
     >>> result.success, {k: round(v, 12) + 0.0 for k, v in result.x.items()}, result.nit
@@ -224,8 +229,9 @@ def minimize(
     if not (isinstance(memory, int) and memory >= 1):
         raise ValueError(f"memory must be a whole number of at least 1, not {memory!r}")
     time_limit = options.pop("time_limit", TIME_LIMIT)
+    progress = options.pop("progress", None)
     if options:
-        raise ValueError(f"unknown option {next(iter(options))!r}: the options are lr, memory and time_limit")
+        raise ValueError(f"unknown option {next(iter(options))!r}: the options are lr, memory, time_limit and progress")
     if max_iter is None:
         max_iter = MAX_ITER.get(method, DEFAULT_MAX_ITER)
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
@@ -243,7 +249,7 @@ def minimize(
     if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
         where = ", ".join(f"{n} = {v:g}" for n, v in zip(variables, x, strict=True))
         raise ValueError(f"f or its gradient is undefined at the start ({where}): start somewhere else")
-    run = _Run(objective, float(tol), max_iter, f0)
+    run = _Run(objective, float(tol), max_iter, f0, progress=progress)
     solver = _SOLVERS[method]
     try:
         x, status, message = solver(run, x, lr=lr, memory=memory)
