@@ -53,6 +53,8 @@ COLOURS = {  # one per method, the same on every chart; readable on the contour 
     "scipy-trust-exact": "#000000",
 }
 START_COLOUR = "#111111"
+HALO = "rgba(255, 255, 255, 0.75)"  # under each path
+PATH_LEGEND = LEGEND | {"entrywidth": 180}  # room for "gradient descent + Armijo", "Newton's tangent parabolas"
 
 
 def label(method: str) -> str:
@@ -83,25 +85,35 @@ def _hover(variables: Sequence[str]) -> str:
 
 def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[str] = ("x", "y")) -> go.Figure:
     """Each run's path on a contour map of f in x and y: markers at the iterates joined by lines, in the method's
-    colour; the start as a ring, and where the run ended a star (converged) or a cross (stopped otherwise) with its
-    message beside it. `runs` maps a method to {"path": DataFrame, "success": bool, "message": str} (minimize's
-    result as a dict); runs with no path are left out. Returns the figure.
+    colour over a white halo (so that a dark colour shows on the map's dark valleys); where the run ended a star
+    (converged) or a cross (stopped otherwise) with its message beside it, each method's star smaller than the one
+    before, so that stars at one minimum nest instead of hiding each other; the start as a ring. `runs` maps a method
+    to {"path": DataFrame, "success": bool, "message": str} (minimize's result as a dict); runs with no path are
+    left out. Returns the figure.
     """
     x_name, y_name = variables
-    start_drawn = False
-    for method, run in runs.items():
-        path: pd.DataFrame | None = run.get("path")
-        if path is None or path.empty:
-            continue
+    drawn = {m: r for m, r in runs.items() if r.get("path") is not None and not r["path"].empty}
+    for method, run in drawn.items():
         colour, name = COLOURS.get(method, "#444"), label(method)
-        keep = path_indices(len(path))
-        shown = path.iloc[keep]
-        custom = np.column_stack([shown["k"], shown[x_name], shown[y_name], shown["f"]])
+        shown = run["path"].iloc[path_indices(len(run["path"]))]
+        x, y = _for_browser(shown[x_name]), _for_browser(shown[y_name])
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(shown[x_name]),
-                y=_for_browser(shown[y_name]),
-                customdata=custom,
+                x=x,
+                y=y,
+                mode="lines",
+                line={"color": HALO, "width": 5},
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=method,
+                meta="halo",
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                customdata=np.column_stack([shown["k"], shown[x_name], shown[y_name], shown["f"]]),
                 mode="lines+markers",
                 name=name,
                 legendgroup=method,
@@ -111,42 +123,44 @@ def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[s
                 meta=PATH,
             )
         )
-        last = path.iloc[-1]
-        ok = bool(run.get("success"))
+    for i, (method, run) in enumerate(drawn.items()):
+        colour, name = COLOURS.get(method, "#444"), label(method)
+        last, ok = run["path"].iloc[-1], bool(run.get("success"))
+        what = "minimum found" if ok else "stopped"
         figure.add_trace(
             go.Scatter(
                 x=[float(last[x_name])],
                 y=[float(last[y_name])],
-                mode="markers+text" if not ok else "markers",
+                mode="markers" if ok else "markers+text",
                 text=None if ok else [f"{name}: {_short(run.get('message', ''))}"],
                 textposition="top right",
                 textfont={"color": colour, "size": 12},
-                name=f"{name}: {'minimum found' if ok else 'stopped'}",
+                name=f"{name}: {what}",
                 legendgroup=method,
                 showlegend=False,
                 marker={
                     "symbol": "star" if ok else "x",
-                    "size": 18 if ok else 14,
+                    "size": max(10, 24 - 4 * i) if ok else 14,
                     "color": colour,
                     "line": {"color": "white", "width": 1.5},
                 },
-                hovertemplate=f"{name}: {'minimum found' if ok else 'stopped'}<br>{x_name} = %{{x:.10g}}, "
-                f"{y_name} = %{{y:.10g}}<extra>{_short(run.get('message', ''))}</extra>",
+                hovertemplate=f"{name}: {what}<br>{x_name} = %{{x:.10g}}, {y_name} = %{{y:.10g}}"
+                f"<extra>{_short(run.get('message', ''))}</extra>",
             )
         )
-        if not start_drawn:
-            first = path.iloc[0]
-            figure.add_trace(
-                go.Scatter(
-                    x=[float(first[x_name])],
-                    y=[float(first[y_name])],
-                    mode="markers",
-                    name="start",
-                    marker={"symbol": "circle-open", "size": 16, "color": START_COLOUR, "line": {"width": 3}},
-                    hovertemplate=f"start: {x_name} = %{{x:.6g}}, {y_name} = %{{y:.6g}}<extra></extra>",
-                )
+    if drawn:
+        first = next(iter(drawn.values()))["path"].iloc[0]
+        figure.add_trace(
+            go.Scatter(
+                x=[float(first[x_name])],
+                y=[float(first[y_name])],
+                mode="markers",
+                name="start",
+                marker={"symbol": "circle-open", "size": 16, "color": START_COLOUR, "line": {"width": 3}},
+                hovertemplate=f"start: {x_name} = %{{x:.6g}}, {y_name} = %{{y:.6g}}<extra></extra>",
             )
-            start_drawn = True
+        )
+    figure.update_layout(legend={"entrywidth": PATH_LEGEND["entrywidth"]})
     return figure
 
 
@@ -233,7 +247,7 @@ def curve_figure(
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": LEGEND_MARGIN},
-        legend=LEGEND,
+        legend=PATH_LEGEND,
         hovermode="closest",
         xaxis={"title": {"text": variable}, "range": [low, high]},
         yaxis={"title": {"text": "f"}, "range": list(shown_range) if shown_range else None},
@@ -283,7 +297,7 @@ def convergence_figure(runs: Mapping[str, dict], *, height: int = CONVERGENCE_HE
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 40, "b": LEGEND_MARGIN + 20},
-        legend=LEGEND,
+        legend=PATH_LEGEND,
         hovermode="closest",
         meta={"f_best": best},
     )

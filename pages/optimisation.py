@@ -391,7 +391,8 @@ for method in failed:
         st.error(f"{label(method)} did not start: {result['error']}", icon=":material/error:")
     else:
         st.warning(
-            f"{label(method)} did not converge ({result['nit']:,} iterations): {result['message']}. Its path so far "
+            f"{label(method)} did not converge ({result['nit']:,} iteration{'' if result['nit'] == 1 else 's'}): "
+            f"{result['message']}. Its path so far "
             "is drawn, its end marked ×.",
             icon=":material/warning:",
         )
