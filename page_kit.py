@@ -47,6 +47,19 @@ def use_the_entry_navigation() -> None:
         st.rerun()
 
 
+TOP_CSS = """<style>
+.stMainBlockContainer { padding-top: 2.5rem; }
+.stMainBlockContainer h1 { font-size: 2rem; padding-top: 0; }
+</style>"""  # less room above the title: on a 1366 × 768 screen the chart then starts in the first screen
+
+
+def page_top(title: str, caption: str) -> None:
+    """A page's title and one-paragraph caption, compact, so that the inputs and the chart come first."""
+    st.html(TOP_CSS)
+    st.title(title)
+    st.caption(caption)
+
+
 def number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):

@@ -355,11 +355,11 @@ start_partials_helper()  # in the background: the formulas further down are then
 kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 
-st.title("∂ derivlib: f(x, y), its gradient and Hessian")
-st.caption(
-    "Type a formula in x and y and see it as a contour map with its gradient field and its critical points, its "
-    "partial derivatives and its Hessian over a grid, and what they say at a point you pick. The derivatives are "
-    "exact (automatic differentiation with PyTorch), not finite differences."
+kit.page_top(
+    "∂ f(x, y): its gradient and Hessian",
+    "Type a formula in x and y: its contour map with the gradient field and the critical points, its partial "
+    "derivatives and Hessian over a grid, and what they say at a point you pick. Exact derivatives (automatic "
+    "differentiation with PyTorch), not finite differences.",
 )
 LINK.warn()
 
@@ -441,40 +441,23 @@ if good is not inputs:
 ranges = (good["xmin"], good["xmax"], good["ymin"], good["ymax"])
 n = good["points"]
 
-st.subheader(f"Over {good['xmin']:g} ≤ x ≤ {good['xmax']:g}, {good['ymin']:g} ≤ y ≤ {good['ymax']:g}")
-st.caption(
-    f"f and its partial derivatives up to the second at {n:,} × {n:,} = {n * n:,} points, computed in {seconds:.3g} s "
-    f"on {good['device']} in {good['dtype']}."
-)
 undefined = int(np.isnan(frame["f"].to_numpy()).sum())
 if undefined:
     st.warning(
         f"f is undefined at {undefined:,} of the {n * n:,} points: blank on the maps, empty in the file.",
         icon=":material/warning:",
     )
-download, file_format, view = st.columns([2, 2, 1], vertical_alignment="center")
-with file_format:
-    st.radio("File format", list(kit.FILE_FORMATS), key="xy_file_format", horizontal=True, label_visibility="collapsed")
-with download:
-    kit.download(
-        f"Download the whole grid ({st.session_state.xy_file_format}, {len(frame):,} rows)",
-        functools.partial(kit.FILE_FORMATS[st.session_state.xy_file_format][2], frame),  # built when clicked
-        good["expr"],
-        "surface",
-        file_format=st.session_state.xy_file_format,
-        type="primary",
-        help="Every point of the grid, x varying fastest: x, y, f, fx, fy, fxx, fxy, fyy, every number as it was "
-        "computed, built when you click (the button spins meanwhile). Compressed CSV (.csv.gz) and Parquet arrive "
-        "several times sooner than CSV for a big grid.",
-    )
-view.toggle("3-D surface", key="xy_surface", help="f as a surface you can turn, with the tangent plane at (x₀, y₀)")
-
 found, found_notes = critical(good["expr"], *ranges, good["params"])
 sampled = samples(good["expr"], *ranges, good["params"], good["device"], good["dtype"])
 px, py = float(st.session_state.xy_px), float(st.session_state.xy_py)
 angle = float(st.session_state.xy_angle)
 direction = (math.cos(math.radians(angle)), math.sin(math.radians(angle)))
 
+st.caption(
+    f"f and its partial derivatives up to the second over {good['xmin']:g} ≤ x ≤ {good['xmax']:g}, "
+    f"{good['ymin']:g} ≤ y ≤ {good['ymax']:g} at {n:,} × {n:,} = {n * n:,} points, computed in {seconds:.3g} s on "
+    f"{good['device']} in {good['dtype']}."
+)
 figure = contour_figure(frame)
 add_gradient_arrows(figure, sampled["ax"], sampled["ay"], sampled["fx"], sampled["fy"])
 if found is not None:
@@ -491,6 +474,23 @@ st.caption(
     "over f's values half by value and half by rank, so that low ground shows its shape too (the colour bar says "
     "which is which); a spike towards a pole is clipped to the end colours, still there for hovering."
 )
+
+download, file_format, view = st.columns([2, 2, 1], vertical_alignment="center")
+with file_format:
+    st.radio("File format", list(kit.FILE_FORMATS), key="xy_file_format", horizontal=True, label_visibility="collapsed")
+with download:
+    kit.download(
+        f"Download the whole grid ({st.session_state.xy_file_format}, {len(frame):,} rows)",
+        functools.partial(kit.FILE_FORMATS[st.session_state.xy_file_format][2], frame),  # built when clicked
+        good["expr"],
+        "surface",
+        file_format=st.session_state.xy_file_format,
+        type="primary",
+        help="Every point of the grid, x varying fastest: x, y, f, fx, fy, fxx, fxy, fyy, every number as it was "
+        "computed, built when you click (the button spins meanwhile). Compressed CSV (.csv.gz) and Parquet arrive "
+        "several times sooner than CSV for a big grid.",
+    )
+view.toggle("3-D surface", key="xy_surface", help="f as a surface you can turn, with the tangent plane at (x₀, y₀)")
 
 st.subheader("At the picked point (x₀, y₀)")
 inputs_column, table_column = st.columns([2, 3])
