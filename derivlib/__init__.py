@@ -8,6 +8,7 @@ tensor([[ 3.5403, 28.6088, 75.2837],
 
 from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
 from .errors import ExpressionError
+from .limits import LIMITS, Limits, TimeBudgetError
 from .parse import parse, parse_list
 from .partials import partial_names, partials, surface_table
 from .table import columns, grid, grid_table, table, to_csv, to_csv_gz, to_json, to_parquet
@@ -55,11 +56,14 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "LIMITS",
     "MAX_ORDER",
     "Expression",
     "ExpressionError",
     "Formula",
+    "Limits",
     "MinimizeResult",
+    "TimeBudgetError",
     "available_devices",
     "backward_trap",
     "best_step",

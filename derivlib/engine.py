@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -27,11 +28,11 @@ import torch
 
 from . import fused, jet
 from .errors import ExpressionError
+from .limits import MAX_ORDER, MAX_OUTPUT_BYTES, Budget, chunks
 from .parse import name_position, parse, parse_list
 from .tree import SIDE_ORDER, Expression, Side, evaluate, has_seams, on_a_seam, seam_rows, side_sign
 
-MAX_ORDER = 10  # highest derivative order; reverse-over-reverse graphs grow about threefold per order
-MAX_OUTPUT_BYTES = 4 * 2**30  # bytes of the result, (order + 1) rows of the grid's size
+# MAX_ORDER (10) and MAX_OUTPUT_BYTES (4 GiB) are the library's ceilings, in limits.py with every other limit.
 MEMORY_BUDGET = 256 * 2**20  # bytes of working memory per chunk (autograd graph, Taylor series); chunks stay under it
 MAX_CHUNK = 2**18  # points per chunk, however small the formula (bigger chunks gain no speed on a CPU)
 MIN_CHUNK = 2**10  # points per chunk, however large the formula
@@ -180,6 +181,7 @@ def derivatives(
     progress: Progress | None = None,
     method: str = "taylor",
     fuse: bool = False,
+    time_budget: float | None = None,
 ) -> torch.Tensor:
     """Row k holds the k-th derivative of `expr` at every point of x: a tensor of shape (order + 1, len(x)).
 
@@ -188,6 +190,8 @@ def derivatives(
     (Taylor mode: one forward pass gives every order) or "autograd" (autograd applied to its own result, once per
     order); the two agree up to rounding. `fuse=True` (Taylor mode) asks for the formula's program to be compiled in
     the background, and runs the compiled program once it is ready: the same numbers up to rounding, sooner.
+    `time_budget` (seconds) ends a computation that takes longer with `derivlib.TimeBudgetError` (a ValueError),
+    checked between chunks and, by autograd, before each order that would end past it.
 
     >>> derivatives("x^3 + sin(x)", [1.0], order=2)
     tensor([[1.8415],
@@ -207,6 +211,9 @@ def derivatives(
         raise ValueError(f"chunk_size must be a positive number of points, not {chunk_size!r}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose {' or '.join(METHODS)}")
+    budget = (
+        None if time_budget is None else Budget(time_budget, f"computation of order {order} on {len(points):,} points")
+    )
 
     result = torch.empty((order + 1, len(points)), dtype=dtype, device=device)
     if method == "taylor":
@@ -217,15 +224,14 @@ def derivatives(
             compute = functools.partial(compiled.derivatives, bound)
             chunk_size = chunk_size or fused_chunk_size(device)
         chunk_size = chunk_size or taylor_chunk_size(program, dtype, device)
-        chunk = functools.partial(_taylor_derivatives_of_chunk, compute, expr, values)
+        chunk = functools.partial(_taylor_derivatives_of_chunk, compute, expr, values, budget=budget)
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
 
         def chunk(x: torch.Tensor, out: torch.Tensor) -> None:
-            out.copy_(_derivatives_of_chunk(expr, values, x, order))
+            out.copy_(_derivatives_of_chunk(expr, values, x, order, budget=budget))
 
-    for start in range(0, len(points), chunk_size):
-        stop = min(start + chunk_size, len(points))
+    for start, stop in chunks(len(points), chunk_size, budget):
         chunk(points[start:stop], result[:, start:stop])
         if progress is not None:
             progress(stop, len(points))
@@ -251,6 +257,7 @@ def _taylor_derivatives_of_chunk(
     params: Mapping[str, torch.Tensor],
     x: torch.Tensor,
     out: torch.Tensor,
+    budget: Budget | None = None,
 ) -> None:
     finite = compute(x, out)  # True or False where the computation knows whether everything is finite
     # Otherwise one sum tells whether anything is NaN or ±inf (or overflows, which costs only the closer look below).
@@ -261,12 +268,17 @@ def _taylor_derivatives_of_chunk(
     # autograd's conventions, from autograd.
     redo = defined & ~torch.isfinite(out).all(dim=0)
     if redo.any():
-        out[:, redo] = _derivatives_of_chunk(expr, params, x[redo], len(out) - 1)
+        out[:, redo] = _derivatives_of_chunk(expr, params, x[redo], len(out) - 1, budget=budget)
     out[1:, ~defined] = math.nan
 
 
 def _derivatives_of_chunk(
-    expr: Expression, params: Mapping[str, torch.Tensor], x: torch.Tensor, order: int, side: Side | None = None
+    expr: Expression,
+    params: Mapping[str, torch.Tensor],
+    x: torch.Tensor,
+    order: int,
+    side: Side | None = None,
+    budget: Budget | None = None,
 ) -> torch.Tensor:
     (variable,) = expr.variables or ("x",)
     x = x.detach().clone().requires_grad_(order > 0)
@@ -274,15 +286,26 @@ def _derivatives_of_chunk(
     with torch.enable_grad():
         y = evaluate(expr.tree, {**params, variable: x}, x, side).expand_as(x)  # a constant formula is 0-d
         rows[0] = y.detach()
+        steps = [0.0]  # seconds each order took
         for k in range(1, order + 1):
             # Once y no longer depends on x (f = 4, or f = 3x after one step), every later derivative is 0.
             if not y.requires_grad:
                 rows[k:] = 0
                 break
+            # One order's step cannot be interrupted, and each builds on a graph about GRAPH_GROWTH (or, as measured
+            # here, more) times as large as the last: stop before one that would end past the budget.
+            growth = max(GRAPH_GROWTH, steps[-1] / steps[-2]) if len(steps) > 2 and steps[-2] > 0 else GRAPH_GROWTH
+            if budget is not None and k > 1 and steps[-1] * growth > budget.left():
+                raise budget.spent(
+                    f"autograd reached order {k - 1} on {len(x):,} points, and order {k} would take about "
+                    f"{steps[-1] * growth:.2g} s more"
+                )
+            began = time.monotonic()
             # The gradient of y.sum() is the vector-Jacobian product with ones, i.e. grad_outputs=ones (see above), and
             # spares the first call the half second torch takes to import what grad_outputs makes it check.
             (y,) = torch.autograd.grad(y.sum(), x, create_graph=k < order, allow_unused=True, materialize_grads=True)
             rows[k] = y.detach()
+            steps.append(time.monotonic() - began)
     # Autograd knows only local rules: it would give 1/x as the derivative of log(x) at x = -1, where log is NaN.
     rows[1:, torch.isnan(rows[0])] = math.nan
     if side is None and order > 0 and has_seams(expr.tree, variable):
@@ -291,8 +314,8 @@ def _derivatives_of_chunk(
             seam = on_a_seam(expr.tree, {**params, variable: x.detach()}, x, variable).expand_as(x)
         if seam.any():
             points = x.detach()[seam]
-            left = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=True))
-            right = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=False))
+            left = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=True), budget)
+            right = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=False), budget)
             rows[:, seam] = torch.stack(seam_rows(rows[0, seam], list(left), list(right), order))
     return rows
 

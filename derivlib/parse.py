@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from .errors import ExpressionError
 from .functions import ALIASES, FUNCTIONS
+from .limits import LIMITS, MAX_DEPTH
 from .tree import (
     COMPARISONS,
     CONSTANTS,
@@ -43,9 +44,8 @@ from .tree import (
     Variable,
 )
 
-MAX_LENGTH = 500  # characters of typed text
-MAX_DEPTH = 64  # nesting of parentheses, signs and exponents
-MAX_NODES = 1000  # nodes in the tree (each is one array of the grid's size while evaluating)
+MAX_LENGTH = LIMITS.formula_length  # characters of typed text (DERIVLIB_MAX_FORMULA_LENGTH, 500)
+MAX_NODES = LIMITS.formula_nodes  # nodes in the tree, each one array of the grid's size (DERIVLIB_MAX_FORMULA_NODES)
 VARIABLES = ("x",)  # the variables of a single-variable formula
 MAX_READING = 40  # characters of a run-together name (and its call's parentheses) read back as known names
 SOME_FUNCTIONS = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs")  # named when an unknown call is near no function

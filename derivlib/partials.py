@@ -38,6 +38,7 @@ from .engine import (
     resolve_dtype,
     taylor_chunk_size,
 )
+from .limits import Budget, chunks
 from .parse import parse
 from .tree import Expression, evaluate
 
@@ -123,13 +124,15 @@ def partials(
     chunk_size: int | None = None,
     progress: Progress | None = None,
     method: str = "taylor",
+    time_budget: float | None = None,
 ) -> dict[str, Tensor]:
     """Every partial derivative of `expr` up to `order` at the points, by name (see `partial_names`).
 
     `points` maps each variable's name to a 1-D array, all of one length; text is read with those names as the
     variables (so y is a variable here, where the one-variable page reads it as a parameter). Batched over all the
     points at once in chunks within the memory budget, on the device and in the dtype asked for; where f is undefined
-    so is every derivative; bad settings raise ValueError, as `derivatives` does for one variable.
+    so is every derivative; bad settings raise ValueError, as `derivatives` does for one variable, and so does a
+    computation that takes longer than `time_budget` seconds (`derivlib.TimeBudgetError`, checked between chunks).
 
     >>> d = partials("x^2 y + sin(y)", {"x": [1.0], "y": [0.0]})
     >>> {name: round(float(v), 12) + 0.0 for name, v in d.items()}
@@ -169,8 +172,9 @@ def partials(
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
         compute = functools.partial(_autograd_into, expr, values, variables, order)
-    for start in range(0, count, chunk_size):
-        stop = min(start + chunk_size, count)
+    what = f"computation of the partial derivatives to order {order} on {count:,} points"
+    budget = None if time_budget is None else Budget(time_budget, what)
+    for start, stop in chunks(count, chunk_size, budget):
         compute([column[start:stop] for column in columns], result[:, start:stop])
         if progress is not None:
             progress(stop, count)
@@ -314,6 +318,7 @@ def surface_table(
     dtype: torch.dtype | str = torch.float64,
     progress: Progress | None = None,
     method: str = "taylor",
+    time_budget: float | None = None,
 ):
     """f(x, y) and its partial derivatives over a grid, one row per point (x varying fastest): columns x, y, f, fx,
     fy, fxx, fxy, fyy for order 2; `derivlib.to_csv` writes it.
@@ -340,6 +345,7 @@ def surface_table(
         dtype=dtype,
         progress=progress,
         method=method,
+        time_budget=time_budget,
     )
     columns = {"x": xs.numpy(force=True), "y": ys.numpy(force=True)}
     return pd.DataFrame(columns | {name: row.numpy(force=True) for name, row in values.items()})

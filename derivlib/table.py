@@ -43,8 +43,10 @@ def table(
     progress: Progress | None = None,
     method: str = "taylor",
     fuse: bool = False,
+    time_budget: float | None = None,
 ) -> pd.DataFrame:
-    """f and its derivatives at the given points, one row per point (`method`, `fuse`: see `derivatives`).
+    """f and its derivatives at the given points, one row per point (`method`, `fuse`, `time_budget`: see
+    `derivatives`).
 
     >>> table("x^2", [0.0, 1.0], order=2)
          x    f   d1   d2
@@ -54,6 +56,7 @@ def table(
     import pandas as pd
 
     options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
+    options |= {"time_budget": time_budget}
     return pd.DataFrame(arrays(expr, x, order=order, fuse=fuse, **options))
 
 
@@ -120,6 +123,7 @@ def grid_table(
     progress: Progress | None = None,
     method: str = "taylor",
     fuse: bool = False,
+    time_budget: float | None = None,
 ) -> pd.DataFrame:
     """The table over `num` evenly spaced points from start to stop.
 
@@ -132,6 +136,7 @@ def grid_table(
     import pandas as pd
 
     options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
+    options |= {"time_budget": time_budget}
     return pd.DataFrame(grid_arrays(expr, start, stop, num, order=order, fuse=fuse, **options))
 
 
