@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -61,3 +62,46 @@ def test_importing_derivlib_and_running_the_command_line_do_not_load(module):
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stdout.split() == ["False", "False"], f"{module}: {SLOW_IMPORTS[module]}\n{result.stderr}"
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The image (docker itself is not available here: these check the Dockerfile's essentials as text)
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions as (INSTRUCTION, arguments), continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", (ROOT / "Dockerfile").read_text())
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [(line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "") for line in lines]
+
+
+def test_the_image_installs_the_pinned_requirements_on_a_python_slim_base():
+    steps = dockerfile()
+    assert steps[0][0] == "FROM" and re.fullmatch(r"python:3\.1[1-9]-slim", steps[0][1])
+    assert ("COPY", "requirements.txt .") in steps
+    assert any(kind == "RUN" and "pip install -r requirements.txt" in args for kind, args in steps)
+    assert "torch==" in (ROOT / "requirements.txt").read_text()  # the CPU build, not an unpinned CUDA one
+
+
+def test_the_image_runs_the_app_as_an_unprivileged_user():
+    steps = dockerfile()
+    users = [args for kind, args in steps if kind == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    last_run = max(i for i, (kind, _) in enumerate(steps) if kind == "RUN")
+    assert max(i for i, (kind, _) in enumerate(steps) if kind == "USER") > last_run  # nothing runs as root after
+
+
+def test_the_image_serves_streamlit_on_its_port_with_a_health_check():
+    steps = dict(dockerfile())  # one of each of these
+    assert steps["EXPOSE"] == "8501"
+    assert "http://localhost:8501/_stcore/health" in steps["HEALTHCHECK"] and "urllib" in steps["HEALTHCHECK"]
+    assert "curl" not in steps["HEALTHCHECK"]  # the slim image has none
+    command = json.loads(steps["CMD"])
+    assert command[:3] == ["streamlit", "run", "streamlit_app.py"]
+    assert command[3:5] == ["--server.port", "8501"] and "0.0.0.0" in command
+
+
+def test_the_image_leaves_out_history_caches_and_secrets():
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".git", ".venv", ".hypothesis", ".streamlit/secrets.toml"} <= ignored
+    assert ".streamlit" not in ignored  # config.toml: no tracebacks on the page, upload and message limits

@@ -1,0 +1,28 @@
+# derivlib's dashboard on a CPU: docker build -t derivlib . && docker run --rm -p 8501:8501 derivlib
+# (README.md, "Deploy": the settings, and the CUDA variant)
+FROM python:3.11-slim
+
+# g++ builds the compiled Taylor programs (DERIVLIB_FUSE); --build-arg WITH_COMPILER=0 leaves it out.
+ARG WITH_COMPILER=1
+RUN if [ "$WITH_COMPILER" = "1" ]; then \
+        apt-get update && apt-get install -y --no-install-recommends g++ && rm -rf /var/lib/apt/lists/*; \
+    fi
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+# requirements.txt pins torch to its CPU build, so this layer stays about 1 GB rather than several.
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+
+RUN useradd --create-home --uid 10001 derivlib
+COPY --chown=derivlib:derivlib . .
+USER derivlib
+
+EXPOSE 8501
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request, sys; sys.exit(urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=4).read() != b'ok')"]
+CMD ["streamlit", "run", "streamlit_app.py", "--server.port", "8501", "--server.address", "0.0.0.0"]
