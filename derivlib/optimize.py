@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from .limits import LIMITS
+from . import jet
+from .engine import parameter_values, resolve_device, resolve_dtype
 from .parse import parse
 from .partials import partials
 from .tree import Expression
@@ -40,7 +41,7 @@ DEFAULT_MAX_ITER = 1_000
 UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
 SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
 MIN_SHIFT = 1e-3  # … starting from this, relative to the Hessian's largest diagonal entry
-TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
+TIME_LIMIT = 60.0  # seconds a run may take unless `time_limit` says otherwise
 
 METHODS = (
     "gradient-descent",
@@ -108,19 +109,60 @@ class Objective:
     ngev: int = 0
     nhev: int = 0
 
+    programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray]] = field(default_factory=dict, repr=False)
+
     def _partials(self, x: np.ndarray, order: int) -> dict[str, torch.Tensor]:
         if time.monotonic() > self.deadline:
             raise _OutOfTime
         points = {name: [float(value)] for name, value in zip(self.variables, x, strict=True)}
         return partials(self.expr, points, order=order, params=self.params, device=self.device, dtype=self.dtype)
 
+    def _prepared(self, order: int) -> tuple[Any, list[torch.Tensor], np.ndarray]:
+        """The formula's Taylor program of this order, compiled and bound to the parameters once per run, and the
+        directions of its one pass: none for f; e_i for each variable (the gradient); e_i, then e_i + e_j for i < j
+        (the Hessian). Each direction is a copy of the point in the batch, so one pass gives every derivative a
+        method needs, where partials() makes a pass per direction and checks its arguments on every call."""
+        if order not in self.programs:
+            n = len(self.variables)
+            like = torch.zeros((), dtype=resolve_dtype(self.dtype), device=resolve_device(self.device))
+            bound = jet.compile_program(self.expr, order, self.variables).bind(
+                parameter_values(self.expr, self.params, like), like=like
+            )
+            seeds = np.zeros((1, n)) if order == 0 else np.eye(n)
+            if order == 2:
+                pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
+                seeds = np.vstack([seeds, *pairs]) if pairs else seeds
+            columns = [torch.as_tensor(seeds[:, v], dtype=like.dtype, device=like.device) for v in range(n)]
+            self.programs[order] = (bound, columns if order else [0.0] * n, seeds)
+        return self.programs[order]
+
+    def _series(self, x: np.ndarray, order: int) -> list[np.ndarray] | None:
+        """Rows c_0 … c_order of f's Taylor series along each prepared direction at x (row k: the k-th directional
+        derivative over k!), as float64 arrays; None where a value is NaN or ±inf: partials() then decides (it redoes
+        such points by autograd, and blanks the derivatives where f is undefined)."""
+        if time.monotonic() > self.deadline:
+            raise _OutOfTime
+        bound, directions, seeds = self._prepared(order)
+        like = bound.one
+        points = [torch.full((len(seeds),), float(v), dtype=like.dtype, device=like.device) for v in x]
+        series = bound.series_along(points, directions)
+        rows = [
+            np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (len(seeds),)).astype(float)
+            for k in range(order + 1)
+        ]
+        return rows if all(np.all(np.isfinite(row)) for row in rows) else None
+
     def value(self, x: np.ndarray) -> float:
         self.nfev += 1
-        return float(self._partials(x, 0)["f"][0])
+        rows = self._series(x, 0)
+        return float(rows[0][0]) if rows is not None else float(self._partials(x, 0)["f"][0])
 
     def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         self.nfev += 1
         self.ngev += 1
+        rows = self._series(x, 1)
+        if rows is not None:
+            return float(rows[0][0]), rows[1].copy()
         found = [float(v[0]) for v in self._partials(x, 1).values()]
         return found[0], np.array(found[1:])
 
@@ -128,8 +170,18 @@ class Objective:
         self.nfev += 1
         self.ngev += 1
         self.nhev += 1
-        found = [float(v[0]) for v in self._partials(x, 2).values()]
         n = len(x)
+        rows = self._series(x, 2)
+        if rows is not None:
+            f, slopes, halves = rows  # along e_i: ∂f/∂x_i and ½H_ii; along e_i + e_j: … and ½(H_ii + 2H_ij + H_jj)
+            hessian = np.diag(2 * halves[:n])
+            at = n
+            for i in range(n):
+                for j in range(i + 1, n):
+                    hessian[i, j] = hessian[j, i] = halves[at] - halves[i] - halves[j]
+                    at += 1
+            return float(f[0]), slopes[:n].copy(), hessian
+        found = [float(v[0]) for v in self._partials(x, 2).values()]
         gradient = np.array(found[1 : n + 1])
         hessian = np.empty((n, n))
         at = n + 1

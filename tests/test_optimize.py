@@ -200,3 +200,40 @@ def test_every_gradient_is_exact_not_a_finite_difference():
     result = minimize(ROSENBROCK, START, method="gradient-descent", lr=1e-4, max_iter=1)
     step = np.array(list(START.values())) - 1e-4 * rosenbrock_gradient(np.array([-1.2, 1.0]))
     np.testing.assert_array_equal(result.path[["x", "y"]].iloc[1].to_numpy(), step)
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "params"),
+    [
+        (ROSENBROCK, ("x", "y"), None),
+        ("sin(x) exp(y) + a x^3 z + log(1 + y^2 z^2)", ("x", "y", "z"), {"a": 0.7}),
+        ("x^2", ("x", "y"), None),  # constant in y: its rows of the series are plain numbers
+        ("x", ("x",), None),  # a series shorter than the order
+        ("sqrt(x) + y^2", ("x", "y"), None),  # undefined for x < 0
+        ("abs(x) + y^2", ("x", "y"), None),  # at x = 0 the rules give no number: partials decides
+    ],
+)
+def test_the_prepared_objective_computes_what_partials_does(text, variables, params):
+    """The objective's one pass along all directions (Objective._series) against partials() at the same points:
+    f, the gradient and the Hessian, including points where f or a derivative is undefined."""
+    from derivlib.optimize import Objective
+
+    objective = Objective(derivlib.parse(text, variables=variables), variables, params, None, "float64")
+    n = len(variables)
+    points = np.vstack([np.random.default_rng(7).normal(size=(6, n)), np.zeros((1, n)), -np.ones((1, n))])
+    for x in points:
+        expected = derivlib.partials(text, {v: [float(c)] for v, c in zip(variables, x, strict=True)}, params=params)
+        values = [float(t[0]) for t in expected.values()]
+        hessian = np.empty((n, n))
+        at = n + 1
+        for i in range(n):
+            for j in range(i, n):
+                hessian[i, j] = hessian[j, i] = values[at]
+                at += 1
+        f, gradient, found = objective.with_hessian(x)
+        np.testing.assert_allclose([f, objective.value(x)], [values[0]] * 2, rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(gradient, values[1 : n + 1], rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(objective.value_and_gradient(x)[1], values[1 : n + 1], rtol=1e-14, atol=1e-14)
+        np.testing.assert_allclose(
+            found, hessian, rtol=1e-12, atol=1e-12 * np.max(np.abs(hessian[np.isfinite(hessian)]), initial=1.0)
+        )
