@@ -24,6 +24,7 @@ import torch
 
 from . import jet
 from .engine import parameter_values, resolve_device, resolve_dtype
+from .limits import LIMITS
 from .parse import parse
 from .partials import partials
 from .tree import Expression
@@ -41,7 +42,7 @@ DEFAULT_MAX_ITER = 1_000
 UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
 SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
 MIN_SHIFT = 1e-3  # … starting from this, relative to the Hessian's largest diagonal entry
-TIME_LIMIT = 60.0  # seconds a run may take unless `time_limit` says otherwise
+TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
 
 METHODS = (
     "gradient-descent",
