@@ -33,8 +33,10 @@ from derivlib.taylor import PointView, at_point
 from derivlib.undefined import note as undefined_note
 
 EXAMPLES = ["x^3 + sin(x)", "a*sin(b*x)", "exp(-x^2/2)", "log(x)", "sqrt(1 - x^2)", "sin(x)/x"]
-GRID_SIZES = [100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000]
-HIGHEST_ORDER = 8
+LIMITS = kit.limits()  # this server's limits (derivlib/limits.py, DERIVLIB_* settings): the sliders offer no more
+SIZES = [100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 10**7]
+GRID_SIZES = [n for n in SIZES if n < LIMITS.points] + [LIMITS.points]  # up to DERIVLIB_MAX_POINTS
+HIGHEST_ORDER = LIMITS.order  # DERIVLIB_MAX_ORDER: 8 on a CPU
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
@@ -45,7 +47,7 @@ DEFAULTS = {
     "expr": EXAMPLES[0],
     "xmin": -5.0,
     "xmax": 5.0,
-    "points": 10_000,
+    "points": min(10_000, LIMITS.points),
     "order": 2,
     "device": "cpu",
     "dtype": "float64",
@@ -132,7 +134,7 @@ def range_problem(xmin: float, xmax: float, dtype: str) -> str:
 # Computation: cached functions of plain values that return plain data
 
 
-@st.cache_data(max_entries=16, max_size="1GiB", show_spinner=False)
+@st.cache_data(max_entries=LIMITS.cache_entries, max_size=LIMITS.cache_bytes, show_spinner=False)
 def grid_result(
     expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
 ) -> tuple[pd.DataFrame, float, str]:
@@ -165,6 +167,7 @@ def grid_result(
             dtype=dtype,
             progress=progress if points >= PROGRESS_FROM else None,
             fuse=kit.fuse(),
+            time_budget=kit.limits().time_budget,  # a TimeBudgetError is a ValueError: shown, with the last result
         )
     finally:
         bar.empty()
@@ -183,7 +186,15 @@ def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, d
 
 
 def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.DataFrame]:
-    """The grid result and the points table for these inputs, from the caches where they are there already."""
+    """The grid result and the points table for these inputs, from the caches where they are there already;
+    ValueError for inputs beyond this server's limits."""
+    kit.within_limits(
+        points=inputs["points"],
+        order=inputs["order"],
+        ranges=[(inputs["xmin"], inputs["xmax"])],
+        parameters=dict(inputs["params"]),
+        formula=inputs["text"],
+    )
     shared = {key: inputs[key] for key in ("order", "params", "device", "dtype")}
     grid = grid_result(inputs["expr"], inputs["xmin"], inputs["xmax"], inputs["points"], **shared)
     return grid, points_table(inputs["expr"], inputs["at_values"], **shared)
@@ -297,10 +308,10 @@ kit.use_the_entry_navigation()  # before anything is drawn: the page list and th
 kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 
-st.title("∂ derivlib: derivatives of a formula")
-st.caption(
+kit.page_top(
+    "∂ derivlib: derivatives of a formula",
     "Type a formula in x and see f and its derivatives f′, f″ … over a range, and their values at the points you "
-    "choose. The derivatives are exact (automatic differentiation with PyTorch), not finite differences."
+    "choose. The derivatives are exact (automatic differentiation with PyTorch), not finite differences.",
 )
 LINK.warn()
 
@@ -344,16 +355,24 @@ good = st.session_state.get("good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
 params = kit.parameter_sliders(names)
 
-at_column, _ = st.columns(2)
-at_column.text_input(
-    "Evaluate at x =", key="at", help="Comma-separated values; each may be a constant formula: 1, pi/2, sqrt(2), 2e-3"
-)
-try:
-    at = tuple(derivlib.constants(st.session_state.at, dict(params)))
+
+def evaluate_at() -> None:
+    """The box for the points typed under the chart, with the problem in them if any."""
+    at_column, _ = st.columns(2)
+    at_column.text_input(
+        "Evaluate at x =",
+        key="at",
+        help="Comma-separated values; each may be a constant formula: 1, pi/2, sqrt(2), 2e-3",
+    )
+    if at_error is not None:
+        with at_column:
+            kit.show_error(at_error)
+
+
+try:  # the points typed under the chart ("Values at your points"), read here: they are part of the computation
+    at, at_error = tuple(derivlib.constants(st.session_state.at, dict(params))), None
 except derivlib.ExpressionError as error:
-    at = None
-    with at_column:
-        kit.show_error(error)
+    at, at_error = None, error
 
 inputs = None
 if expr and at is not None and range_ok:
@@ -371,6 +390,7 @@ for attempt in (inputs, good):  # the current inputs, or else the last ones that
     except ValueError as error:  # a setting the library refuses, e.g. float64 on Apple's MPS
         st.error(str(error))
 if result is None:
+    evaluate_at()  # nothing to draw: the points' box stays, to be corrected
     st.stop()
 
 st.session_state.good = good
@@ -390,42 +410,12 @@ if good is not inputs:
         f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to update it."
     )
 
-st.subheader("Values at your points")
-st.table(table_view(points, good["order"]), hide_index=True, width="content")
-kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
-
-st.subheader(f"Over the range {good['xmin']:g} ≤ x ≤ {good['xmax']:g}")
 st.caption(
     f"f and {good['order']} derivative{'s' if good['order'] > 1 else ''} at {good['points']:,} points from "
     f"{good['xmin']:g} to {good['xmax']:g}, computed in {seconds:.3g} s on {good['device']} in {good['dtype']}, {how}."
 )
 if note:
     st.warning(note, icon=":material/warning:")
-download, file_format = st.columns([2, 3], vertical_alignment="center")
-with file_format:
-    st.radio("File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed")
-with download:
-    kit.download(
-        f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
-        functools.partial(kit.FILE_FORMATS[st.session_state.file_format][2], frame),  # built when clicked
-        good["expr"],
-        "grid",
-        file_format=st.session_state.file_format,
-        type="primary",
-        help="Every point of the grid, every number as it was computed, built when you click (the button spins "
-        "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few seconds "
-        "for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives several times "
-        "sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
-    )
-st.toggle("Overlay all orders on one panel", key="overlay")
-
-# Tangent and Taylor at x₀, drawn on the f panel with the points of interest
-point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
-point.number_input(
-    "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
-)
-degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
-toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
 x0 = float(st.session_state.x0)
 view = point_view(good["expr"], x0, good["order"], good["params"])
 try:
@@ -465,6 +455,36 @@ st.caption(
     "does at x₀. It is drawn in the chart's own units, so it looks round only if one unit of x and one unit of f "
     "take the same length on screen; otherwise it shows as an ellipse that still touches the curve at x₀."
 )
+
+# Tangent and Taylor at x₀, drawn on the f panel with the points of interest
+point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
+point.number_input(
+    "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
+)
+degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
+toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
+download, file_format = st.columns([2, 3], vertical_alignment="center")
+with file_format:
+    st.radio("File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed")
+with download:
+    kit.download(
+        f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
+        functools.partial(kit.FILE_FORMATS[st.session_state.file_format][2], frame),  # built when clicked
+        good["expr"],
+        "grid",
+        file_format=st.session_state.file_format,
+        type="primary",
+        help="Every point of the grid, every number as it was computed, built when you click (the button spins "
+        "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few seconds "
+        "for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives several times "
+        "sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
+    )
+st.toggle("Overlay all orders on one panel", key="overlay")
+
+st.subheader("Values at your points")
+evaluate_at()
+st.table(table_view(points, good["order"]), hide_index=True, width="content")
+kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
 
 st.subheader("Points of interest")
 st.caption(

@@ -100,9 +100,9 @@ def test_the_tutorial_numbers_are_shown_to_four_decimals():
 
 def test_download_buttons_are_there(app):
     labels = [button.proto.label for button in app.get("download_button")]
-    assert labels == [
-        "Download these values (CSV)",
+    assert labels == [  # in the page's order: the chart first, then its grid, then the values at your points
         "Download the whole grid (CSV, 10,000 rows)",
+        "Download these values (CSV)",
         "Download the points of interest (CSV)",
     ]
 
