@@ -1,6 +1,7 @@
 """python -m derivlib.bench: derivlib against the ways people compute f, f′ and f″ (or a Hessian) without it.
 
-f, f′ and f″ of four formulas in one variable, and f with its gradient and Hessian of three in two variables.
+f, f′ and f″ of four formulas in one variable, and f with its gradient and Hessian of three in two variables;
+derivlib.minimize's L-BFGS and Newton against scipy's and torch's optimizers on Rosenbrock in 2 and 6 variables.
 
 Every method is timed in one process, in interleaved rounds (one call of each method per round), so that a slow
 moment of a shared machine hits all of them alike; the tables give median times and the median over rounds of each
@@ -15,12 +16,14 @@ generates and runs Python source) safe in this module; the library itself never 
     python -m derivlib.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
     python -m derivlib.bench --startup-only         # only the start-up of the command line against torch's import
     python -m derivlib.bench --two-variables-only   # only f and its Hessian in x and y, at 500 × 500 points
+    python -m derivlib.bench --optimisation-only    # only minimize() against scipy and torch on Rosenbrock
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import math
 import os
@@ -1100,6 +1103,203 @@ def report(
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# Optimisation: derivlib.minimize against scipy given hand-written derivatives, and torch.optim.LBFGS
+
+
+OPTIMISATION_TOL = 1e-8  # ‖∇f‖∞ at which every method stops (scipy's Newton-CG: its step, xtol)
+OPTIMISATION_ROUNDS = 15  # interleaved rounds of every method (each run is milliseconds)
+ITERATION_TARGET = 1.5  # derivlib's iterations at most this many times its scipy equivalent's
+PER_ITERATION_TARGET = 2.0  # … and its time per iteration at most this many times
+EQUIVALENT = {"derivlib lbfgs": "scipy L-BFGS-B", "derivlib newton": "scipy Newton-CG"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    name: str
+    text: str  # what derivlib is given
+    start: dict[str, float]
+
+
+def _rosenbrock_problem(names: str) -> Problem:
+    """The chained (extended) Rosenbrock function Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², typed as a formula in these
+    one-letter variables, from the classic start (−1.2, 1, −1.2, 1, …)."""
+    text = " + ".join(f"100({b} - {a}^2)^2 + (1 - {a})^2" for a, b in itertools.pairwise(names))
+    start = {name: -1.2 if i % 2 == 0 else 1.0 for i, name in enumerate(names)}
+    what = "Rosenbrock, 2-D" if len(names) == 2 else f"extended Rosenbrock, {len(names)}-D"
+    return Problem(what, text, start)
+
+
+PROBLEMS = [_rosenbrock_problem("xy"), _rosenbrock_problem("uvwxyz")]
+
+
+def rosenbrock(p: np.ndarray) -> float:
+    """Hand-written, in numpy, for scipy: f, its gradient and its Hessian (tridiagonal)."""
+    return float(np.sum(100.0 * (p[1:] - p[:-1] ** 2) ** 2 + (1.0 - p[:-1]) ** 2))
+
+
+def rosenbrock_gradient(p: np.ndarray) -> np.ndarray:
+    d = p[1:] - p[:-1] ** 2
+    g = np.zeros_like(p)
+    g[:-1] = -400.0 * p[:-1] * d - 2.0 * (1.0 - p[:-1])
+    g[1:] += 200.0 * d
+    return g
+
+
+def rosenbrock_hessian(p: np.ndarray) -> np.ndarray:
+    diagonal = np.zeros_like(p)
+    diagonal[:-1] = 1200.0 * p[:-1] ** 2 - 400.0 * p[1:] + 2.0
+    diagonal[1:] += 200.0
+    off = -400.0 * p[:-1]
+    return np.diag(diagonal) + np.diag(off, 1) + np.diag(off, -1)
+
+
+def _torch_rosenbrock(p: Tensor) -> Tensor:
+    return (100.0 * (p[1:] - p[:-1] ** 2) ** 2 + (1.0 - p[:-1]) ** 2).sum()
+
+
+@dataclass
+class OptimisationRow:
+    problem: str
+    method: str
+    nit: int
+    nfev: int  # evaluations of f (with ∇f), line searches included
+    nhev: int  # Hessians
+    seconds: float  # median total
+    per_iteration: float
+    error: float  # ‖x − (1, …, 1)‖∞ where it stopped
+
+
+def _optimisation_calls(problem: Problem) -> dict[str, Callable[[], tuple[int, int, int, np.ndarray]]]:
+    """Each method on the problem, returning (iterations, evaluations of f, Hessians, x where it stopped)."""
+    import scipy.optimize
+
+    x0 = np.array(list(problem.start.values()))
+    names = list(problem.start)
+
+    def ours(method: str) -> Callable[[], tuple[int, int, int, np.ndarray]]:
+        def call() -> tuple[int, int, int, np.ndarray]:
+            found = derivlib.minimize(problem.text, problem.start, method=method, tol=OPTIMISATION_TOL)
+            return found.nit, found.nfev, found.nhev, np.array([found.x[name] for name in names])
+
+        return call
+
+    def theirs(method: str) -> Callable[[], tuple[int, int, int, np.ndarray]]:
+        options = {"maxiter": 10_000}
+        options |= {"xtol": OPTIMISATION_TOL} if method == "Newton-CG" else {"gtol": OPTIMISATION_TOL}
+        options |= {"norm": math.inf} if method == "BFGS" else {"ftol": 0.0} if method == "L-BFGS-B" else {}
+        extra = {"hess": rosenbrock_hessian} if method == "Newton-CG" else {}
+
+        def call() -> tuple[int, int, int, np.ndarray]:
+            found = scipy.optimize.minimize(
+                rosenbrock, x0, jac=rosenbrock_gradient, method=method, options=options, **extra
+            )
+            return found.nit, found.nfev, int(getattr(found, "nhev", 0) or 0), found.x
+
+        return call
+
+    def torch_lbfgs() -> tuple[int, int, int, np.ndarray]:
+        point = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
+        optimizer = torch.optim.LBFGS(
+            [point],
+            max_iter=10_000,
+            max_eval=12_500,
+            tolerance_grad=OPTIMISATION_TOL,
+            tolerance_change=0.0,
+            history_size=10,
+            line_search_fn="strong_wolfe",
+        )
+
+        def closure() -> Tensor:
+            optimizer.zero_grad()
+            value = _torch_rosenbrock(point)
+            value.backward()
+            return value
+
+        optimizer.step(closure)
+        state = optimizer.state[point]
+        return state["n_iter"], state["func_evals"], 0, point.detach().numpy()
+
+    return {
+        "derivlib lbfgs": ours("lbfgs"),
+        "derivlib newton": ours("newton"),
+        "scipy L-BFGS-B": theirs("L-BFGS-B"),
+        "scipy BFGS": theirs("BFGS"),
+        "scipy Newton-CG": theirs("Newton-CG"),
+        "torch.optim.LBFGS": torch_lbfgs,
+    }
+
+
+def optimisation_speed(rounds: int, progress: Callable[[str], None] = lambda what: None) -> list[OptimisationRow]:
+    """Every method on every problem: counts from one run, times as medians over interleaved rounds."""
+    rows = []
+    for problem in PROBLEMS:
+        progress(f"optimisation, {problem.name}")
+        calls = _optimisation_calls(problem)
+        counts = {name: call() for name, call in calls.items()}
+        timing = interleaved(calls, rounds, torch.device("cpu"))
+        for name, (nit, nfev, nhev, x) in counts.items():
+            seconds = timing.median(name)
+            error = float(np.max(np.abs(x - 1.0)))
+            rows.append(OptimisationRow(problem.name, name, nit, nfev, nhev, seconds, seconds / max(nit, 1), error))
+    return rows
+
+
+def _optimisation_section(rows: list[OptimisationRow]) -> list[str]:
+    lines = [
+        "## Optimisation",
+        "",
+        f"From the classic start (−1.2, 1, …) to ‖∇f‖∞ ≤ {OPTIMISATION_TOL:g} (scipy's Newton-CG: a step of at most "
+        "that). derivlib is given the formula as text and computes every derivative itself; scipy is given f, ∇f and "
+        "the Hessian written by hand in numpy; torch.optim.LBFGS (strong Wolfe) gets ∇f from autograd. Times are "
+        f"medians of {OPTIMISATION_ROUNDS} interleaved rounds on one thread; ×scipy compares derivlib's time per "
+        "iteration and its iterations with its equivalent's (L-BFGS with L-BFGS-B, Newton with Newton-CG).",
+        "",
+    ]
+    by = {(row.problem, row.method): row for row in rows}
+    table = []
+    for row in rows:
+        equivalent = by.get((row.problem, EQUIVALENT.get(row.method, "")))
+        bfgs = by.get((row.problem, "scipy BFGS"))
+        ratio = (
+            f"{row.per_iteration / equivalent.per_iteration:.2g}× {equivalent.method[6:]}, "
+            f"{row.per_iteration / bfgs.per_iteration:.2g}× BFGS per iteration; "
+            f"{row.nit / max(equivalent.nit, 1):.2g}× {equivalent.method[6:]}'s iterations"
+            if equivalent and bfgs
+            else ""
+        )
+        table.append(
+            [
+                row.problem,
+                row.method,
+                row.nit,
+                row.nfev,
+                row.nhev or "—",
+                _duration(row.seconds),
+                _duration(row.per_iteration),
+                ratio,
+                f"{row.error:.1e}",
+            ]
+        )
+    header = ["problem", "method", "iterations", "evaluations", "Hessians", "total", "per iteration", "×scipy",
+              "‖x − 1‖∞"]  # fmt: skip
+    lines += _table(header, table, "llrrrrrll")
+    lines += ["", "Targets:", ""]
+    for row in rows:
+        equivalent = by.get((row.problem, EQUIVALENT.get(row.method, "")))
+        if equivalent is None:
+            continue
+        iterations = row.nit / max(equivalent.nit, 1)
+        time_ratio = row.per_iteration / equivalent.per_iteration
+        lines.append(
+            f"- {row.problem}, {row.method} against {equivalent.method}: iterations {iterations:.2f}× "
+            f"({'met' if iterations <= ITERATION_TARGET else 'missed'}: ≤ {ITERATION_TARGET}×), time per iteration "
+            f"{time_ratio:.2f}× ({'met' if time_ratio <= PER_ITERATION_TARGET else 'missed'}: ≤ "
+            f"{PER_ITERATION_TARGET}×)"
+        )
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # The command line
 
 
@@ -1124,6 +1324,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--two-variables-only",
         action="store_true",
         help="only the two-variable table (f and its Hessian) and its memory",
+    )
+    parser.add_argument(
+        "--optimisation-only",
+        action="store_true",
+        help="only the optimisation table: derivlib.minimize against scipy and torch.optim.LBFGS on Rosenbrock",
     )
     parser.add_argument(
         "--surface-sides",
@@ -1164,6 +1369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         surface_memory = memory(sizes, methods, device, dtype, not args.quick, progress, variables=2)
         return {"rows": surface_rows, "compile_seconds": surface_compile, "memory": surface_memory}
 
+    def optimisation() -> str:
+        rows = optimisation_speed(1 if args.quick else OPTIMISATION_ROUNDS, progress)
+        return "\n".join(["", *_optimisation_section(rows)]) + "\n"
+
     def write(text: str) -> int:
         print(text)
         args.out.write_text(text)
@@ -1171,6 +1380,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     methods = ["taylor"] if args.quick else ["taylor", "autograd"]
+    if args.optimisation_only:
+        command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
+        heading = [
+            f"# derivlib benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
+            "",
+            f"`{command}`.",
+            "",
+            *machine(device),
+        ]
+        return write("\n".join(heading) + "\n" + optimisation())
     if args.two_variables_only:
         return write(report(device, dtype, [], {}, {}, None, [], None, surface=two_variables()))
     progress("start-up")
@@ -1184,9 +1403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress("cost per order")
     grown = growth(1000 if args.quick else 10**5, 1000 if args.quick else 10**4, device, dtype, args.quick)
     memory_rows = memory(memory_sizes, methods, device, dtype, not args.quick, progress)
-    return write(
-        report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started_up, surface=surface)
-    )
+    text = report(device, dtype, rows, sympy_seconds, compile_seconds, grown, memory_rows, started_up, surface=surface)
+    return write(text + optimisation())
 
 
 if __name__ == "__main__":

@@ -127,3 +127,38 @@ def test_the_two_variable_targets_are_medians_of_ratios_at_500_squared():
     targets = bench._targets_section([], {"points": 0}, [], None, None, None, rows, memory)
     assert "| 1.60× (B) | **missed** |" in "\n".join(targets)
     assert "| 1.10× vmap(hessian) (B) | **missed** |" in "\n".join(targets)
+
+
+def test_the_optimisation_table_is_produced(tmp_path, capsys):
+    out = tmp_path / "optimisation.md"
+    assert bench.main(["--optimisation-only", "--quick", "--out", str(out)]) == 0
+    text = out.read_text()
+    assert text in capsys.readouterr().out
+    section = text.split("## Optimisation")[1]
+    for problem in bench.PROBLEMS:
+        for method in ("derivlib lbfgs", "derivlib newton", "scipy L-BFGS-B", "scipy BFGS", "scipy Newton-CG"):
+            assert f"| {problem.name} | {method} |" in section
+        assert f"| {problem.name} | torch.optim.LBFGS |" in section
+    assert "× L-BFGS-B" in section and "× Newton-CG" in section
+    assert section.count("), time per iteration") == 2 * len(bench.PROBLEMS)  # a target line per derivlib method
+
+
+def test_the_hand_written_rosenbrock_is_the_formula_derivlib_is_given():
+    """scipy's f, ∇f and Hessian in the benchmark, against derivlib's partials of the typed formula and against
+    scipy's own rosen, rosen_der and rosen_hess: otherwise the timings would compare different problems."""
+    import numpy as np
+    import scipy.optimize
+
+    problem = bench.PROBLEMS[1]
+    names = list(problem.start)
+    point = np.random.default_rng(3).normal(size=len(names))
+    found = derivlib.partials(problem.text, {name: [float(v)] for name, v in zip(names, point, strict=True)})
+    assert bench.rosenbrock(point) == pytest.approx(float(found["f"][0]), rel=1e-13)
+    np.testing.assert_allclose(bench.rosenbrock(point), scipy.optimize.rosen(point), rtol=1e-13)
+    np.testing.assert_allclose(bench.rosenbrock_gradient(point), scipy.optimize.rosen_der(point), rtol=1e-13)
+    np.testing.assert_allclose(bench.rosenbrock_hessian(point), scipy.optimize.rosen_hess(point), rtol=1e-13)
+    gradient = [float(found[f"f{name}"][0]) for name in names]
+    np.testing.assert_allclose(bench.rosenbrock_gradient(point), gradient, rtol=1e-12)
+    second = derivlib.partials(problem.text, {name: [float(v)] for name, v in zip(names, point, strict=True)}, order=2)
+    assert float(second["fuu"][0]) == pytest.approx(bench.rosenbrock_hessian(point)[0, 0], rel=1e-12)
+    assert float(second["fuv"][0]) == pytest.approx(bench.rosenbrock_hessian(point)[0, 1], rel=1e-12)
