@@ -1407,5 +1407,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return write(text + optimisation())
 
 
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 if __name__ == "__main__":
+    # numpy's BLAS on one thread too, as torch: on a busy machine its threads wait for each other, and scipy's
+    # L-BFGS-B (dot products of a few numbers) took 10x as long. BLAS reads this only at start-up: start again.
+    if any(os.environ.get(name) != value for name, value in ONE_THREAD.items()):
+        os.execve(sys.executable, [sys.executable, "-m", "derivlib.bench", *sys.argv[1:]], os.environ | ONE_THREAD)
     sys.exit(main())
