@@ -8,7 +8,6 @@ reproduces the view.
 from __future__ import annotations
 
 import math
-import os
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -18,10 +17,13 @@ from typing import Any
 import streamlit as st
 
 import derivlib
+from derivlib.limits import Limits
+from derivlib.limits import read as read_limits
 
 DTYPES = ["float64", "float32"]
-PARAMETER_RANGE = (-10.0, 10.0)
+PARAMETER_RANGE = (-derivlib.LIMITS.parameter, derivlib.LIMITS.parameter)  # DERIVLIB_MAX_PARAMETER (10)
 PARAMETER_DEFAULT = 1.0
+MAX_NOTES = 12  # notes on a link's values listed; a link of a thousand bad values gets a count for the rest
 CHECK_POINTS = 10_000  # grid points on which symbolic cross-checks and float32-vs-float64 run (≤ 0.2 s)
 FILE_FORMATS = {  # a table's downloads: file suffix, MIME type, builder
     "CSV": ("csv", "text/csv", derivlib.to_csv),
@@ -165,9 +167,10 @@ class Link:
     def warn(self) -> None:
         """The notes on the link's values, once: afterwards the inputs show what is used."""
         key = f"_link_notes_{self.page}"
-        if st.session_state.get(key):
+        if notes := st.session_state.get(key):
+            more = [f"… and {len(notes) - MAX_NOTES:,} more"] if len(notes) > MAX_NOTES else []
             st.warning(
-                "Some values in the link could not be used:\n\n" + "\n".join(f"- {n}" for n in st.session_state[key])
+                "Some values in the link could not be used:\n\n" + "\n".join(f"- {n}" for n in notes[:MAX_NOTES] + more)
             )
             st.session_state[key] = []
 
@@ -187,12 +190,26 @@ class Link:
 # Small pieces of a page
 
 
+def limits() -> Limits:
+    """This server's limits on a request (derivlib/limits.py: the DERIVLIB_* settings, checked at start-up).
+
+    Read on every run, not once at import: this module outlives a page's runs, and a test sets them per run."""
+    return read_limits()
+
+
+def within_limits(**request) -> None:
+    """ValueError with a one-line message (a sentence) for a request beyond this server's limits (`Limits.check`'s
+    arguments: points, grid_2d, order, ranges, parameters, formula, iterations, methods)."""
+    if problem := limits().check(**request):
+        raise ValueError(problem[:1].upper() + problem[1:] + ".")
+
+
 def fuse() -> bool:
     """Whether to compile each formula's program in the background and use it once ready (derivlib's fuse=True).
 
     DERIVLIB_FUSE=0 in the server's environment turns it off, for a host without a C++ compiler or with no CPU to
-    spare. Read on every run, not once at import: this module outlives a page's runs."""
-    return os.environ.get("DERIVLIB_FUSE", "1") != "0"
+    spare. Read on every run, as every limit is."""
+    return limits().fuse
 
 
 def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:

@@ -143,7 +143,7 @@ DEFAULTS: dict[str, tuple[object, object]] = {  # (on a CPU, where a CUDA GPU is
 WHOLE = {  # the whole-number settings and their smallest and largest valid values
     "points": (2, 10**9),
     "grid_2d": (3, 10**5),
-    "order": (1, MAX_ORDER),
+    "order": (2, MAX_ORDER),  # f, f′ and f″ at least: the pages' points of interest need f″
     "formula_length": (1, 100_000),
     "formula_nodes": (1, 1_000_000),
     "iterations": (1, 10**8),
