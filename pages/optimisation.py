@@ -280,11 +280,11 @@ def summary(results: dict[str, dict], variables: tuple[str, ...]) -> pd.DataFram
 kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 
-st.title("∂ derivlib: optimisation lab")
-st.caption(
+kit.page_top(
+    "∂ derivlib: optimisation lab",
     "Type a formula in x, or in x and y, pick a start and some methods, and watch them run side by side: gradient "
     "descent, Newton with a line search, conjugate gradient and L-BFGS, with scipy's and torch's methods beside them. "
-    "Every gradient and Hessian is exact (automatic differentiation with PyTorch), never a finite difference."
+    "Every gradient and Hessian is exact (automatic differentiation with PyTorch), never a finite difference.",
 )
 LINK.warn()
 
@@ -318,7 +318,9 @@ except derivlib.ExpressionError as error:
     expr, two = None, True
     kit.show_error(error)
 
-params = kit.parameter_sliders(expr.parameters if expr else [], prefix=PREFIX)
+good = st.session_state.get("opt_good")
+names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
+params = kit.parameter_sliders(names, prefix=PREFIX)
 
 start_column, methods_column = st.columns([2, 3])
 with start_column:
@@ -360,18 +362,6 @@ with st.expander("Options of the methods", icon=":material/tune:"):
 
 methods = list(st.session_state.opt_methods)
 variables = VARIABLES if two else VARIABLES[:1]
-LINK.write(
-    {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ("methods", "y0")}
-    | ({"y0": st.session_state.opt_y0} if two else {})
-    | {"methods": ",".join(methods)}
-    | {f"p_{name}": value for name, value in params}
-)
-if expr is None or not range_ok:
-    st.stop()
-if not methods:
-    st.info("Pick at least one method.", icon=":material/route:")
-    st.stop()
-
 start = tuple((name, float(st.session_state[f"{PREFIX}{name}0"])) for name in variables)
 settings = {
     "tol": float(st.session_state.opt_tol),
@@ -379,23 +369,31 @@ settings = {
     "lr": float(st.session_state.opt_lr),
     "memory": int(st.session_state.opt_memory),
 }
-results = {method: run(str(expr), start, method, params, **settings) for method in methods}
-ranges = tuple(float(st.session_state[PREFIX + key]) for key in ("xmin", "xmax", "ymin", "ymax"))
-ground = landscape(str(expr), two, *ranges, params)
+inputs = None
+if expr is not None and range_ok and methods:
+    inputs = {"expr": str(expr), "text": st.session_state.opt_expr, "two": two, "variables": variables}
+    inputs |= {"start": start, "params": params, "settings": settings, "methods": methods}
+    inputs["ranges"] = tuple(float(st.session_state[PREFIX + key]) for key in ("xmin", "xmax", "ymin", "ymax"))
+elif expr is not None and range_ok:
+    st.info("Pick at least one method.", icon=":material/route:")
+if inputs is None and good is None:
+    st.stop()
+if inputs is None:  # a formula, range or choice that cannot run: the last run stays on screen
+    st.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
+else:
+    good = st.session_state.opt_good = inputs
+expr_text, two, variables, params = good["expr"], good["two"], good["variables"], good["params"]
+LINK.write(
+    {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ("methods", "y0")}
+    | ({"y0": st.session_state.opt_y0} if two else {})
+    | {"methods": ",".join(methods)}
+    | {f"p_{name}": value for name, value in params}
+    | {"expr": good["text"]}  # the formula that ran, as typed
+)
+results = {method: run(expr_text, good["start"], method, params, **good["settings"]) for method in good["methods"]}
+ranges = good["ranges"]
+ground = landscape(expr_text, two, *ranges, params)
 
-st.subheader("The paths")
-failed = [m for m, r in results.items() if "error" in r or not r["success"]]
-for method in failed:
-    result = results[method]
-    if "error" in result:
-        st.error(f"{label(method)} did not start: {result['error']}", icon=":material/error:")
-    else:
-        st.warning(
-            f"{label(method)} did not converge ({result['nit']:,} iteration{'' if result['nit'] == 1 else 's'}): "
-            f"{result['message']}. Its path so far "
-            "is drawn, its end marked ×.",
-            icon=":material/warning:",
-        )
 drawn = {m: r for m, r in results.items() if "error" not in r}
 if two:
     figure = contour_figure(ground["frame"])
@@ -411,7 +409,7 @@ else:
     tangents = []
     if newton is not None and not newton["path"].empty:
         xs = tuple(float(v) for v in newton["path"]["x"].to_numpy()[:PARABOLAS])
-        tangents = tangent_parabolas(newton["path"], parabolas(str(expr), xs, params))
+        tangents = tangent_parabolas(newton["path"], parabolas(expr_text, xs, params))
     st.plotly_chart(
         curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents),
         config={"displaylogo": False},
@@ -426,6 +424,19 @@ else:
             else "Add Newton to see its tangent parabolas."
         )
     )
+
+failed = [m for m, r in results.items() if "error" in r or not r["success"]]
+for method in failed:
+    result = results[method]
+    if "error" in result:
+        st.error(f"{label(method)} did not start: {result['error']}", icon=":material/error:")
+    else:
+        st.warning(
+            f"{label(method)} did not converge ({result['nit']:,} iteration{'' if result['nit'] == 1 else 's'}): "
+            f"{result['message']}. Its path so far "
+            "is drawn, its end marked ×.",
+            icon=":material/warning:",
+        )
 
 st.subheader("Convergence")
 st.plotly_chart(convergence_figure(drawn), config={"displaylogo": False}, key="opt_convergence")
@@ -446,4 +457,4 @@ for method, result in drawn.items():
     path = result["path"]
     with st.expander(f"{label(method)}: {len(path):,} rows", icon=":material/table:"):
         st.dataframe(path, hide_index=True, height=min(400, 40 + 35 * len(path)))
-        kit.download(f"Download {label(method)}'s iterations (CSV)", derivlib.to_csv(path), str(expr), f"path_{method}")
+        kit.download(f"Download {label(method)}'s iterations (CSV)", derivlib.to_csv(path), expr_text, f"path_{method}")

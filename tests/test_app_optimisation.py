@@ -149,13 +149,15 @@ def test_a_start_where_f_is_undefined_says_so():
     assert "Newton did not start" in error and "undefined at the start" in error
 
 
-def test_a_formula_that_is_not_one_shows_where():
+def test_a_formula_that_is_not_one_shows_where_and_the_last_run_stays():
     at = run({"expr": "x^2 + y^2"})
     at.text_input(key="opt_expr").input("x^2 + sinn(y)")
     ok(at.run())
     (error,) = [e.value for e in at.error]
     assert "sinn" in error and "^" in error
-    assert not at.get("plotly_chart")
+    assert [chart.key for chart in at.get("plotly_chart")] == ["opt_map", "opt_convergence"]
+    assert any("Showing the last run, for `f = x^2 + y^2`" in box.value for box in at.info)
+    assert at.query_params["expr"] == "x^2 + y^2"  # the link keeps the formula that ran
 
 
 @pytest.mark.parametrize(
