@@ -5,6 +5,7 @@ nothing else. Each code injection is a working payload: run as Python (or by a s
 would create a file in the test's tmp_path; after the parse attempt that file must not exist.
 """
 
+import functools
 import gc
 import re
 import time
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from streamlit.testing.v1 import AppTest
 
 import derivlib
 from derivlib import Expression, ExpressionError, parse, parse_list
@@ -380,3 +382,175 @@ def test_the_source_check_catches_calls_to_evaluators(snippet):
 )
 def test_the_source_check_allows_lookalikes_that_are_not_evaluators(snippet):
     assert forbidden_calls(snippet + "\n") == []
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The same attacks through the pages: every text input and every query parameter of each page (AppTest)
+#
+# The inputs are found, not listed: a page's text inputs are those AppTest sees after its first run, and its query
+# parameters those it writes into the address. A page added later (the optimisation page) is covered as soon as its
+# file exists.
+
+APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+PAGES = {  # page -> the script AppTest switches to (None: the entry's default page)
+    "one_variable": None,
+    "two_variables": "pages/two_variables.py",
+    "optimisation": "pages/optimisation.py",
+}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pages() -> list:
+    return [
+        pytest.param(
+            name,
+            id=name,
+            marks=pytest.mark.skipif(
+                script is not None and not (ROOT / script).exists(), reason=f"{script} does not exist yet"
+            ),
+        )
+        for name, script in PAGES.items()
+    ]
+
+
+# Typed into a box or sent as a query parameter: each would create PATH if anything evaluated it.
+PAGE_INJECTIONS = [
+    f"__import__('os').system('touch {PATH}')",
+    f"open('{PATH}', 'w').write('1')",
+    f"x; import os; os.system('touch {PATH}')",
+    f"$(touch {PATH})",
+    f"{{{{ cycler.__init__.__globals__.os.popen('touch {PATH}').read() }}}}",
+    f"@pd.eval(\"__import__('os').system('touch {PATH}')\")",
+]
+NOT_NUMBERS = ["nan", "-nan", "inf", "1e999", "0x10", "--1", "１", "1_000", "1,5", "", " ", "\x00", "9" * 400]
+
+
+@pytest.fixture(autouse=True)
+def no_compiler(monkeypatch):
+    """A formula typed on a page would send the compiler to work: not wanted here."""
+    monkeypatch.setenv("DERIVLIB_FUSE", "0")
+
+
+def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)  # the first run imports torch
+    if PAGES[page] is not None:
+        at.switch_page(PAGES[page])
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@functools.cache
+def link_parameters(page: str) -> tuple[str, ...]:
+    """The query parameters the page writes into its link: the inputs a link can set."""
+    at = open_page(page)
+    names = tuple(at.query_params)
+    assert "expr" in names, names
+    return names
+
+
+@functools.cache
+def text_inputs(page: str) -> tuple[str, ...]:
+    keys = tuple(box.key for box in open_page(page).text_input)
+    assert keys, f"{page} has no text input"
+    return keys
+
+
+def messages(at: AppTest) -> list[str]:
+    return [element.value for kind in (at.error, at.warning, at.info) for element in kind]
+
+
+def attack(text: str, tmp_path: Path) -> str:
+    return text.replace(PATH, str(tmp_path / "pwned"))
+
+
+@pytest.mark.parametrize("page", pages())
+@pytest.mark.parametrize("payload", PAGE_INJECTIONS, ids=[f"injection-{i}" for i in range(len(PAGE_INJECTIONS))])
+def test_injection_into_every_query_parameter_shows_notes_and_runs_nothing(page, payload, tmp_path):
+    text = attack(payload, tmp_path)
+    query = dict.fromkeys(link_parameters(page), text) | {"p_a": text}
+    at = open_page(page, query)
+    notes = "\n".join(messages(at))
+    assert "could not be used" in notes
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("page", pages())
+@pytest.mark.parametrize("payload", PAGE_INJECTIONS, ids=[f"injection-{i}" for i in range(len(PAGE_INJECTIONS))])
+def test_injection_typed_into_every_text_input_shows_a_message_and_runs_nothing(page, payload, tmp_path):
+    text = attack(payload, tmp_path)
+    at = open_page(page)
+    for key in text_inputs(page):
+        before = at.text_input(key=key).value
+        at.text_input(key=key).input(text).run()
+        assert not at.exception, (key, at.exception)
+        assert at.error, f"no message for the text in {key}"
+        at.text_input(key=key).input(before).run()  # back to what it was, before the next box
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("page", pages())
+@pytest.mark.parametrize("text", NOT_NUMBERS, ids=ascii)
+def test_numbers_that_are_not_numbers_in_every_query_parameter_show_notes(page, text):
+    at = open_page(page, dict.fromkeys(link_parameters(page), text))
+    assert "could not be used" in "\n".join(messages(at))
+
+
+@pytest.mark.parametrize("page", pages())
+def test_numbers_that_are_not_numbers_typed_into_every_text_input_show_a_message(page):
+    at = open_page(page)
+    for key in text_inputs(page):
+        for text in ("nan", "1e999", "0x10", "--1", "１"):
+            at.text_input(key=key).input(text).run()
+            assert not at.exception, (key, text, at.exception)
+
+
+@pytest.mark.parametrize("page", pages())
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({"expr": "x+" * 50_000 + "x"}, id="formula-of-100k-characters"),
+        pytest.param({f"k{i}": "1" for i in range(900)}, id="nine-hundred-unknown-parameters"),
+        pytest.param({f"p_{chr(97 + i % 26)}{i}": "1e999" for i in range(500)}, id="five-hundred-parameter-values"),
+        pytest.param({"expr": "(" * 100_000}, id="deep-parentheses"),
+        pytest.param({"points": "9" * 10_000, "order": "9" * 10_000}, id="ten-thousand-digit-numbers"),
+        pytest.param({"expr[]": "x", "%00": "x", "<script>": "alert(1)", "": "x"}, id="malformed-names"),
+        pytest.param({"expr": "\ufffd%ED%A0%80"}, id="replacement-character-and-surrogate-bytes"),
+        pytest.param({"expr": "x\r\nSet-Cookie: a=b"}, id="header-injection"),
+        pytest.param({"expr": "<img src=x onerror=alert(1)>"}, id="html"),
+        pytest.param({"expr": "[link](javascript:alert(1))`**"}, id="markdown"),
+    ],
+)
+def test_huge_and_malformed_query_strings_show_notes(page, query):
+    at = open_page(page, query)
+    assert messages(at)
+    shown = "\n".join(messages(at))
+    assert "<img" not in shown.replace("\\<img", "") or "`" in shown  # quoted as code, never as markup
+    assert len(shown) < 5_000  # notes quote a value briefly, not a megabyte of it, and a dozen of them at most
+
+
+@pytest.mark.parametrize("page", pages())
+def test_a_query_string_of_thousands_of_parameters_is_dropped_by_streamlit(page):
+    """Streamlit ignores a query string of more than 1000 parameters (and logs it): the page opens as without it."""
+    at = open_page(page, {f"k{i}": "1" for i in range(2_000)})
+    assert not messages(at) or all("could not be used" not in message for message in messages(at))
+
+
+def test_a_server_limit_cuts_the_sliders_and_refuses_a_link_beyond_it(monkeypatch):
+    monkeypatch.setenv("DERIVLIB_MAX_POINTS", "5000")
+    monkeypatch.setenv("DERIVLIB_MAX_ORDER", "4")
+    at = open_page("one_variable", {"points": "10000", "order": "6"})
+    notes = "\n".join(messages(at))
+    assert "`points=10000` could not be used (choose one of 100, 200, 500, 1000, 2000, 5000)" in notes
+    assert "`order=6` could not be used (choose one of 1, 2, 3, 4)" in notes
+    assert at.select_slider(key="points").options[-1] == "5,000"
+    assert at.slider(key="order").max == 4
+
+
+def test_a_formula_that_takes_too_long_ends_with_the_budget_message(monkeypatch):
+    monkeypatch.setenv("DERIVLIB_TIME_BUDGET", "0.2")
+    big = "+".join(f"sin(cos({k}x + exp(sin(x)/{k + 1})))*log(2 + cos(x^2))" for k in range(1, 9))
+    at = open_page("one_variable", {"points": "1000000", "order": "8", "expr": big})
+    assert any("ran out of its time budget of 0.2 s" in error.value for error in at.error)

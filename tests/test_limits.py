@@ -46,7 +46,7 @@ def test_the_library_takes_its_limits_from_here():
     from derivlib import engine, optimize
 
     parse = sys.modules["derivlib.parse"]  # derivlib.parse is the function
-    assert (parse.MAX_LENGTH, parse.MAX_NODES) == (LIMITS.formula_length, LIMITS.formula_nodes)
+    assert (LIMITS.formula_length, LIMITS.formula_nodes) == (parse.MAX_LENGTH, parse.MAX_NODES)
     assert engine.MAX_ORDER == derivlib.MAX_ORDER == limits.MAX_ORDER
     assert LIMITS.time_budget == optimize.TIME_LIMIT
 
