@@ -23,9 +23,9 @@ except ImportError:  # test_browser's fixture says so
 MAP = '.stPlotlyChart .js-plotly-plot'
 
 
-def map_traces(page) -> list[dict]:
+def map_traces(tab) -> list[dict]:
     """The contour map's traces as Plotly drew them: name, type, meta and number of points."""
-    return page.evaluate(
+    return tab.evaluate(
         f"""() => document.querySelector('{MAP}')._fullData.map(trace => ({{
             name: trace.name, type: trace.type, meta: trace.meta || null,
             points: trace.x ? trace.x.length : 0,
@@ -33,10 +33,10 @@ def map_traces(page) -> list[dict]:
     )
 
 
-def click_target(page, x: float, y: float) -> tuple[float, float, float, float]:
+def click_target(tab, x: float, y: float) -> tuple[float, float, float, float]:
     """The click layer's point nearest (x, y), and where it is on the screen (page pixels)."""
     return tuple(
-        page.evaluate(
+        tab.evaluate(
             f"""([x, y]) => {{
                 const plot = document.querySelector('{MAP}');
                 const layer = plot._fullData.find(trace => trace.meta === 'click');
