@@ -1,0 +1,343 @@
+"""Many users at once: N browser sessions against one `streamlit run`, each on its own share link, typing formulas
+and moving sliders. `python tests/load.py` (by hand; prints a table), `--sessions 1 4 16 --seconds 60`.
+
+Session i opens a link of page i mod 3 (one variable, two variables, optimisation) with its own parameters, then for
+the given time alternates typing a formula of its own and moving a parameter's slider. After each action it waits
+until the chart shows the number that session must see (f's largest value on the range, or the minimum Newton's
+method found) and records the latency; it checks that its formula box still holds its own text, and that no error or
+exception is on its page. The server's memory (resident set of its process tree) is sampled twice a second.
+
+Not a test (timings are measured and printed); tests/test_load.py runs a small version of it and asserts the
+correctness part: every session sees its own values, and nobody an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+CHART = "document.querySelector('.stPlotlyChart .js-plotly-plot')"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SLIDER_STEP = 0.01  # page_kit.parameter_sliders: one arrow key moves a parameter by this
+FIRST_DRAW_S = 180  # a session's first page may wait this long (the server's first run imports torch)
+UPDATE_S = 120  # … and each later update
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# What each page must show: the link, how to read the number off its chart, and the number
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str  # page address without the query
+    box: str  # the formula box's accessible name
+    measure: str  # JS body evaluated with `p` the first chart: the session's number, or null while not drawn
+    tolerance: float  # relative: the browser gets float32 maps
+
+    def link(self, formula: str, **query) -> str:
+        return f"{self.path}?{urlencode({'expr': formula} | query)}"
+
+
+ONE = Scenario(
+    "/",
+    "Formula f(x) =",
+    "Math.max(...p._fullData[0].y.filter(Number.isFinite))",  # f on -5 … 5: largest at an end
+    1e-9,
+)
+TWO = Scenario(
+    "/two_variables",
+    "Formula f(x, y) =",
+    "Math.max(...Array.from(p._fullData[0].z, row => Math.max(...Array.from(row).filter(Number.isFinite))))",
+    1e-5,
+)
+OPTIMISATION = Scenario(
+    "/optimisation",
+    "Formula f =",
+    "(() => { const t = p._fullData.find(t => t.name === 'Newton: minimum found'); return t ? t.x[0] : null; })()",
+    1e-6,
+)
+
+
+def one_formula(a: float, b: float) -> tuple[str, float]:
+    return f"{a:g} x^2 + {b:g}", 25 * a + b  # largest at x = ±5
+
+
+def two_formula(a: float, b: float) -> tuple[str, float]:
+    return f"{a:g} x^2 + {b:g} y^2", 25 * (a + b)  # at the corners of [-5, 5]²
+
+
+def optimisation_formula(a: float, b: float) -> tuple[str, float]:
+    return f"(x - {a:g})^2 + (y - {b:g})^2", a  # Newton: one step to (a, b)
+
+
+PAGES = [
+    (ONE, one_formula, "a x^2 + b", lambda a, b: 25 * a + b, {"points": 100_000}),
+    (TWO, two_formula, "a x^2 + b y^2", lambda a, b: 25 * (a + b), {"points": 200}),
+    (OPTIMISATION, optimisation_formula, "(x - a)^2 + (y - b)^2", lambda a, b: a, {"methods": "newton"}),
+]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The server, and its memory
+
+
+def serve(environment: dict | None = None) -> tuple[subprocess.Popen, str]:
+    """`streamlit run streamlit_app.py` on a free port, as the README starts it; returns the process and its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
+    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=os.environ | (environment or {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.2)
+    stop(process)
+    raise RuntimeError("streamlit run did not answer")
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Stops the server and everything it started; returns what it wrote to stderr (tracebacks would be there)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        _, err = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        _, err = process.communicate()
+    return err.decode(errors="replace")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    sizes: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        child = int(entry.name)
+        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(child)
+        sizes[child] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        total += sizes.get(current, 0)
+        stack.extend(children.get(current, []))
+    return total
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the server tree's resident memory every `every` seconds until stopped."""
+
+    def __init__(self, pid: int, every: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.every, self.samples = pid, every, []
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.samples.append((time.monotonic(), tree_rss(self.pid)))
+            self._halt.wait(self.every)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Sessions
+
+
+@dataclass
+class Session:
+    index: int
+    first_draw: float | None = None  # seconds from opening the link to the right number on the chart
+    latencies: list[float] = field(default_factory=list)  # each later update: action to the right number
+    problems: list[str] = field(default_factory=list)  # wrong numbers, foreign formulas, errors on the page
+
+
+async def _number(page, scenario: Scenario):
+    return await page.evaluate(
+        f"() => {{ const p = {CHART}; if (!p || !p._fullData) return null; return {scenario.measure}; }}"
+    )
+
+
+async def _until(page, scenario: Scenario, expected: float, seconds: float) -> float | None:
+    """Seconds until the chart shows `expected` (None if it never did within `seconds`)."""
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            value = await _number(page, scenario)
+        except Exception:  # the chart is being replaced under us
+            value = None
+        if value is not None and abs(value - expected) <= scenario.tolerance * max(1.0, abs(expected)):
+            return time.monotonic() - started
+        await asyncio.sleep(0.05)
+    return None
+
+
+async def _check_page(page, scenario: Scenario, text: str, session: Session) -> None:
+    box = await page.get_by_role("textbox", name=scenario.box, exact=True).input_value()
+    if box != text:
+        session.problems.append(f"formula box holds {box!r}, not its own {text!r}")
+    for test_id in ("stException", "stAlertContentError"):
+        if await page.get_by_test_id(test_id).count():
+            message = await page.get_by_test_id(test_id).first.inner_text()
+            session.problems.append(f"{test_id} on the page: {message[:200]}")
+
+
+async def run_session(browser, url: str, index: int, seconds: float) -> Session:
+    session = Session(index)
+    scenario, typed, template, value, query = PAGES[index % len(PAGES)]
+    a, b = 1 + index, 0.5 + index / 4  # its own parameters: no two sessions see the same numbers
+    context = await browser.new_context(viewport={"width": 1366, "height": 900})
+    page = await context.new_page()
+    try:
+        started = time.monotonic()
+        await page.goto(url + scenario.link(template, p_a=a, p_b=b, **query), timeout=FIRST_DRAW_S * 1000)
+        waited = await _until(page, scenario, value(a, b), FIRST_DRAW_S)
+        if waited is None:
+            session.problems.append(f"first draw: never showed {value(a, b):g}")
+            return session
+        session.first_draw = time.monotonic() - started
+        await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
+        await _check_page(page, scenario, template, session)
+        text, step = template, 0
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not session.problems:
+            step += 1
+            if step % 2:  # type a formula of its own
+                c, d = a + step, b + 2 * step
+                text, expected = typed(c, d)
+                box = page.get_by_role("textbox", name=scenario.box, exact=True)
+                await box.fill(text)
+                clock = time.monotonic()
+                await box.press("Enter")
+            else:  # back to its link's formula, then one step of parameter a's slider
+                text = template
+                box = page.get_by_role("textbox", name=scenario.box, exact=True)
+                await box.fill(text)
+                await box.press("Enter")
+                await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
+                sliders = [page.get_by_role("slider", name=f"Parameter {name}") for name in "ab"]
+                await sliders[1].wait_for(timeout=UPDATE_S * 1000)
+                a_now, b_now = [float(await slider.input_value()) for slider in sliders]
+                expected = value(round(a_now + SLIDER_STEP, 2), b_now)
+                await sliders[0].focus()
+                clock = time.monotonic()
+                await page.keyboard.press("ArrowRight")
+            waited = await _until(page, scenario, expected, UPDATE_S)
+            if waited is None:
+                session.problems.append(f"update {step}: {text!r} never showed {expected:g}")
+                break
+            session.latencies.append(time.monotonic() - clock)
+            await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
+            await _check_page(page, scenario, text, session)
+    except Exception as error:  # a timeout or a closed page: the session failed, the others go on
+        session.problems.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
+    finally:
+        await context.close()
+    return session
+
+
+async def load(url: str, sessions: int, seconds: float) -> tuple[list[Session], float]:
+    """`sessions` sessions at once for `seconds` each (after their first draw); returns them and the wall time."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        started = time.monotonic()
+        done = await asyncio.gather(*(run_session(browser, url, i, seconds) for i in range(sessions)))
+        wall = time.monotonic() - started
+        await browser.close()
+    return list(done), wall
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def report(sessions: list[Session], wall: float, memory: list[tuple[float, int]]) -> dict:
+    latencies = [t for s in sessions for t in s.latencies]
+    first = [s.first_draw for s in sessions if s.first_draw is not None]
+    return {
+        "sessions": len(sessions),
+        "ok": sum(not s.problems for s in sessions),
+        "updates": len(latencies),
+        "updates_per_s": len(latencies) / wall if wall else float("nan"),
+        "first_max": max(first, default=float("nan")),
+        "p50": percentile(latencies, 0.5),
+        "p95": percentile(latencies, 0.95),
+        "peak_mb": max((rss for _, rss in memory), default=0) / 1e6,
+        "problems": [f"session {s.index}: {p}" for s in sessions for p in s.problems],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--seconds", type=float, default=60.0, help="of typing and sliding per session")
+    options = parser.parse_args()
+    print(
+        "| sessions | all correct | first draw, slowest | updates | updates/s | p50 | p95 | peak RSS of the server |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        flush=True,
+    )
+    for count in options.sessions:
+        process, url = serve()
+        watch = MemoryWatch(process.pid)
+        watch.start()
+        try:
+            sessions, wall = asyncio.run(load(url, count, options.seconds))
+        finally:
+            watch.stop()
+            log = stop(process)
+        row = report(sessions, wall, watch.samples)
+        print(
+            f"| {count} | {row['ok']}/{count} | {row['first_max']:.1f} s | {row['updates']} | "
+            f"{row['updates_per_s']:.2f} | {row['p50']:.2f} s | {row['p95']:.2f} s | {row['peak_mb']:,.0f} MB |",
+            flush=True,
+        )
+        for problem in row["problems"]:
+            print(f"    {problem}", flush=True)
+        if "Traceback" in log:
+            print("    the server's log has a traceback:\n" + log[-2000:], flush=True)
+
+
+if __name__ == "__main__":
+    main()
