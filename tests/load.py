@@ -1,11 +1,12 @@
 """Many users at once: N browser sessions against one `streamlit run`, each on its own share link, typing formulas
 and moving sliders. `python tests/load.py` (by hand; prints a table), `--sessions 1 4 16 --seconds 60`.
 
-Session i opens a link of page i mod 3 (one variable, two variables, optimisation) with its own parameters, then for
-the given time alternates typing a formula of its own and moving a parameter's slider. After each action it waits
-until the chart shows the number that session must see (f's largest value on the range, or the minimum Newton's
-method found) and records the latency; it checks that its formula box still holds its own text, and that no error or
-exception is on its page. The server's memory (resident set of its process tree) is sampled twice a second.
+A first visit to each page warms the server up (imports); then session i opens a link of page i mod 3 (one variable,
+two variables, optimisation) with its own parameters, then for the given time alternates typing a formula of its own
+and moving a parameter's slider. After each action it waits until the chart shows the number that session must see
+(f's largest value on the range, or the minimum Newton's method found) and records the latency; it checks that its
+formula box still holds its own text, and that no error or exception is on its page. The server's memory (resident
+set of its process tree) is sampled twice a second.
 
 Not a test (timings are measured and printed); tests/test_load.py runs a small version of it and asserts the
 correctness part: every session sees its own values, and nobody an error.
@@ -272,12 +273,26 @@ async def run_session(browser, url: str, index: int, seconds: float) -> Session:
     return session
 
 
+async def warm_up(browser, url: str) -> None:
+    """Each page once, alone, before the sessions: the server's first run imports torch and the rest (seconds), which
+    is start-up, not load."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    for scenario, _, template, value, query in PAGES:
+        await page.goto(url + scenario.link(template, p_a=1, p_b=1, **query), timeout=FIRST_DRAW_S * 1000)
+        await _until(page, scenario, value(1, 1), FIRST_DRAW_S)
+        await page.wait_for_selector(IDLE, timeout=FIRST_DRAW_S * 1000)
+    await context.close()
+
+
 async def load(url: str, sessions: int, seconds: float) -> tuple[list[Session], float]:
-    """`sessions` sessions at once for `seconds` each (after their first draw); returns them and the wall time."""
+    """`sessions` sessions at once for `seconds` each (after their first draw), on a server warmed up by one visit to
+    each page; returns them and the wall time from their start."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        await warm_up(browser, url)
         started = time.monotonic()
         done = await asyncio.gather(*(run_session(browser, url, i, seconds) for i in range(sessions)))
         wall = time.monotonic() - started
