@@ -36,7 +36,7 @@ ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
 CONDITION_NUMBERS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 10_000]
 MAP_AXIS = 150  # points per axis of the contour map of f (150² float32: 0.12 MB of the chart's JSON)
 CURVE_POINTS = 1_000  # points of f in one variable
-TIME_BUDGET = 10.0  # seconds one method's run may take
+TIME_BUDGET = min(10.0, kit.limits().time_budget)  # seconds one method's run may take
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREFIX = "opt_"  # of every widget key on this page
 
@@ -94,6 +94,7 @@ def method_list(text: str) -> str:
         raise ValueError(f"unknown method '{kit.shown(unknown[0])}': the methods are {', '.join(METHODS)}")
     if not names:
         raise ValueError("name at least one method")
+    kit.within_limits(methods=len(dict.fromkeys(names)))
     return ",".join(dict.fromkeys(names))
 
 
@@ -124,7 +125,7 @@ LINK = kit.Link(
         "methods": method_list,
         "lr": positive,
         "tol": positive,
-        "max_iter": count(1, 20_000),
+        "max_iter": count(1, kit.limits().iterations),
         "memory": count(1, 100),
         "xmin": kit.number,
         "xmax": kit.number,
@@ -333,6 +334,7 @@ with methods_column:
         list(METHODS),
         key="opt_methods",
         format_func=label,
+        max_selections=kit.limits().methods,
         help="Each runs from the same start with the same exact derivatives; their paths are drawn side by side",
     )
 with st.expander("Options of the methods", icon=":material/tune:"):
@@ -348,7 +350,7 @@ with st.expander("Options of the methods", icon=":material/tune:"):
     middle.number_input(
         "Tolerance on ‖∇f‖∞", key="opt_tol", min_value=1e-15, format="%g", step=1e-8, help="A run stops there: success"
     )
-    right.number_input("Most iterations", key="opt_max_iter", min_value=1, max_value=20_000, step=100)
+    right.number_input("Most iterations", key="opt_max_iter", min_value=1, max_value=kit.limits().iterations, step=100)
     far.number_input("L-BFGS memory", key="opt_memory", min_value=1, max_value=100, step=1, help="Pairs (s, y) kept")
     st.select_slider(
         "Condition number κ of the ill-conditioned bowl",

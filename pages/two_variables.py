@@ -49,7 +49,8 @@ EXAMPLES = [
     "a x^2 + b y^2",
     "x^3 - 3x y^2",
 ]
-GRID_SIZES = [50, 100, 200, 300, 500, 700, 1_000]  # points per axis: up to 10⁶ points computed
+LIMITS = kit.limits()  # this server's limits (derivlib/limits.py, DERIVLIB_* settings): the slider offers no more
+GRID_SIZES = [n for n in (50, 100, 200, 300, 500, 700, 1_000, 2_000, 3_000) if n < LIMITS.grid_2d] + [LIMITS.grid_2d]
 PROGRESS_FROM = 250_000  # grid points from which a progress bar is shown
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 CHECK_AXIS = 100  # points per axis of the symbolic check's sample of the grid (100² = kit.CHECK_POINTS)
@@ -139,7 +140,7 @@ def turned(degrees: float) -> float:
 # Computation: cached functions of plain values that return plain data
 
 
-@st.cache_data(max_entries=8, max_size="1GiB", show_spinner=False)
+@st.cache_data(max_entries=8, max_size=LIMITS.cache_bytes, show_spinner=False)
 def surface(
     expr: str, xmin: float, xmax: float, ymin: float, ymax: float, points: int, params: tuple, device: str, dtype: str
 ) -> tuple[pd.DataFrame, float]:
@@ -163,6 +164,7 @@ def surface(
             device=device,
             dtype=dtype,
             progress=progress if points * points >= PROGRESS_FROM else None,
+            time_budget=kit.limits().time_budget,  # a TimeBudgetError is a ValueError: shown, with the last result
         )
     finally:
         bar.empty()

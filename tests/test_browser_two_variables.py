@@ -20,7 +20,7 @@ try:
 except ImportError:  # test_browser's fixture says so
     expect = None
 
-MAP = '.stPlotlyChart .js-plotly-plot'
+MAP = ".stPlotlyChart .js-plotly-plot"
 
 
 def map_traces(tab) -> list[dict]:
