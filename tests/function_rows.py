@@ -33,8 +33,9 @@ def _angle(a: float) -> bool:
 
 
 def _off_whole_numbers(a: float) -> bool:
-    """Away from the jumps of floor, ceil, frac (and of mod's quotient)."""
-    return abs(a - round(a)) > MARGIN
+    """Away from the jumps of floor, ceil, frac (and of mod's quotient), at an argument small enough that its own
+    rounding (|a|·ε) stays far below MARGIN and leaves frac's value most of its digits, as for sin's angle."""
+    return _angle(a) and abs(a - round(a)) > MARGIN
 
 
 def _off_poles(a: float) -> bool:
