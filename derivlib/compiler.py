@@ -26,6 +26,7 @@ from .fused import MIN_POINTS
 from .jet import Bound, Program, compile_program
 from .parse import parse
 
+NICENESS = 10  # the worker's CPU priority below the server's (Linux nice): a compile never slows a page's computation
 EXAMPLE_POINTS = 16  # points of the example input that torch.export traces with (any number ≥ MIN_POINTS would do)
 
 
@@ -102,6 +103,8 @@ def serve(requests: TextIO, replies: TextIO) -> None:
 
 
 def main() -> None:
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)  # what the server needs comes first; the compile takes what CPU is left over
     # Replies go to the real standard output; anything the compiler prints goes to standard error instead.
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())

@@ -294,13 +294,13 @@ class _Helper:
     request would spend seconds importing torch, so the forking happens in this single-threaded helper instead.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, command: str | None = None) -> None:  # None: this module's HELPER_COMMAND
         helper_in, parent_out = os.pipe()
         parent_in, helper_out = os.pipe()
         root = str(Path(__file__).resolve().parent.parent)  # so that the helper imports this very derivlib
         path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
         self.process = subprocess.Popen(
-            [sys.executable, "-c", HELPER_COMMAND, str(helper_in), str(helper_out)],
+            [sys.executable, "-c", command or HELPER_COMMAND, str(helper_in), str(helper_out)],
             pass_fds=(helper_in, helper_out),
             env={**os.environ, "PYTHONPATH": path},
             stdin=subprocess.DEVNULL,

@@ -14,11 +14,9 @@ import math
 import multiprocessing
 import os
 import signal
-import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -137,32 +135,7 @@ def serve() -> None:
         replies.send(_answer(tree, variables, order, timeout))
 
 
-class _PartialsHelper(_Helper):
-    """symbolic.py's helper process (ask, alive, close), running this module's loop instead of symbolic.serve."""
-
-    def __init__(self) -> None:
-        from multiprocessing.connection import Connection
-
-        helper_in, parent_out = os.pipe()
-        parent_in, helper_out = os.pipe()
-        root = str(Path(__file__).resolve().parent.parent)  # so that the helper imports this very derivlib
-        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", HELPER_COMMAND, str(helper_in), str(helper_out)],
-            pass_fds=(helper_in, helper_out),
-            env={**os.environ, "PYTHONPATH": path},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C meant for the page does not interrupt the helper mid-reply
-        )
-        os.close(helper_in)
-        os.close(helper_out)
-        self.requests = Connection(parent_out, readable=False)
-        self.replies = Connection(parent_in, writable=False)
-        self.ready = False
-
-
-_helper: _PartialsHelper | None = None
+_helper: _Helper | None = None  # symbolic.py's helper process, running this module's serve()
 _helper_lock = threading.Lock()  # the helper answers one request at a time
 
 
@@ -174,7 +147,7 @@ def _in_worker(expr: Expression, variables: tuple[str, ...], order: int, timeout
             _helper.close()
             _helper = None
         if _helper is None:
-            _helper = _PartialsHelper()
+            _helper = _Helper(HELPER_COMMAND)
         try:
             answer = _helper.ask((expr.tree, variables, order, timeout), timeout)
         except (EOFError, OSError):  # the helper died during the request

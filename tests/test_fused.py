@@ -7,15 +7,17 @@ answer nothing, which costs no compilation.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
 from torch.testing import assert_close
 
-from derivlib import derivatives, fused, grid_table, parse
+from derivlib import compiler, derivatives, fused, grid_table, parse
 from derivlib.fused import Compiler, Entry, Fused, disagreement
 from derivlib.jet import compile_program
 
@@ -43,6 +45,12 @@ def compiled() -> str:
 
 def test_a_formula_asked_for_is_compiled(compiled):
     assert compiled == "ready", compiled
+
+
+def test_the_compiler_runs_below_the_servers_cpu_priority(compiled):
+    worker = fused._compiler.worker  # the worker that compiled FORMULA
+    niceness = int(Path(f"/proc/{worker.pid}/stat").read_text().rsplit(")", 1)[1].split()[16])  # field 19: nice
+    assert niceness >= os.nice(0) + compiler.NICENESS or niceness == 19  # 19: as low as it goes
 
 
 @pytest.mark.parametrize("points", [2, 7, 1001, 300_001])
