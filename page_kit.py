@@ -224,6 +224,49 @@ def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:
     return ""
 
 
+def formula_row(
+    label: str,
+    prefix: str,
+    examples: list[str],
+    on_example: Callable[[], None],
+    *,
+    placeholder: str,
+    help: str,
+    variables: tuple[str, ...] = ("x",),
+    only_used: bool = False,
+) -> derivlib.Expression | None:
+    """The formula box (key <prefix>expr) beside the examples (key <prefix>example), then how the text was read
+    ("Read as f(x, y) = …"; with `only_used`, f of the variables the formula uses) or the problem with a caret under
+    it; the formula, or None."""
+    formula, choice = st.columns([3, 1], vertical_alignment="bottom")
+    formula.text_input(label, key=f"{prefix}expr", placeholder=placeholder, help=help)
+    choice.selectbox(
+        "Examples", examples, index=None, key=f"{prefix}example", placeholder="Pick an example …", on_change=on_example
+    )
+    try:
+        expr = derivlib.parse(st.session_state[f"{prefix}expr"], variables=variables)
+    except derivlib.ExpressionError as error:
+        show_error(error)
+        return None
+    used = [name for name in variables if name in expr.variables] if only_used else variables
+    st.markdown(f"Read as  `f({', '.join(used or variables[:1])}) = {expr}`")
+    return expr
+
+
+def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
+    """'from' and 'to' boxes for each variable's range (keys <prefix><name>min and <prefix><name>max), each problem
+    shown under its boxes; whether every range can be used."""
+    usable = True
+    for name in variables:
+        left, right = st.columns(2)
+        low = left.number_input(f"{name} from", key=f"{prefix}{name}min", step=1.0, format="%g")
+        high = right.number_input(f"{name} to", key=f"{prefix}{name}max", step=1.0, format="%g")
+        if problem := range_problem(low, high, dtype, name):
+            usable = False
+            st.error(problem[:1].upper() + problem[1:])
+    return usable
+
+
 def show_error(error: derivlib.ExpressionError) -> None:
     """The message, then the text with a caret under the problem, in monospace so that the caret lines up; for an
     empty box, only what to type (a caret under nothing points at nothing)."""

@@ -45,6 +45,7 @@ Tensor = torch.Tensor
 SIMPLIFY_TIMEOUT = 2.0  # seconds of sympy work (differentiating and simplifying) before the worker is killed
 STARTUP_TIMEOUT = 60.0  # seconds for the helper process to start (it imports derivlib: torch, sympy, pandas)
 REPLY_SLACK = 10.0  # seconds beyond the budget for the helper to fork and reply, before it is presumed stuck
+HELPER_NICENESS = 10  # the helper's CPU priority below the server's
 HELPER_COMMAND = "from derivlib.symbolic import serve; serve()"  # the helper's program, a constant
 AGREEMENT = 1e-9  # largest relative difference that the badge still calls agreement
 MAX_LATEX = 20_000  # characters of LaTeX worth sending to a page; a longer formula is not shown, only noted
@@ -274,8 +275,16 @@ def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict
         receiver.close()
 
 
+def lower_priority() -> None:
+    """A helper process's CPU priority below the server's (Linux nice): sympy, seconds per formula, then takes only
+    the CPU that the pages' own computations leave, and a crowd of new formulas does not slow every page."""
+    if hasattr(os, "nice"):
+        os.nice(HELPER_NICENESS)
+
+
 def serve() -> None:
     """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
+    lower_priority()
     requests = Connection(int(sys.argv[1]), writable=False)
     replies = Connection(int(sys.argv[2]), readable=False)
     replies.send("ready")

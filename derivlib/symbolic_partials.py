@@ -27,7 +27,7 @@ from .engine import as_points, check_order, parameter_values, resolve_dtype
 from .parse import parse
 from .partials import multi_indices, partial_name, partials
 from .rounding import EPSILON_RATIO, rounding_errors
-from .symbolic import MAX_LATEX, Formula, _evaluate_formula, _Helper, _kinks, _receive, badge, compare
+from .symbolic import MAX_LATEX, Formula, _evaluate_formula, _Helper, _kinks, _receive, badge, compare, lower_priority
 from .tree import Expression, Node
 
 SIMPLIFY_TIMEOUT = 3.0  # seconds of sympy work (every partial derivative, then simplifying them) before it is killed
@@ -124,6 +124,7 @@ def serve() -> None:
     """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
     from multiprocessing.connection import Connection
 
+    lower_priority()
     requests = Connection(int(sys.argv[1]), writable=False)
     replies = Connection(int(sys.argv[2]), readable=False)
     replies.send("ready")

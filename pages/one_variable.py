@@ -97,7 +97,7 @@ LINK = kit.Link(
 def check_link(values: dict, notes: list[str]) -> None:
     """What the link's values must satisfy together: a range the dtype can hold, a Taylor order up to the highest
     derivative, parameters the formula has, points that are numbers."""
-    if problem := range_problem(values["xmin"], values["xmax"], values["dtype"]):
+    if problem := kit.range_problem(values["xmin"], values["xmax"], values["dtype"]):
         default = (DEFAULTS["xmin"], DEFAULTS["xmax"])
         notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], *default))
         values["xmin"], values["xmax"] = DEFAULTS["xmin"], DEFAULTS["xmax"]
@@ -116,18 +116,6 @@ def check_link(values: dict, notes: list[str]) -> None:
     except derivlib.ExpressionError as error:
         notes.append(f"`at={kit.shown(values['at'])}` could not be used ({error.message}): using {DEFAULTS['at']}")
         values["at"] = DEFAULTS["at"]
-
-
-def range_problem(xmin: float, xmax: float, dtype: str) -> str:
-    """What is wrong with the range, in a sentence ('' if nothing): empty, or too wide for the dtype's numbers (its
-    width overflows, and the grid would be ±inf and NaN)."""
-    if not xmin < xmax:
-        return f"the range {xmin:g} … {xmax:g} is empty: 'x from' must be less than 'x to'."
-    try:
-        derivlib.grid(xmin, xmax, 2, dtype=dtype)
-    except ValueError as error:
-        return f"{error}."
-    return ""
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -317,13 +305,7 @@ LINK.warn()
 
 with st.sidebar:
     st.header("Range and settings")
-    left, right = st.columns(2)
-    left.number_input("x from", key="xmin", step=1.0, format="%g")
-    right.number_input("x to", key="xmax", step=1.0, format="%g")
-    problem = range_problem(st.session_state.xmin, st.session_state.xmax, st.session_state.dtype)
-    range_ok = not problem
-    if problem:
-        st.error(problem[:1].upper() + problem[1:])
+    range_ok = kit.range_inputs(("x",), "", st.session_state.dtype)
     st.select_slider(
         "Grid points",
         GRID_SIZES,
@@ -339,17 +321,9 @@ with st.sidebar:
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
 
-formula, examples = st.columns([3, 1], vertical_alignment="bottom")
-formula.text_input("Formula  f(x) =", key="expr", placeholder="for example x^3 + sin(x)", help=FORMULA_HELP)
-examples.selectbox(
-    "Examples", EXAMPLES, index=None, key="example", placeholder="Pick an example …", on_change=use_example
+expr = kit.formula_row(
+    "Formula  f(x) =", "", EXAMPLES, use_example, placeholder="for example x^3 + sin(x)", help=FORMULA_HELP
 )
-try:
-    expr = derivlib.parse(st.session_state.expr)
-    st.markdown(f"Read as  `f(x) = {expr}`")
-except derivlib.ExpressionError as error:
-    expr = None
-    kit.show_error(error)
 
 good = st.session_state.get("good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []

@@ -291,33 +291,24 @@ LINK.warn()
 
 with st.sidebar:
     st.header("Range of the map")
-    range_ok = True
-    for name in VARIABLES:
-        left, right = st.columns(2)
-        left.number_input(f"{name} from", key=f"{PREFIX}{name}min", step=1.0, format="%g")
-        right.number_input(f"{name} to", key=f"{PREFIX}{name}max", step=1.0, format="%g")
-        low, high = st.session_state[f"{PREFIX}{name}min"], st.session_state[f"{PREFIX}{name}max"]
-        if problem := kit.range_problem(low, high, "float64", name):
-            range_ok = False
-            st.error(problem[:1].upper() + problem[1:])
+    range_ok = kit.range_inputs(VARIABLES, PREFIX, "float64")
     st.caption("The map's range only: the methods go wherever their steps take them.")
     st.divider()
     st.caption(
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
 
-formula, examples = st.columns([3, 1], vertical_alignment="bottom")
-formula.text_input("Formula  f =", key="opt_expr", placeholder="for example x^2 + 10 y^2", help=FORMULA_HELP)
-examples.selectbox(
-    "Examples", list(EXAMPLES), index=None, key="opt_example", placeholder="Pick an example …", on_change=use_example
+expr = kit.formula_row(
+    "Formula  f =",
+    PREFIX,
+    list(EXAMPLES),
+    use_example,
+    placeholder="for example x^2 + 10 y^2",
+    help=FORMULA_HELP,
+    variables=VARIABLES,
+    only_used=True,
 )
-try:
-    expr = derivlib.parse(st.session_state.opt_expr, variables=VARIABLES)
-    two = "y" in expr.variables
-    st.markdown(f"Read as  `f({', '.join(VARIABLES if two else VARIABLES[:1])}) = {expr}`")
-except derivlib.ExpressionError as error:
-    expr, two = None, True
-    kit.show_error(error)
+two = expr is None or "y" in expr.variables
 
 good = st.session_state.get("opt_good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []

@@ -367,15 +367,7 @@ LINK.warn()
 
 with st.sidebar:
     st.header("Range and settings")
-    range_ok = True
-    for name in VARIABLES:
-        left, right = st.columns(2)
-        left.number_input(f"{name} from", key=f"{PREFIX}{name}min", step=1.0, format="%g")
-        right.number_input(f"{name} to", key=f"{PREFIX}{name}max", step=1.0, format="%g")
-        low, high = st.session_state[f"{PREFIX}{name}min"], st.session_state[f"{PREFIX}{name}max"]
-        if problem := kit.range_problem(low, high, st.session_state.xy_dtype, name):
-            range_ok = False
-            st.error(problem[:1].upper() + problem[1:])
+    range_ok = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
     st.select_slider(
         "Grid points per axis",
         GRID_SIZES,
@@ -390,17 +382,15 @@ with st.sidebar:
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
 
-formula, examples = st.columns([3, 1], vertical_alignment="bottom")
-formula.text_input("Formula  f(x, y) =", key="xy_expr", placeholder="for example x^2 - y^2", help=FORMULA_HELP)
-examples.selectbox(
-    "Examples", EXAMPLES, index=None, key="xy_example", placeholder="Pick an example …", on_change=use_example
+expr = kit.formula_row(
+    "Formula  f(x, y) =",
+    PREFIX,
+    EXAMPLES,
+    use_example,
+    placeholder="for example x^2 - y^2",
+    help=FORMULA_HELP,
+    variables=VARIABLES,
 )
-try:
-    expr = derivlib.parse(st.session_state.xy_expr, variables=VARIABLES)
-    st.markdown(f"Read as  `f(x, y) = {expr}`")
-except derivlib.ExpressionError as error:
-    expr = None
-    kit.show_error(error)
 
 good = st.session_state.get("xy_good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import pickle
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import sympy
@@ -197,6 +199,13 @@ def test_a_slow_simplification_is_skipped_within_the_budget(text):
     assert skipped
     assert all(formula.note == "simplification skipped: took longer than 0.5 s" for formula in skipped)
     assert all(formula.expr is formula.unsimplified is not None for formula in skipped)
+
+
+def test_the_helper_runs_below_the_servers_cpu_priority():
+    derivative_formulas("x^2", order=1)  # the helper is running now
+    stat = Path(f"/proc/{symbolic._helper.process.pid}/stat").read_text()
+    niceness = int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of /proc/<pid>/stat
+    assert niceness >= min(19, os.nice(0) + symbolic.HELPER_NICENESS)
 
 
 def test_a_helper_that_fails_gives_notes_not_errors(monkeypatch):
