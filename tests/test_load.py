@@ -15,7 +15,7 @@ from test_browser import _missing
 
 pytestmark = pytest.mark.browser
 
-SECONDS = 15  # of typing and sliding per session, after its first draw
+SECONDS = 8  # of typing and sliding per session, after its first draw
 PEAK_BYTES = 6e9  # the server's process tree, resident: far above what three sessions need (about 2 GB)
 
 
