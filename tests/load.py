@@ -37,6 +37,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SLIDER_STEP = 0.01  # page_kit.parameter_sliders: one arrow key moves a parameter by this
 FIRST_DRAW_S = 180  # a session's first page may wait this long (the server's first run imports torch)
 UPDATE_S = 120  # … and each later update
+SETTLE_TRIES, SETTLE_S = 3, 1.0  # a page is checked when idle; a box not yet showing its text is looked at again
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -210,9 +211,16 @@ async def _until(page, scenario: Scenario, expected: float, seconds: float) -> f
 
 
 async def _check_page(page, scenario: Scenario, text: str, session: Session) -> None:
-    box = await page.get_by_role("textbox", name=scenario.box, exact=True).input_value()
-    if box != text:
-        session.problems.append(f"formula box holds {box!r}, not its own {text!r}")
+    """The session's own formula in its box, and no error on its page, once the page has settled (a rerun the last
+    one queued, if any, has ended too: a box is only judged when it stays as it is)."""
+    box = page.get_by_role("textbox", name=scenario.box, exact=True)
+    for _ in range(SETTLE_TRIES):
+        await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
+        if await box.input_value() == text:
+            break
+        await asyncio.sleep(SETTLE_S)
+    else:
+        session.problems.append(f"formula box holds {await box.input_value()!r}, not its own {text!r}")
     for test_id in ("stException", "stAlertContentError"):
         if await page.get_by_test_id(test_id).count():
             message = await page.get_by_test_id(test_id).first.inner_text()
