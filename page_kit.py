@@ -224,6 +224,20 @@ def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:
     return ""
 
 
+def last_good(compute: Callable[[dict], Any], inputs: dict | None, good: dict | None) -> tuple[Any, dict | None]:
+    """compute(inputs), or else compute(good), the last inputs that gave a result: (result, the inputs that gave it).
+    A setting the library refuses (a ValueError, e.g. float64 on Apple's MPS) is shown and the next is tried; the
+    result is None when neither gives one."""
+    for attempt in (inputs, good):
+        if attempt is None:
+            continue
+        try:
+            return compute(attempt), attempt
+        except ValueError as error:
+            st.error(str(error))
+    return None, good
+
+
 def formula_row(
     label: str,
     prefix: str,

@@ -402,15 +402,7 @@ if expr and range_ok:
     inputs = {key: st.session_state[PREFIX + key] for key in keys} | {"expr": str(expr), "params": params}
     inputs["text"] = st.session_state.xy_expr  # as typed, for the link; "expr" (how it was read) keys the caches
 
-result = None
-for attempt in (inputs, good):  # the current inputs, or else the last ones that gave a result
-    if attempt is None:
-        continue
-    try:
-        result, good = compute(attempt), attempt
-        break
-    except ValueError as error:  # a setting the library refuses, e.g. float64 on Apple's MPS
-        st.error(str(error))
+result, good = kit.last_good(compute, inputs, good)  # the current inputs, or else the last good ones
 if result is None:
     st.stop()
 
