@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -348,25 +349,32 @@ _helper: _Helper | None = None
 _helper_lock = threading.Lock()  # the helper answers one request at a time
 
 
-def _in_worker(expr: Expression, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
-    """What sympy sent within the budget, keyed by (kind, order), and why the rest is missing ("" when nothing is)."""
-    global _helper
-    (variable,) = expr.variables or ("x",)
-    with _helper_lock:
-        if _helper is not None and not _helper.alive():
-            _helper.close()
-            _helper = None
-        if _helper is None:
-            _helper = _Helper()
+def ask_helper(owner: types.ModuleType, request: tuple, timeout: float) -> tuple[dict, str]:
+    """`owner`'s helper process answers `request`: the module's `_helper` (started with its HELPER_COMMAND, again when
+    it has died), one request at a time under its `_helper_lock`. The answer, or ({}, why there is none); a helper
+    that does not answer in time is closed, and the next request starts a new one. Module state, not a class, so
+    that tests can swap a module's helper and command."""
+    with owner._helper_lock:
+        if owner._helper is not None and not owner._helper.alive():
+            owner._helper.close()
+            owner._helper = None
+        if owner._helper is None:
+            owner._helper = _Helper(owner.HELPER_COMMAND)
         try:
-            answer = _helper.ask((expr.tree, variable, order, timeout), timeout)
+            answer = owner._helper.ask(request, timeout)
         except (EOFError, OSError):  # the helper died during the request
             answer = None
         if answer is None:
-            _helper.close()
-            _helper = None
+            owner._helper.close()
+            owner._helper = None
             return {}, "sympy's helper process did not answer"
         return answer
+
+
+def _in_worker(expr: Expression, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+    """What sympy sent within the budget, keyed by (kind, order), and why the rest is missing ("" when nothing is)."""
+    (variable,) = expr.variables or ("x",)
+    return ask_helper(sys.modules[__name__], (expr.tree, variable, order, timeout), timeout)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

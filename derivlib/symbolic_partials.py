@@ -27,7 +27,18 @@ from .engine import as_points, check_order, parameter_values, resolve_dtype
 from .parse import parse
 from .partials import multi_indices, partial_name, partials
 from .rounding import EPSILON_RATIO, rounding_errors
-from .symbolic import MAX_LATEX, Formula, _evaluate_formula, _Helper, _kinks, _receive, badge, compare, lower_priority
+from .symbolic import (
+    MAX_LATEX,
+    Formula,
+    _evaluate_formula,
+    _Helper,
+    _kinks,
+    _receive,
+    ask_helper,
+    badge,
+    compare,
+    lower_priority,
+)
 from .tree import Expression, Node
 
 SIMPLIFY_TIMEOUT = 3.0  # seconds of sympy work (every partial derivative, then simplifying them) before it is killed
@@ -142,22 +153,7 @@ _helper_lock = threading.Lock()  # the helper answers one request at a time
 
 def _in_worker(expr: Expression, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
     """What sympy sent within the budget, keyed by (kind, name), and why the rest is missing ("" when nothing is)."""
-    global _helper
-    with _helper_lock:
-        if _helper is not None and not _helper.alive():
-            _helper.close()
-            _helper = None
-        if _helper is None:
-            _helper = _Helper(HELPER_COMMAND)
-        try:
-            answer = _helper.ask((expr.tree, variables, order, timeout), timeout)
-        except (EOFError, OSError):  # the helper died during the request
-            answer = None
-        if answer is None:
-            _helper.close()
-            _helper = None
-            return {}, "sympy's helper process did not answer"
-        return answer
+    return ask_helper(sys.modules[__name__], (expr.tree, variables, order, timeout), timeout)
 
 
 # ---------------------------------------------------------------------------------------------------------------------
