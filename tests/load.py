@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -105,14 +106,16 @@ def serve(environment: dict | None = None) -> tuple[subprocess.Popen, str]:
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop): stderr in a file, never a pipe that fills
     process = subprocess.Popen(
         command,
         cwd=ROOT,
         env=os.environ | (environment or {}),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
+    process.log = log
     url = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -130,11 +133,14 @@ def stop(process: subprocess.Popen) -> str:
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
     try:
-        _, err = process.communicate(timeout=20)
+        process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
-        _, err = process.communicate()
-    return err.decode(errors="replace")
+        process.wait()
+    process.log.seek(0)
+    err = process.log.read().decode(errors="replace")
+    process.log.close()
+    return err
 
 
 def tree_rss(pid: int) -> int:

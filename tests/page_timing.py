@@ -16,39 +16,16 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 
-from test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT
+from load import serve, stop
+from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 POINTS = 1_000_000
 COMPILER_SECONDS = 60  # time given to the background compiler after a new formula
 CHART = "document.querySelector('.stPlotlyChart .js-plotly-plot')"
-
-
-def serve() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("streamlit run did not answer")
 
 
 def downloads(page, url: str) -> None:
@@ -191,8 +168,7 @@ def main() -> None:
             measure("same formula, x to 4", set_range_end(4), "Math.abs(Math.max(...p._fullData[0].x) - 4) < 1e-6")
             browser.close()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait()
+        stop(process)
 
 
 if __name__ == "__main__":
