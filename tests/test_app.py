@@ -4,32 +4,22 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pyarrow
 import pytest
 import torch
+from app_driver import APP, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 TUTORIAL_F1 = [3.5403, 28.6088, 75.2837]  # f′ of x^3 + sin(x) at 1, π, 5
 TUTORIAL_F2 = [5.1585, 18.8496, 30.9589]  # f″
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)  # the first run imports torch
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    """The app after a run that raised nothing."""
-    assert not at.exception, at.exception
-    return at
+    return open_page(None, query)
 
 
 def chart(at: AppTest) -> dict:

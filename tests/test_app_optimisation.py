@@ -10,31 +10,21 @@ from __future__ import annotations
 import base64
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from app_driver import ok, open_page
 from streamlit.testing.v1 import AppTest
 
 from derivlib.optimisation_figures import PATH, label
 from derivlib.surface_figures import CLICK
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGE = "pages/optimisation.py"
 BOOTH = "(x + 2y - 7)^2 + (2x + y - 5)^2"
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)  # the first run imports torch
-    at.switch_page(PAGE)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def charts(at: AppTest) -> dict[str, dict]:

@@ -11,31 +11,21 @@ from __future__ import annotations
 import base64
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
+from app_driver import ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
 from derivlib.surface_figures import CLICK, CRITICAL, MAP_AXIS
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGE = "pages/two_variables.py"
 HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)  # the first run imports torch
-    at.switch_page(PAGE)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    return ok(at.run())
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, at.exception
-    return at
+    return open_page(PAGE, query)
 
 
 def charts(at: AppTest) -> dict[str, dict]:

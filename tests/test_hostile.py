@@ -12,6 +12,7 @@ import time
 import tokenize
 from pathlib import Path
 
+import app_driver
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
@@ -432,14 +433,7 @@ def no_compiler(monkeypatch):
 
 
 def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)  # the first run imports torch
-    if PAGES[page] is not None:
-        at.switch_page(PAGES[page])
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return app_driver.open_page(PAGES[page], query, timeout=180)
 
 
 @functools.cache
