@@ -253,9 +253,10 @@ def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int]
     return results, f"took longer than {timeout:g} s"
 
 
-def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
-    """In the helper: sympy's work in a forked child, killed when `timeout` seconds have passed."""
-    messages = _messages(tree, variable, order)
+def answer_in_child(messages: Iterator[tuple], timeout: float) -> tuple[dict, str]:
+    """In a helper: sympy's work (the generator `messages`, ending with a "done" message) run in a forked child,
+    killed when `timeout` seconds have passed; what it sent by then, keyed by (kind, order or name), and why the rest
+    is missing ("" when nothing is)."""
     if not hasattr(os, "fork"):  # Windows: the work runs here, and the page's process ends this helper if it is late
         return {(kind, k): (e, latex) for kind, k, e, latex in messages if kind != "done"}, ""
     receiver, sender = multiprocessing.Pipe(duplex=False)
@@ -276,6 +277,11 @@ def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict
         receiver.close()
 
 
+def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+    """In the helper: sympy's derivatives of the tree, computed in a forked child within `timeout` seconds."""
+    return answer_in_child(_messages(tree, variable, order), timeout)
+
+
 def lower_priority() -> None:
     """A helper process's CPU priority below the server's (Linux nice): sympy, seconds per formula, then takes only
     the CPU that the pages' own computations leave, and a crowd of new formulas does not slow every page."""
@@ -283,18 +289,19 @@ def lower_priority() -> None:
         os.nice(HELPER_NICENESS)
 
 
-def serve() -> None:
-    """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
+def serve(answer: Callable[..., tuple[dict, str]] | None = None) -> None:
+    """A helper process's loop: answer requests (tree, variables, order, timeout) on the pipes named in argv with
+    `answer` (this module's `_answer` by default) until the page's process goes away."""
     lower_priority()
     requests = Connection(int(sys.argv[1]), writable=False)
     replies = Connection(int(sys.argv[2]), readable=False)
     replies.send("ready")
     while True:
         try:
-            tree, variable, order, timeout = requests.recv()
+            request = requests.recv()
         except EOFError:
             return
-        replies.send(_answer(tree, variable, order, timeout))
+        replies.send((answer or _answer)(*request))
 
 
 class _Helper:

@@ -11,9 +11,6 @@ simplified while the budget lasts. So this module runs its own helper, with its 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,12 +30,12 @@ from .symbolic import (
     _evaluate_formula,
     _Helper,
     _kinks,
-    _receive,
+    answer_in_child,
     ask_helper,
     badge,
     compare,
-    lower_priority,
 )
+from .symbolic import serve as serve_with
 from .tree import Expression, Node
 
 SIMPLIFY_TIMEOUT = 3.0  # seconds of sympy work (every partial derivative, then simplifying them) before it is killed
@@ -109,42 +106,13 @@ def _messages(tree: Node, variables: tuple[str, ...], order: int) -> Iterator[tu
 
 
 def _answer(tree: Node, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
-    """In the helper: sympy's work in a forked child, killed after `timeout` seconds (as symbolic._answer)."""
-    messages = _messages(tree, variables, order)
-    if not hasattr(os, "fork"):  # Windows: the work runs here, and the page's process ends this helper if it is late
-        return {(kind, name): (e, latex) for kind, name, e, latex in messages if kind != "done"}, ""
-    receiver, sender = multiprocessing.Pipe(duplex=False)
-    pid = os.fork()  # the helper has one thread, and the child touches neither torch nor the helper's pipes
-    if pid == 0:
-        receiver.close()
-        try:
-            for message in messages:
-                sender.send(message)
-        finally:
-            os._exit(0)  # never return into the helper's loop
-    sender.close()
-    try:
-        return _receive(receiver, timeout)
-    finally:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        receiver.close()
+    """In the helper: sympy's partial derivatives of the tree, computed in a forked child within `timeout` seconds."""
+    return answer_in_child(_messages(tree, variables, order), timeout)
 
 
 def serve() -> None:
-    """The helper process's loop: answer requests on the pipes named in argv until the page's process goes away."""
-    from multiprocessing.connection import Connection
-
-    lower_priority()
-    requests = Connection(int(sys.argv[1]), writable=False)
-    replies = Connection(int(sys.argv[2]), readable=False)
-    replies.send("ready")
-    while True:
-        try:
-            tree, variables, order, timeout = requests.recv()
-        except EOFError:
-            return
-        replies.send(_answer(tree, variables, order, timeout))
+    """The helper process's loop (symbolic.serve), answering with this module's partial derivatives."""
+    serve_with(_answer)
 
 
 _helper: _Helper | None = None  # symbolic.py's helper process, running this module's serve()
