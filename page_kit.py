@@ -281,6 +281,24 @@ def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
     return usable
 
 
+def check_link_ranges_and_parameters(
+    values: dict, notes: list[str], defaults: Mapping[str, Any], variables: tuple[str, ...], dtype: str
+) -> tuple[str, ...]:
+    """What every page's link must satisfy together: each variable's range usable in the dtype (else its default,
+    with a note), and a `p_<name>` only for a parameter the formula has (others dropped, with a note). Returns the
+    formula's parameters."""
+    for name in variables:
+        low, high = f"{name}min", f"{name}max"
+        if problem := range_problem(values[low], values[high], dtype, name):
+            values[low], values[high] = defaults[low], defaults[high]
+            notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], values[low], values[high]))
+    parameters = derivlib.parse(values["expr"], variables=variables).parameters
+    for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
+        notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
+        del values[key]
+    return parameters
+
+
 def show_error(error: derivlib.ExpressionError) -> None:
     """The message, then the text with a caret under the problem, in monospace so that the caret lines up; for an
     empty box, only what to type (a caret under nothing points at nothing)."""

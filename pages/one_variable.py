@@ -97,20 +97,13 @@ LINK = kit.Link(
 def check_link(values: dict, notes: list[str]) -> None:
     """What the link's values must satisfy together: a range the dtype can hold, a Taylor order up to the highest
     derivative, parameters the formula has, points that are numbers."""
-    if problem := kit.range_problem(values["xmin"], values["xmax"], values["dtype"]):
-        default = (DEFAULTS["xmin"], DEFAULTS["xmax"])
-        notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], *default))
-        values["xmin"], values["xmax"] = DEFAULTS["xmin"], DEFAULTS["xmax"]
+    parameters = kit.check_link_ranges_and_parameters(values, notes, DEFAULTS, ("x",), values["dtype"])
     if values["taylor_order"] > values["order"]:
         notes.append(
             f"`taylor_order={values['taylor_order']}` is above the highest derivative ({values['order']}): "
             f"using {values['order']}"
         )
         values["taylor_order"] = values["order"]
-    parameters = derivlib.parse(values["expr"]).parameters
-    for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
-        notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
-        del values[key]
     try:
         derivlib.constants(values["at"], {name: values.get(f"p_{name}", kit.PARAMETER_DEFAULT) for name in parameters})
     except derivlib.ExpressionError as error:

@@ -140,16 +140,7 @@ LINK = kit.Link(
 def check_link(values: dict, notes: list[str]) -> None:
     """What the link's values must satisfy together: ranges that are not empty, parameters the formula has; the
     methods become the multiselect's list."""
-    for name in VARIABLES:
-        low, high = f"{name}min", f"{name}max"
-        if problem := kit.range_problem(values[low], values[high], "float64", name):
-            default = (DEFAULTS[low], DEFAULTS[high])
-            notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], *default))
-            values[low], values[high] = default
-    parameters = derivlib.parse(values["expr"], variables=VARIABLES).parameters
-    for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
-        notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
-        del values[key]
+    kit.check_link_ranges_and_parameters(values, notes, DEFAULTS, VARIABLES, "float64")
     values["methods"] = values["methods"].split(",")
 
 
