@@ -30,7 +30,17 @@ from . import fused, jet
 from .errors import ExpressionError
 from .limits import MAX_ORDER, MAX_OUTPUT_BYTES, Budget, chunks
 from .parse import name_position, parse, parse_list
-from .tree import SIDE_ORDER, Expression, Side, evaluate, has_seams, on_a_seam, seam_rows, side_sign
+from .tree import (
+    SIDE_ORDER,
+    Expression,
+    Side,
+    evaluate,
+    has_seams,
+    kinks_as_branches,
+    on_a_seam,
+    seam_rows,
+    side_sign,
+)
 
 # MAX_ORDER (10) and MAX_OUTPUT_BYTES (4 GiB) are the library's ceilings, in limits.py with every other limit.
 MEMORY_BUDGET = 256 * 2**20  # bytes of working memory per chunk (autograd graph, Taylor series); chunks stay under it
@@ -224,7 +234,8 @@ def derivatives(
             compute = functools.partial(compiled.derivatives, bound)
             chunk_size = chunk_size or fused_chunk_size(device)
         chunk_size = chunk_size or taylor_chunk_size(program, dtype, device)
-        chunk = functools.partial(_taylor_derivatives_of_chunk, compute, expr, values, budget=budget)
+        seams = jet.seams(expr, order, values, points)  # boundaries between branches and kinks, redone from both sides
+        chunk = functools.partial(_taylor_derivatives_of_chunk, compute, expr, values, budget=budget, seams=seams)
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
 
@@ -258,8 +269,13 @@ def _taylor_derivatives_of_chunk(
     x: torch.Tensor,
     out: torch.Tensor,
     budget: Budget | None = None,
+    seams: jet.Seams | None = None,
 ) -> None:
     finite = compute(x, out)  # True or False where the computation knows whether everything is finite
+    if seams is not None and (on := seams.on([x])).any():
+        # On a boundary between branches or at a kink, each derivative is the one both sides share (f stays as it is).
+        out[1:, on] = torch.stack(seams.bound.rows(x[on])[1:])
+        finite = None
     # Otherwise one sum tells whether anything is NaN or ±inf (or overflows, which costs only the closer look below).
     if finite or (finite is None and math.isfinite(out.sum())):
         return
@@ -284,7 +300,9 @@ def _derivatives_of_chunk(
     x = x.detach().clone().requires_grad_(order > 0)
     rows = torch.empty((order + 1, len(x)), dtype=x.dtype, device=x.device)
     with torch.enable_grad():
-        y = evaluate(expr.tree, {**params, variable: x}, x, side).expand_as(x)  # a constant formula is 0-d
+        # Beside a seam, abs, min and max are decided like any branch (see jet.compile_program).
+        tree = expr.tree if side is None else kinks_as_branches(expr.tree)
+        y = evaluate(tree, {**params, variable: x}, x, side).expand_as(x)  # a constant formula is 0-d
         rows[0] = y.detach()
         steps = [0.0]  # seconds each order took
         for k in range(1, order + 1):
@@ -308,10 +326,11 @@ def _derivatives_of_chunk(
             steps.append(time.monotonic() - began)
     # Autograd knows only local rules: it would give 1/x as the derivative of log(x) at x = -1, where log is NaN.
     rows[1:, torch.isnan(rows[0])] = math.nan
-    if side is None and order > 0 and has_seams(expr.tree, variable):
-        # At a boundary between branches, the derivatives are those of the branches on either side, where they agree.
+    if side is None and order > 0 and has_seams(kinks_as_branches(expr.tree), variable):
+        # At a boundary between branches or a kink, the derivatives are those of the sides, where they agree.
         with torch.no_grad():
-            seam = on_a_seam(expr.tree, {**params, variable: x.detach()}, x, variable).expand_as(x)
+            seam = on_a_seam(kinks_as_branches(expr.tree), {**params, variable: x.detach()}, x, variable)
+            seam = seam.expand_as(x)
         if seam.any():
             points = x.detach()[seam]
             left = _derivatives_of_chunk(expr, params, points, order, _AutogradSide(variable, left=True), budget)

@@ -211,7 +211,8 @@ def _cbrt(order: int, u: Series) -> Series:
 
 
 def _abs(order: int, u: Series) -> Series:
-    sign = torch.sign(u[0])  # torch's sign(0) = 0, autograd's derivative of |u| at 0
+    # At u = 0 the rows are sign(0)·u_k = 0, a placeholder: the engine decides a kink from both sides (jet.Seams).
+    sign = torch.sign(u[0])
     return [torch.abs(u[0]), *(torch.mul(row, sign) for row in u[1:])]
 
 
@@ -569,8 +570,8 @@ def _hypot(order: int, a: Series, b: Series) -> Series:
 
 
 def _min_or_max(order: int, a: Series, b: Series, first: Tensor, sign: float) -> Series:
-    """The series of the argument that is smaller (sign 1) or larger (sign −1); at a tie the mean of both, as autograd
-    splits the gradient evenly there."""
+    """The series of the argument that is smaller (sign 1) or larger (sign −1); at a tie the mean of both, a placeholder
+    (as autograd splits the gradient evenly there) until the engine decides the tie from both sides (jet.Seams)."""
     a_wins = sign * a[0] < sign * b[0]
     b_wins = sign * b[0] < sign * a[0]
     rows = [first]
@@ -1052,7 +1053,8 @@ RECORDS: tuple[Function, ...] = (
         _abs,
         lambda sp, a: sp.Abs(a),
         "torch.abs({0})",
-        convention="the derivative at 0 is 0 (torch's sign(0) = 0), like sympy's sign(0)",
+        convention="a corner at 0: no derivative there where the sides' differ (|x|), every one where they agree "
+        "(|x²| = x²), as for a piecewise definition",
         kink=True,
     ),
     Function(
@@ -1175,8 +1177,8 @@ RECORDS: tuple[Function, ...] = (
         lambda sp, a, b: (a + b - sp.Abs(a - b)) / 2,  # sympy's Min refuses arguments it cannot compare (zoo)
         "torch.minimum({0}, {1})",
         arity=2,
-        convention="at a tie the derivatives are the means of x's and y's, as autograd splits them (and as sympy's "
-        "sign(0) = 0 gives them for (x + y - abs(x - y))/2)",
+        convention="at a tie, a derivative only where x's and y's sides agree (min(x, 1) has none at 1), as for a "
+        "piecewise definition",
         kink=True,
     ),
     Function(
@@ -1187,7 +1189,7 @@ RECORDS: tuple[Function, ...] = (
         lambda sp, a, b: (a + b + sp.Abs(a - b)) / 2,
         "torch.maximum({0}, {1})",
         arity=2,
-        convention="at a tie the derivatives are the means of x's and y's, as for min",
+        convention="at a tie, a derivative only where x's and y's sides agree, as for min",
         kink=True,
     ),
     Function(

@@ -59,6 +59,9 @@ from .tree import (
     compare,
     compare_sign,
     evaluate,
+    has_seams,
+    kinks_as_branches,
+    on_a_seam,
     seam_rows,
     select,
     side_sign,
@@ -310,18 +313,58 @@ class Bound:
         return tuple(rows)
 
 
+@dataclass(frozen=True)
+class Seams:
+    """A formula's boundaries between branches and its kinks (abs at 0, a tie of min or max), where the program at
+    each point is not enough: which points lie on one, and the program that gives their rows (`sides=True`)."""
+
+    tree: Node  # the formula with its kinks as branches
+    variables: tuple[str, ...]
+    values: Mapping[str, Tensor]  # the parameters' values
+    bound: Bound  # the program of `compile_program(..., sides=True)`, bound to them
+
+    def on(self, points: list[Tensor]) -> Tensor:
+        """Which of the points (one tensor per variable) lie on a seam, as a boolean tensor of their shape."""
+        with torch.no_grad():
+            values = {**self.values, **dict(zip(self.variables, points, strict=True))}
+            return on_a_seam(self.tree, values, points[0], self.variables).expand_as(points[0])
+
+
+def seams(
+    expr: Expression, order: int, values: Mapping[str, Tensor], like: Tensor, variables: tuple[str, ...] | None = None
+) -> Seams | None:
+    """The formula's `Seams` for derivatives up to `order`, or None where it has none (or only f is asked for)."""
+    if variables is None:
+        (variable,) = expr.variables or ("x",)
+        variables = (variable,)
+    tree = kinks_as_branches(expr.tree)
+    if order == 0 or not has_seams(tree, variables):
+        return None
+    program = compile_program(expr, order, variables, sides=True)
+    return Seams(tree, tuple(variables), values, program.bind(values, like))
+
+
 def _moves(d: Tensor | float) -> bool:
     """Whether a direction's component is not a plain 0 (a tensor, as the slope of x, always counts as moving)."""
     return isinstance(d, Tensor) or d != 0
 
 
-def compile_program(expr: Expression, order: int, variables: tuple[str, ...] | None = None) -> Program:
+def compile_program(
+    expr: Expression, order: int, variables: tuple[str, ...] | None = None, *, sides: bool = False
+) -> Program:
     """The formula's program for the given order, cached per tree and order; `variables` in the order their points
-    and directions will come (default: the formula's own variable, or x)."""
+    and directions will come (default: the formula's own variable, or x).
+
+    By default every piecewise definition takes the branch that applies at each point, and abs, min and max their
+    own rules: right everywhere but on a boundary between branches or at a kink (`tree.on_a_seam`). `sides=True`
+    gives the program for those points: abs, min and max written as branches (`kinks_as_branches`), and three passes
+    where a condition depends on a variable (at the point, and just left and right of it), combined by `seam_rows`.
+    """
     if variables is None:
         (variable,) = expr.variables or ("x",)
         variables = (variable,)
-    return _compile(expr.tree, order, tuple(variables))
+    tree = kinks_as_branches(expr.tree) if sides else expr.tree
+    return _compile(tree, order, tuple(variables), sides)
 
 
 Key = Node | tuple  # a node's step: the node itself, or (node, side) for a node in one of a piecewise formula's passes
@@ -329,7 +372,7 @@ _SEAM = ("seam",)  # the step that combines the three passes
 
 
 @lru_cache(maxsize=128)
-def _compile(tree: Node, order: int, variables: tuple[str, ...]) -> Program:
+def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) -> Program:
     steps: list[tuple[Callable[..., Series], tuple[Key, ...], tuple, int | None]] = []
     constants: list[Node] = []
     index: dict[Key, int] = {}  # a node's step or constant, by structure
@@ -344,7 +387,7 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...]) -> Program:
 
     def sided(node: Node) -> bool:
         """Whether the node holds a condition that depends on x: it is computed once per pass (EXACT, LEFT, RIGHT)."""
-        if order == 0:  # f alone: the branch at each point is all there is
+        if order == 0 or not sides:  # f alone, or the program for points off the seams: the branch at each point
             return False
         if node not in has_sides:
             own = isinstance(node, Comparison) and depends(node)

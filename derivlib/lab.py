@@ -186,6 +186,10 @@ def _condition_source(condition: Comparison) -> str:
     return links[0] if len(links) == 1 else " & ".join(f"({link})" for link in links)
 
 
+KINK_COMMENT = [
+    "# At a corner of abs, min or max (abs at 0, a tie of min or max) autograd takes torch's convention (sign(0) = 0,",
+    "# or the mean of both sides' derivatives); derivlib gives NaN there where the two sides' derivatives differ.",
+]
 PIECEWISE_COMMENT = [
     "# torch.where computes every branch at every point. So a branch that is undefined where it does not apply",
     "# (sqrt(-x) for x > 0) still sends NaN into the gradient, and at a boundary autograd gives the derivative of the",
@@ -217,8 +221,8 @@ def tutorial_code(
 
     It prints exactly the numbers `derivlib.derivatives(..., method="autograd")` gives in float64, with full
     precision (Taylor mode, the default method, agrees with them up to rounding), except for a piecewise definition
-    at a boundary between its branches, or where a branch that does not apply is undefined (a comment in the script
-    says why). Where a derivative no longer
+    at a boundary between its branches, or where a branch that does not apply is undefined, and at a corner of abs,
+    min or max (a comment in the script says why). Where a derivative no longer
     depends on x (f = 3x after one step), torch refuses to differentiate it again, so the script writes the zeros
     itself, as derivlib does; where f is NaN, it prints NaN for the derivatives too, as derivlib does.
 
@@ -253,6 +257,8 @@ def tutorial_code(
     source = torch_source(expr)
     if any(isinstance(node, Piecewise) for node in walk(expr.tree)):
         lines += PIECEWISE_COMMENT
+    if any(isinstance(node, Call) and node.function in ("abs", "min", "max") for node in walk(expr.tree)):
+        lines += KINK_COMMENT
     if expr.variables:
         lines.append(f"y = {source}")
     else:

@@ -110,7 +110,7 @@ class Objective:
     ngev: int = 0
     nhev: int = 0
 
-    programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray]] = field(default_factory=dict, repr=False)
+    programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray, Any]] = field(default_factory=dict, repr=False)
 
     def _partials(self, x: np.ndarray, order: int) -> dict[str, torch.Tensor]:
         if time.monotonic() > self.deadline:
@@ -118,23 +118,25 @@ class Objective:
         points = {name: [float(value)] for name, value in zip(self.variables, x, strict=True)}
         return partials(self.expr, points, order=order, params=self.params, device=self.device, dtype=self.dtype)
 
-    def _prepared(self, order: int) -> tuple[Any, list[torch.Tensor], np.ndarray]:
+    def _prepared(self, order: int) -> tuple[Any, list[torch.Tensor], np.ndarray, Any]:
         """The formula's Taylor program of this order, compiled and bound to the parameters once per run, and the
         directions of its one pass: none for f; e_i for each variable (the gradient); e_i, then e_i + e_j for i < j
         (the Hessian). Each direction is a copy of the point in the batch, so one pass gives every derivative a
-        method needs, where partials() makes a pass per direction and checks its arguments on every call."""
+        method needs, where partials() makes a pass per direction and checks its arguments on every call. Last, the
+        formula's seams (jet.Seams: boundaries between branches, kinks), or None."""
         if order not in self.programs:
             n = len(self.variables)
             like = torch.zeros((), dtype=resolve_dtype(self.dtype), device=resolve_device(self.device))
             bound = jet.compile_program(self.expr, order, self.variables).bind(
                 parameter_values(self.expr, self.params, like), like=like
             )
+            seams = jet.seams(self.expr, order, parameter_values(self.expr, self.params, like), like, self.variables)
             seeds = np.zeros((1, n)) if order == 0 else np.eye(n)
             if order == 2:
                 pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
                 seeds = np.vstack([seeds, *pairs]) if pairs else seeds
             columns = [torch.as_tensor(seeds[:, v], dtype=like.dtype, device=like.device) for v in range(n)]
-            self.programs[order] = (bound, columns if order else [0.0] * n, seeds)
+            self.programs[order] = (bound, columns if order else [0.0] * n, seeds, seams)
         return self.programs[order]
 
     def _series(self, x: np.ndarray, order: int) -> list[np.ndarray] | None:
@@ -143,9 +145,11 @@ class Objective:
         such points by autograd, and blanks the derivatives where f is undefined)."""
         if time.monotonic() > self.deadline:
             raise _OutOfTime
-        bound, directions, seeds = self._prepared(order)
+        bound, directions, seeds, seams = self._prepared(order)
         like = bound.one
         points = [torch.full((len(seeds),), float(v), dtype=like.dtype, device=like.device) for v in x]
+        if seams is not None and bool(seams.on([p[:1] for p in points]).any()):
+            return None  # on a boundary between branches or at a kink: partials() decides it from both sides
         series = bound.series_along(points, directions)
         rows = [
             np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (len(seeds),)).astype(float)

@@ -166,8 +166,9 @@ def partials(
         program = jet.compile_program(expr, order, variables)
         bound = program.bind(values, like=like)
         chunk_size = chunk_size or taylor_chunk_size(program, dtype, device)
+        seams = jet.seams(expr, order, values, like, variables)
         compute: Callable[[list[Tensor], Tensor], None] = functools.partial(
-            _taylor_chunk, bound, expr, values, variables, order
+            _taylor_chunk, bound, seams, expr, values, variables, order
         )
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
@@ -202,6 +203,7 @@ def _formula(expr: Expression | str, variables: tuple[str, ...]) -> Expression:
 
 def _taylor_chunk(
     bound: jet.Bound,
+    seams: jet.Seams | None,
     expr: Expression,
     params: Mapping[str, Tensor],
     variables: tuple[str, ...],
@@ -209,10 +211,27 @@ def _taylor_chunk(
     columns: list[Tensor],
     out: Tensor,
 ) -> None:
-    """Write every partial derivative at these points into out: Taylor passes along the plan's directions, then the
-    exact inverse per order, written straight into the rows; points whose series a rule left NaN or ±inf are redone
-    by autograd."""
-    directions, orders = _plan(len(variables), order)
+    """Write every partial derivative at these points into out (see `_partials_into`); on a boundary between
+    branches or at a kink, those both sides share along each direction; other points whose series a rule left NaN
+    or ±inf are redone by autograd."""
+    _partials_into(bound, len(variables), order, columns, out)
+    on = seams.on(columns) if seams is not None else None
+    if on is not None and on.any():
+        sided = torch.empty((len(out), int(on.sum())), dtype=out.dtype, device=out.device)
+        _partials_into(seams.bound, len(variables), order, [column[on] for column in columns], sided)
+        out[1:, on] = sided[1:]  # f stays as the program at each point gives it
+    if math.isfinite(float(out.sum())):  # one pass tells whether anything is NaN or ±inf
+        return
+    defined = ~torch.isnan(out[0])
+    # (autograd knows no sides: a point on a seam keeps what its sides gave, NaN where they disagree)
+    redo = defined & ~torch.isfinite(out).all(dim=0) & (~on if on is not None else True)
+    if redo.any():
+        out[:, redo] = _autograd(expr, params, [column[redo] for column in columns], variables, order)
+
+
+def _partials_into(bound: jet.Bound, count: int, order: int, columns: list[Tensor], out: Tensor) -> None:
+    """Taylor passes along the plan's directions, then the exact inverse per order, written straight into the rows."""
+    directions, orders = _plan(count, order)
     along = [bound.series_along(columns, [float(c) for c in direction]) for direction in directions]
     out[0].copy_(along[0][0])
     at = 1
@@ -225,12 +244,6 @@ def _taylor_chunk(
             ]
             _weighted_into(out[at + r], terms)
         at += len(inverse)
-    if math.isfinite(float(out.sum())):  # one pass tells whether anything is NaN or ±inf
-        return
-    defined = ~torch.isnan(out[0])
-    redo = defined & ~torch.isfinite(out).all(dim=0)
-    if redo.any():
-        out[:, redo] = _autograd(expr, params, [column[redo] for column in columns], variables, order)
 
 
 def _weighted_into(row: Tensor, terms: list[tuple[float, Tensor]]) -> None:

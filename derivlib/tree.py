@@ -7,6 +7,7 @@ a whole grid with a single `grad_outputs=ones` backward pass.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -359,28 +360,69 @@ def _evaluate_piecewise(node: Piecewise, values: Mapping[str, Tensor], like: Ten
     return result
 
 
-def on_a_seam(tree: Node, values: Mapping[str, Tensor], like: Tensor, variable: str) -> Tensor:
-    """The points where some condition that depends on the variable sits on its boundary (its sides are equal):
-    there, the branches that apply just left and right of the point may differ from the one that applies at it."""
+def on_a_seam(tree: Node, values: Mapping[str, Tensor], like: Tensor, variables: str | Sequence[str]) -> Tensor:
+    """The points where some condition that depends on the variables sits on its boundary (its sides are equal):
+    there, the branches that apply just left and right of the point may differ from the one that applies at it.
+    Give it the tree with its kinks as branches (`kinks_as_branches`): abs at 0 and a tie of min or max count too."""
+    variables = (variables,) if isinstance(variables, str) else tuple(variables)
     seam = torch.zeros((), dtype=torch.bool, device=like.device)
     for node in walk(tree):
-        if isinstance(node, Comparison) and any(_uses(operand, variable) for operand in node.operands):
+        if isinstance(node, Comparison) and any(_uses(operand, variables) for operand in node.operands):
             operands = [evaluate(operand, values, like) for operand in node.operands]
             for a, b in itertools.pairwise(operands):
                 seam = seam | torch.eq(a, b)
     return seam
 
 
-def _uses(node: Node, variable: str) -> bool:
-    return any(isinstance(n, Variable) and n.name == variable for n in walk(node))
+def _uses(node: Node, variables: Sequence[str]) -> bool:
+    return any(isinstance(n, Variable) and n.name in variables for n in walk(node))
 
 
-def has_seams(tree: Node, variable: str) -> bool:
-    """Whether the tree has a piecewise definition with a condition that depends on the variable."""
+def has_seams(tree: Node, variables: str | Sequence[str]) -> bool:
+    """Whether the tree has a piecewise definition with a condition that depends on the variables (give it the tree
+    with its kinks as branches, `kinks_as_branches`, to count abs, min and max too)."""
+    variables = (variables,) if isinstance(variables, str) else tuple(variables)
     return any(
-        isinstance(node, Comparison) and any(_uses(operand, variable) for operand in node.operands)
+        isinstance(node, Comparison) and any(_uses(operand, variables) for operand in node.operands)
         for node in walk(tree)
     )
+
+
+# abs, min and max are smooth pieces joined where their derivative jumps: written as piecewise definitions, their
+# kinks are boundaries between branches, and get what every boundary gets (a derivative only where both sides agree).
+_AS_BRANCHES: dict[str, Callable[..., Node]] = {
+    "abs": lambda u: Piecewise(((Comparison(("<",), (u, Number(0.0))), Unary("-", u)),), u),
+    "min": lambda a, b: Piecewise(((Comparison(("<",), (a, b)), a),), b),
+    "max": lambda a, b: Piecewise(((Comparison((">",), (a, b)), a),), b),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def kinks_as_branches(node: Node) -> Node:
+    """The tree with every abs, min and max written as the piecewise definition it is: |u| = {u < 0: -u, u},
+    min(a, b) = {a < b: a, b}, max(a, b) = {a > b: a, b}. Their values are the same numbers; at a kink (u = 0, a tie)
+    the derivatives are then decided as at any boundary: |x| has none at 0, |x^2| = x^2 has all of them.
+
+    >>> to_text(kinks_as_branches(Call("abs", (Variable("x"),))))
+    '{x < 0: -x, x}'
+    """
+    match node:
+        case Unary(op, operand):
+            return Unary(op, kinks_as_branches(operand))
+        case Binary(op, left, right):
+            return Binary(op, kinks_as_branches(left), kinks_as_branches(right))
+        case Call(function, arguments):
+            arguments = tuple(map(kinks_as_branches, arguments))
+            rewrite = _AS_BRANCHES.get(function)
+            return rewrite(*arguments) if rewrite else Call(function, arguments)
+        case Comparison(ops, operands):
+            return Comparison(ops, tuple(map(kinks_as_branches, operands)))
+        case Piecewise(branches, otherwise):
+            return Piecewise(
+                tuple((kinks_as_branches(c), kinks_as_branches(v)) for c, v in branches),
+                None if otherwise is None else kinks_as_branches(otherwise),
+            )
+    return node
 
 
 # ---------------------------------------------------------------------------------------------------------------------

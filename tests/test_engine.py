@@ -528,10 +528,40 @@ def test_powers_with_x_in_the_exponent_at_fractional_points(method):
 
 
 @BOTH_METHODS
-def test_abs_has_torchs_convention_at_its_kink(method):
-    """d|x|/dx is sign(x), with sign(0) = 0 as in torch; the second derivative is 0 everywhere, the kink included."""
+def test_abs_has_no_derivative_at_its_kink(method):
+    """d|x|/dx jumps from -1 to 1 at 0: undefined there (NaN), as at any corner, the piecewise {x < 0: -x, x}'s."""
     result = derivatives("abs(x)", [-1.0, 0.0, 1.0], order=2, method=method)
-    assert_close(result, exact([[1, 0, 1], [-1, 0, 1], [0, 0, 0]]))
+    assert_close(result, exact([[1, 0, 1], [-1, math.nan, 1], [0, math.nan, 0]]), equal_nan=True)
+
+
+KINKS = [
+    # (formula, x, f, f′, f″): abs, min and max where their arguments meet, decided by both sides as a boundary is
+    ("abs(x - 1)", 1.0, [0, math.nan, math.nan]),  # a corner
+    ("abs(x^2)", 0.0, [0, 0, 2]),  # |x²| = x² on both sides: smooth
+    ("abs(x)^2", 0.0, [0, 0, 2]),  # so is |x|²
+    ("abs(x^3)", 0.0, [0, 0, 0]),  # x²·|x|: f″ is 0 from both sides, f‴ jumps
+    ("x abs(x)", 0.0, [0, 0, math.nan]),  # f″ jumps from -2 to 2
+    ("max(x, 2x)", 0.0, [0, math.nan, math.nan]),  # slopes 1 and 2 meet
+    ("max(x, -x)", 0.0, [0, math.nan, math.nan]),  # |x| as a maximum
+    ("min(x^2, 0)", 0.0, [0, 0, 0]),  # 0 on both sides: x² never dips below it
+    ("max(x^2, x^3)", 0.0, [0, 0, 2]),  # x² on both sides near 0
+    ("max(x^2, x^3)", 1.0, [1, math.nan, math.nan]),  # slopes 2 and 3 meet at 1
+    ("min(sin x, cos x) + abs(x - 2)", 0.5, None),  # no kink at 0.5: the smooth value, checked below
+]
+
+
+@BOTH_METHODS
+@pytest.mark.parametrize(("text", "point", "expected"), [k for k in KINKS if k[2] is not None])
+def test_abs_min_and_max_at_their_kinks_are_decided_by_both_sides(text, point, expected, method):
+    got = derivatives(text, [point], order=2, method=method)[:, 0]
+    assert_close(got, exact(expected), rtol=1e-13, atol=1e-13, equal_nan=True)
+
+
+@BOTH_METHODS
+def test_away_from_a_kink_abs_min_and_max_take_the_side_they_are_on(method):
+    got = derivatives("min(sin x, cos x) + abs(x - 2)", [0.5], order=2, method=method)[:, 0]
+    expected = [math.sin(0.5) + 1.5, math.cos(0.5) - 1, -math.sin(0.5)]
+    assert_close(got, exact(expected), rtol=1e-14, atol=1e-14)
 
 
 @BOTH_METHODS

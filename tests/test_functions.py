@@ -309,10 +309,11 @@ def two(name: str, a: float | str, b: float | str) -> Expression:
         pytest.param(two("mod", "x", -2.0), [5.5], [[-0.5], [1], [0]], id="mod-negative-m"),
         pytest.param(two("mod", 7.0, "x"), [2.0, 2.5, 3.5], [[1, 2, 0], [-3, -2, NAN], [0, 0, NAN]], id="mod-m"),
         pytest.param(two("mod", "x", 0.0), [1.0], [[NAN], [NAN]], id="mod-by-zero"),
-        # at a tie, the mean of the two sides' derivatives, at every order
-        pytest.param(two("min", "x", 1.0), [1.0, 2.0], [[1, 1], [0.5, 0], [0, 0]], id="min-tie"),
-        pytest.param(two("max", "x", 1.0), [1.0, 0.0], [[1, 1], [0.5, 0], [0, 0]], id="max-tie"),
-        pytest.param(two("min", "x^2", "x"), [1.0], [[1], [1.5], [1]], id="min-tie-curves"),
+        # at a tie, a derivative only where both sides agree: a corner where x's and y's slopes differ
+        pytest.param(two("min", "x", 1.0), [1.0, 2.0], [[1, 1], [NAN, 0], [NAN, 0]], id="min-tie"),
+        pytest.param(two("max", "x", 1.0), [1.0, 0.0], [[1, 1], [NAN, 0], [NAN, 0]], id="max-tie"),
+        pytest.param(two("min", "x^2", "x"), [1.0], [[1], [NAN], [NAN]], id="min-tie-curves"),
+        pytest.param(two("max", "x^2", 0.0), [0.0], [[0], [0], [2]], id="max-touch"),  # x² on both sides
         # the real root: odd whole indices take negative x, even ones do not, index 0 is undefined
         pytest.param(two("root", "x", 3.0), [-8.0, 8.0], [[-2, 2], [1 / 12, 1 / 12], [1 / 144, -1 / 144]], id="root-3"),
         pytest.param(two("root", "x", 2.0), [-4.0, 4.0], [[NAN, 2], [NAN, 0.25], [NAN, -1 / 32]], id="root-2"),

@@ -425,11 +425,12 @@ COMPILED = "{x < 0: a*sin(x)^2, 0 <= x < 1: x^3, sqrt(x)} + x"
 CPU = torch.device("cpu")
 
 
-def test_the_taylor_program_of_a_piecewise_formula_has_three_passes_only_when_it_needs_them():
-    with_boundaries = compile_program(parse("{x < 0: -x, x^2} + sin(x)"), 2)
-    without = compile_program(parse("{a < 0: -x, x^2} + sin(x)"), 2)
-    assert len(with_boundaries.steps) > len(without.steps)
-    assert compile_program(parse("{x < 0: -x, x^2}"), 0).steps[-1].order is None  # f alone: one pass
+def test_the_taylor_program_of_a_piecewise_formula_has_three_passes_only_on_seams_and_when_it_needs_them():
+    at_each_point = compile_program(parse("{x < 0: -x, x^2} + sin(x)"), 2)  # off the seams: one pass
+    with_boundaries = compile_program(parse("{x < 0: -x, x^2} + sin(x)"), 2, sides=True)
+    without = compile_program(parse("{a < 0: -x, x^2} + sin(x)"), 2, sides=True)
+    assert len(with_boundaries.steps) > len(without.steps) == len(at_each_point.steps)
+    assert compile_program(parse("{x < 0: -x, x^2}"), 0, sides=True).steps[-1].order is None  # f alone: one pass
 
 
 def test_a_piecewise_formula_compiles_and_gives_the_eager_numbers():

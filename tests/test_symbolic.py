@@ -125,9 +125,10 @@ def test_parameters_stay_symbols():
 # Where the two legitimately differ, and a check that can fail
 
 
-def test_the_kink_of_abs_agrees_at_zero():
+def test_the_kink_of_abs_is_skipped_where_derivlib_has_no_derivative():
     check = cross_check("abs(x)", [-1.0, 0.0, 1.0], formulas=sympy_formulas("abs(x)", 2))
-    assert check["compared"].tolist() == [3, 3, 3]  # sign(0) = 0 and DiracDelta -> 0, as autograd
+    # sympy says sign(0) = 0 and DiracDelta(0) → 0 at the corner; derivlib, that f′ is undefined there: not compared.
+    assert check["compared"].tolist() == [3, 2, 2]
     assert check["max_abs"].tolist() == [0.0, 0.0, 0.0]
 
 
