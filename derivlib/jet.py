@@ -61,6 +61,7 @@ from .tree import (
     evaluate,
     has_seams,
     kinks_as_branches,
+    odd_root_exponent,
     on_a_seam,
     seam_rows,
     select,
@@ -124,6 +125,17 @@ def _power_of_number(order: int, u: Series, p: float) -> Series:
         return s.squared_series(order, u, first)
     square = s.squared_series(order, u)
     return s.product(order, square, u, first) if p == 3 else s.squared_series(order, square, first)
+
+
+def _power_of_fraction(order: int, u: Series, p: int, q: int) -> Series:
+    """u^(p/q) for a typed fraction with an odd q, the real root (tree.real_power): the series of |u|^(p/q), from
+    that of |u| = sign(u₀)·u, negated where u₀ < 0 and p is odd. At u₀ = 0 the rule divides by zero: autograd then
+    gives those points (NaN where a side's slope is infinite, as for cbrt)."""
+    sign = torch.sign(u[0])
+    y = _power_of_number(order, [torch.mul(row, sign) for row in u], p / q)
+    if p % 2 == 0:
+        return y
+    return [torch.copysign(y[0], u[0]), *(torch.mul(row, sign) for row in y[1:])]  # row 0 as real_power writes it
 
 
 def _power_of_constant(order: int, u: Series, p: Tensor) -> Series:
@@ -415,6 +427,8 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
                 step = (_negative, (operand,), ())
             case Binary("^", left, right) if _constant_exponent(right) is not None:
                 step = (_power_of_number, (left,), (_constant_exponent(right),))
+            case Binary("^", left, right) if odd_root_exponent(right) is not None:
+                step = (_power_of_fraction, (left,), odd_root_exponent(right))
             case Binary("^", left, right):
                 step = (_power_rule, (left, right), ())
             case Binary(op, left, right):

@@ -34,6 +34,7 @@ from .tree import (
     Unary,
     Variable,
     evaluate,
+    odd_root_exponent,
     walk,
 )
 
@@ -142,6 +143,11 @@ def _source(node: Node) -> str:
         case Unary(op, operand):
             inner = _source(operand)
             return f"{op}({inner})" if _precedence(operand) < _UNARY else f"{op}{inner}"
+        case Binary("^", left, right) if (fraction := odd_root_exponent(right)) is not None:
+            p, q = fraction  # the real root (tree.real_power): |u|^(p/q), with u's sign for an odd p
+            base = _tensor(_source(left)) if _is_python(left) else _source(left)
+            magnitude = f"torch.abs({base}) ** ({p} / {q})"
+            return magnitude if p % 2 == 0 else f"torch.copysign({magnitude}, {base})"
         case Binary("^", left, right):
             base, exponent = _source(left), _source(right)
             if _is_python(left) and _is_python(right):

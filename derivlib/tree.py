@@ -145,8 +145,47 @@ def _constant_exponent(node: Node) -> float | None:
     return None
 
 
+def odd_root_exponent(node: Node) -> tuple[int, int] | None:
+    """(p, q) where an exponent is typed as a fraction p/q of whole numbers whose denominator, in lowest terms, is odd
+    (and not 1): then u^(p/q) is the real root, defined for a negative u as Desmos and GeoGebra read it,
+    (−1)^p·|u|^(p/q). None for anything else (x^0.6667, x^(a/3), x^(1/2)).
+
+    >>> from derivlib import parse
+    >>> [odd_root_exponent(parse(t).tree.right) for t in ("x^(2/3)", "x^(-1/3)", "x^(4/6)", "x^(1/2)", "x^0.5")]
+    [(2, 3), (-1, 3), (2, 3), None, None]
+    """
+    sign = 1
+    while isinstance(node, Unary):
+        node, sign = node.operand, -sign
+    if not (isinstance(node, Binary) and node.op == "/"):
+        return None
+    parts = []
+    for part in (node.left, node.right):
+        while isinstance(part, Unary):
+            part, sign = part.operand, -sign
+        if not (isinstance(part, Number) and part.value.is_integer() and abs(part.value) < 2**53):
+            return None
+        parts.append(int(part.value))
+    p, q = parts
+    if q == 0:
+        return None
+    divisor = math.gcd(p, q)
+    p, q = sign * p // divisor, abs(q) // divisor
+    return (p, q) if q % 2 == 1 and q > 1 else None
+
+
+def real_power(u: Tensor, p: int, q: int) -> Tensor:
+    """u^(p/q) for an odd q, the real root: |u|^(p/q), negated for a negative u where p is odd (`odd_root_exponent`).
+    At u = 0 a derivative that is infinite on one side or both is NaN (sign(0)·∞), as for cbrt; a negative power is
+    ∞ there, as 1/x is."""
+    magnitude = torch.pow(torch.abs(u), p / q)
+    return magnitude if p % 2 == 0 else torch.copysign(magnitude, u)
+
+
 def _evaluate_binary(node: Binary, values: Mapping[str, Tensor], like: Tensor, side: Side | None) -> Tensor:
     left = evaluate(node.left, values, like, side)
+    if node.op == "^" and (fraction := odd_root_exponent(node.right)) is not None:
+        return real_power(left, *fraction)
     if node.op == "^":
         exponent = evaluate(node.right, values, like, side)
         if exponent.ndim == 0 and not exponent.requires_grad:  # no variable in it: a subtree without one is 0-d
@@ -459,6 +498,11 @@ def _to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
             return symbols[name]
         case Unary(_, operand):
             return -to_sympy(operand, symbols)
+        case Binary("^", left, right) if (fraction := odd_root_exponent(right)) is not None:
+            p, q = fraction  # the real root: |u|^(p/q), times sign(u) for an odd p
+            base = to_sympy(left, symbols)
+            magnitude = sympy.Pow(sympy.Abs(base), sympy.Rational(p, q), evaluate=False)
+            return magnitude if p % 2 == 0 else sympy.sign(base) * magnitude
         case Binary("^", left, right):
             return sympy.Pow(to_sympy(left, symbols), to_sympy(right, symbols), evaluate=False)
         case Binary(op, left, right):

@@ -19,7 +19,18 @@ import torch
 from .engine import parameter_values
 from .functions import FUNCTIONS
 from .rounding import simplest_between
-from .tree import Binary, Call, Expression, Node, Piecewise, children, choose, condition_masks, evaluate
+from .tree import (
+    Binary,
+    Call,
+    Expression,
+    Node,
+    Piecewise,
+    children,
+    choose,
+    condition_masks,
+    evaluate,
+    odd_root_exponent,
+)
 
 MAX_STRETCHES = 3  # stretches of x named per cause; the rest are counted
 NO_BRANCH = "no branch of the piecewise definition applies"
@@ -151,7 +162,8 @@ def _broken_rules(
         case Binary("^", base, exponent):
             b, e = evaluate(base, values, at), evaluate(exponent, values, at)
             finite = torch.isfinite(b) & torch.isfinite(e)
-            yield finite & (b < 0) & (e != torch.round(e)), "a negative number to a non-integer power"
+            if odd_root_exponent(exponent) is None:  # a real root (a typed p/q, q odd) takes a negative base
+                yield finite & (b < 0) & (e != torch.round(e)), "a negative number to a non-integer power"
             yield finite & (b == 0) & (e < 0), "zero to a negative power"
 
 

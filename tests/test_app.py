@@ -408,7 +408,7 @@ def test_the_derivative_panels_of_ln_show_the_hyperbolas_not_the_spike_at_0():
         ("e^x/x", [-4, -2, -1, 0.5, 1, 2, 4], lambda x: [np.exp(x) / x, np.exp(x) * (x - 1) / x**2]),
         ("tan x", [-1.2, -0.6, 0, 0.6, 1.2, 2, 3], lambda x: [np.tan(x), 1 / np.cos(x) ** 2]),
         ("sqrt(x)", [0.6, 1, 2, 4, 5], lambda x: [np.sqrt(x), 0.5 / np.sqrt(x), -0.25 / x**1.5]),
-        ("x^(1/3)", [0.6, 1, 2, 4, 5], lambda x: [np.cbrt(x), np.cbrt(x) ** -2 / 3, -2 / 9 * np.cbrt(x) ** -5]),
+        ("x^(1/3)", [-5, -2, -1, 1, 2, 5], lambda x: [np.cbrt(x), np.cbrt(x) ** -2 / 3, -2 / 9 * np.cbrt(x) ** -5]),
         ("sqrt(1 - x^2)", [-0.8, -0.4, 0, 0.4, 0.8], lambda x: [np.sqrt(1 - x * x), -x / np.sqrt(1 - x * x)]),
     ],
 )
@@ -468,7 +468,8 @@ def test_legends_sit_below_their_charts_clear_of_the_toolbar_and_titles(app):
         ("x^2 sin x", {0.0: "root, stationary point (no extremum), inflection point"}),
         ("e^x/x", {0.0: "pole", 1.0: "minimum"}),
         ("sqrt(x)", {0.0: "root, minimum at an edge of the domain"}),
-        ("x^(1/3)", {0.0: "root, minimum at an edge of the domain"}),
+        ("x^(1/4)", {0.0: "root, minimum at an edge of the domain"}),
+        ("x^(1/3)", {0.0: "root, inflection point"}),  # the real cube root: a vertical tangent at 0
     ],
 )
 def test_points_of_interest_are_one_row_per_place_at_exact_numbers(text, places):

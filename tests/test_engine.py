@@ -88,6 +88,19 @@ CLOSED_FORMS: list[tuple[str, np.ndarray, list[Callable[[np.ndarray], np.ndarray
     ),
     ("sqrt(x)", POSITIVE, [np.sqrt, lambda x: 0.5 * x**-0.5, lambda x: -0.25 * x**-1.5, lambda x: 0.375 * x**-2.5]),
     ("cbrt(x)", POINTS, [np.cbrt, lambda x: np.abs(x) ** (-2 / 3) / 3, lambda x: -2 / 9 * np.cbrt(x) / x**2, None]),
+    # a typed fraction with an odd denominator is the real root, negative x included (as Desmos reads it)
+    ("x^(1/3)", POINTS, [np.cbrt, lambda x: np.abs(x) ** (-2 / 3) / 3, lambda x: -2 / 9 * np.cbrt(x) / x**2, None]),
+    (
+        "x^(2/3)",
+        POINTS,
+        [
+            lambda x: np.cbrt(x) ** 2,
+            lambda x: 2 / 3 / np.cbrt(x),
+            lambda x: -2 / 9 * np.cbrt(x) ** -4,
+            lambda x: 8 / 27 * np.cbrt(x) ** -7,
+        ],
+    ),
+    ("x^(-4/5)", POINTS, [lambda x: np.abs(x) ** -0.8, lambda x: -0.8 * np.sign(x) * np.abs(x) ** -1.8, None, None]),
     ("x^5", POINTS, [lambda x: x**5, lambda x: 5 * x**4, lambda x: 20 * x**3, lambda x: 60 * x**2]),
     ("x^-2", POINTS, [lambda x: x**-2, lambda x: -2 * x**-3, lambda x: 6 * x**-4, lambda x: -24 * x**-5]),
     ("1/x", POINTS, [lambda x: 1 / x, lambda x: -1 / x**2, lambda x: 2 / x**3, lambda x: -6 / x**4]),
@@ -525,6 +538,33 @@ def test_powers_with_x_in_the_exponent_at_fractional_points(method):
     forms = derivatives_in_sympy(sympy.exp((X - 1) * sympy.log(X + 1)), 4)
     expected = exact([[float(form.evalf(30, subs={X: point})) for point in x] for form in forms])
     assert_close(derivatives("(x+1)^(x-1)", x, order=4, method=method), expected, rtol=1e-12, atol=1e-12)
+
+
+@BOTH_METHODS
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x^(2/3)", [0, math.nan, math.nan]),  # a cusp: the slope is -∞ on the left, +∞ on the right
+        ("x^(1/3)", [0, math.nan, math.nan]),  # a vertical tangent, as cbrt's
+        ("x^(4/3)", [0, 0, math.nan]),  # flat at 0, f″ infinite there
+        ("x^(-1/3)", [math.inf, math.nan, math.nan]),  # a pole, ∞ at the point as 1/x is
+        ("x^0.6667", [0, math.inf, -math.inf]),  # a decimal exponent: x ≥ 0 only, the right side's limits
+    ],
+)
+def test_real_roots_at_zero(text, expected, method):
+    got = derivatives(text, [0.0], order=2, method=method)[:, 0]
+    assert_close(got, exact(expected), equal_nan=True)
+
+
+@BOTH_METHODS
+def test_only_a_typed_fraction_with_an_odd_denominator_takes_a_negative_base(method):
+    x = [-8.0]
+    assert derivatives("x^(2/3)", x, order=0, method=method).item() == pytest.approx(4.0, rel=1e-15)
+    assert derivatives("x^(4/6)", x, order=0, method=method).item() == pytest.approx(4.0, rel=1e-15)  # 2/3
+    assert derivatives("x^-(1/3)", x, order=0, method=method).item() == pytest.approx(-0.5, rel=1e-15)
+    for text in ("x^0.6667", "x^(1/2)", "x^(2/4)", "x^(a/3)"):
+        params = {"a": 2.0} if "a" in text else None
+        assert math.isnan(derivatives(text, x, order=0, params=params, method=method).item()), text
 
 
 @BOTH_METHODS

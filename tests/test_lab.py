@@ -54,7 +54,15 @@ TUTORIAL_POINTS = [1.0, math.pi, 5.0]
         ("1/(1 + x^2)", "torch.div(1, 1 + x**2)"),
         ("x/2 + 1/2", "x/2 + 1/2"),
         ("sin(1) x", "torch.sin(torch.tensor(1, dtype=torch.float64))*x"),
-        ("(-8)^(1/3) + x", "torch.tensor(-8, dtype=torch.float64)**(1/3) + x"),
+        ("(-8)^(1/2) + x", "torch.tensor(-8, dtype=torch.float64)**(1/2) + x"),  # Python: a complex number
+        # a typed fraction with an odd denominator is the real root, as Desmos reads it (tree.real_power)
+        ("x^(2/3)", "torch.abs(x) ** (2 / 3)"),
+        (
+            "(-8)^(1/3) + x",
+            "torch.copysign(torch.abs(torch.tensor(-8, dtype=torch.float64)) ** (1 / 3), "
+            "torch.tensor(-8, dtype=torch.float64)) + x",
+        ),
+        ("1/x^(-1/5)", "torch.div(1, torch.copysign(torch.abs(x) ** (-1 / 5), x))"),
         ("x + 1/0", "x + torch.div(torch.tensor(1, dtype=torch.float64), 0)"),  # Python: ZeroDivisionError
         # the forms added to the language: each is a tree of the usual nodes, but for piecewise definitions
         ("|x - 1|", "torch.abs(x - 1)"),
@@ -148,6 +156,7 @@ SCRIPTS = [
     ("cbrt(x - 1) + x", None, 1),  # order 1: torch's first double backward through abs imports torch._dynamo (3 s)
     ("log(x) + sqrt(x)", None, 2),  # NaN for x < 0, and derivlib shows NaN for the derivatives there too
     ("x + 1/(1/0) + 2^0.5 + sin(1) + (-8)^(1/3)", None, 1),  # numbers that Python alone would compute differently
+    ("x^(2/3) - 3x^(1/3) + (x - 1)^(-4/5)", None, 2),  # real roots, negative x included
     ("3x + 1", None, 3),  # f' is constant: torch cannot differentiate it again
     ("4 sin(1)", None, 2),  # f does not depend on x at all
     ("log_2(x^2 + 1) + log_b x + atan2(x, 2) + pow(x, 3) + ½x", {"b": 3.0}, 2),  # forms added to the language

@@ -125,6 +125,21 @@ def test_to_sympy_uses_real_symbols():
     assert all(symbol.is_real for symbol in symbols)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x^(1/3)", sympy.Abs(x) ** sympy.Rational(1, 3) * sympy.sign(x)),
+        ("x^(2/3)", sympy.Abs(x) ** sympy.Rational(2, 3)),
+        ("x^(-6/10)", sympy.sign(x) * sympy.Abs(x) ** sympy.Rational(-3, 5)),  # -3/5: an odd power, an odd root
+        ("x^(1/2)", sympy.sqrt(x)),  # an even root: imaginary for x < 0, as sqrt
+    ],
+)
+def test_a_typed_odd_root_is_the_real_root_in_sympy_too(text, expected):
+    built = parse(text).to_sympy()
+    for value in (-8, -0.5, 3):
+        assert complex(built.subs(x, value).evalf(30)) == pytest.approx(complex(expected.subs(x, value).evalf(30)))
+
+
 def test_cbrt_is_the_real_cube_root_in_sympy_too():
     expr = parse("cbrt(x)").to_sympy()
     assert expr.subs(x, -8) == -2

@@ -38,7 +38,8 @@ def explain(text: str, start: float = -5, stop: float = 5, params=None, dtype="f
             ["atanh of a number outside [-1, 1] for x < -1 and x > 1", "atanh of ±1 at x = -1 and x = 1"],
         ),
         ("x^0.5", -1, 1, ["a negative number to a non-integer power for x < 0"]),
-        ("x^(1/3)", -1, 1, ["a negative number to a non-integer power for x < 0"]),
+        ("x^(1/4)", -1, 1, ["a negative number to a non-integer power for x < 0"]),
+        ("x^(2/3) + x^(-1/5)", -1, 1, ["zero to a negative power at x = 0"]),  # odd roots take negative numbers
         ("x^-2", -1, 1, ["zero to a negative power at x = 0"]),
         ("csc(x)", -1, 1, ["csc where sin is zero at x = 0"]),
         ("cot(x)", -1, 1, ["cot where sin is zero at x = 0"]),
