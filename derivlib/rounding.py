@@ -29,6 +29,9 @@ from .tree import Expression
 
 EPSILON_RATIO = float(torch.finfo(torch.float64).eps / torch.finfo(torch.float32).eps)  # 2⁻²⁹
 SAFETY = 8  # a value up to this many times its estimated rounding error counts as zero
+# ulps (of the precision computed in) by which x is moved either way to see that precision's own noise: at one of
+# them, noise that happened to round the same way twice (1 point in 100 at any single one) shows after all
+NUDGES = (4, 64, 1024, 16384)
 
 
 def rounding_errors(double: np.ndarray, single: np.ndarray) -> np.ndarray:
@@ -43,6 +46,78 @@ def rounding_errors(double: np.ndarray, single: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(difference), difference, 0.0) * EPSILON_RATIO
 
 
+def pointwise_errors(
+    expr: Expression | str,
+    x: torch.Tensor | np.ndarray | Mapping[str, np.ndarray],
+    *,
+    order: int = 2,
+    params: Mapping[str, float] | None = None,
+    dtype: torch.dtype | str = torch.float64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """f, f′ … f⁽ᵒʳᵈᵉʳ⁾ at the points x computed in `dtype`, and point by point an estimate of each one's rounding
+    error: rows × points arrays, both. With several variables, x maps each to its points and the rows are the partial
+    derivatives (`partials`, in `partial_names` order).
+
+    Two estimates, the larger taken. float64 against float32 (`rounding_errors`), which misses the noise where
+    float32 happens to round exactly (f″ of (x² − 1)/(x − 1) comes out 0 in float32 and ±4e-17 in float64); and the
+    same precision at x moved a few ulps either way (NUDGES): that changes which way the last bits round, so noise
+    changes by about its own size, and such a change is taken as the error where it is (a true value barely moves,
+    by its slope times a few ulps of x).
+
+    >>> values, errors = pointwise_errors("(x^2 - 1)/(x - 1)", np.array([-4.96, 3.0]), order=2)
+    >>> values[2].tolist(), bool(abs(values[2][0]) <= SAFETY * errors[2][0])
+    ([-3.7255806195475053e-17, 0.0], True)
+    """
+    from .partials import partials  # several variables: their partial derivatives
+
+    precision = resolve_dtype(dtype)
+    if isinstance(x, Mapping):
+        points = {name: np.asarray(v, dtype=np.float64) for name, v in x.items()}
+
+        def compute(at: Mapping[str, np.ndarray], precision: torch.dtype) -> np.ndarray:
+            found = partials(expr, at, order=order, params=params, dtype=precision)
+            return np.stack([row.numpy(force=True) for row in found.values()]).astype(np.float64)
+
+        def moved(factors: np.ndarray) -> Mapping[str, np.ndarray]:
+            return {name: np.outer(factors, v).ravel() for name, v in points.items()}
+    else:
+        points = as_points(x, torch.float64, torch.device("cpu")).numpy()
+
+        def compute(at: np.ndarray, precision: torch.dtype) -> np.ndarray:
+            return derivatives(expr, at, order=order, params=params, dtype=precision).numpy().astype(np.float64)
+
+        def moved(factors: np.ndarray) -> np.ndarray:
+            return np.outer(factors, points).ravel()
+
+    double, single = compute(points, torch.float64), compute(points, torch.float32)
+    if precision == torch.float32:
+        values, errors = single, rounding_errors(double, single) / EPSILON_RATIO
+    else:
+        values, errors = double, rounding_errors(double, single)
+    ulp = float(torch.finfo(precision).eps)
+    factors = np.array([1 + sign * n * ulp for n in NUDGES for sign in (-1, 1)])
+    if values.shape[1]:  # every nudged copy of the points in one call
+        nudged = compute(moved(factors), precision).reshape(len(values), len(factors), -1)
+        with np.errstate(invalid="ignore", over="ignore"):
+            change = np.abs(nudged - values[:, None, :])
+            change = np.where(np.isfinite(change), change, 0.0).max(axis=1)
+        # Only where the change is as large as the value itself (noise): a steep true value changes by its slope
+        # times the nudge, which is no measure of its rounding error (a few ulps of x, not thousands).
+        errors = np.where(SAFETY * change >= np.abs(values), np.maximum(errors, change), errors)
+    return values, errors
+
+
+def zeroed(values: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """The values with each one within SAFETY times its rounding error set to 0 (NaN and ±inf kept as they are).
+
+    >>> zeroed(np.array([3e-17, 0.5, np.nan]), np.array([1e-17, 1e-17, 0.0])).tolist()
+    [0.0, 0.5, nan]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    noise = np.isfinite(values) & (np.abs(values) <= SAFETY * np.asarray(errors, dtype=np.float64))
+    return np.where(noise, 0.0, values) + 0.0  # + 0.0: -0.0 reads 0
+
+
 def noise_levels(
     expr: Expression | str,
     x: torch.Tensor | np.ndarray,
@@ -51,19 +126,10 @@ def noise_levels(
     params: Mapping[str, float] | None = None,
     dtype: torch.dtype | str = torch.float64,
 ) -> np.ndarray:
-    """For f, f′ … f⁽ᵒʳᵈᵉʳ⁾, the largest rounding error of a `dtype` computation at the points x (an estimate).
-
-    float64 is compared with float32 (scaled by EPSILON_RATIO); float32 with float64 (its error is the difference).
-    Sample points are enough: the level is a property of the formula and the range, not of one grid.
-    """
-    points = as_points(x, torch.float64, torch.device("cpu"))
-    double = derivatives(expr, points, order=order, params=params, dtype=torch.float64).numpy()
-    single = derivatives(expr, points, order=order, params=params, dtype=torch.float32).numpy()
-    if resolve_dtype(dtype) == torch.float32:
-        errors = rounding_errors(double, single) / EPSILON_RATIO
-    else:
-        errors = rounding_errors(double, single)
-    return errors.max(axis=1, initial=0.0)
+    """For f, f′ … f⁽ᵒʳᵈᵉʳ⁾, the largest rounding error of a `dtype` computation at the points x (an estimate,
+    `pointwise_errors`). Sample points are enough: the level is a property of the formula and the range, not of one
+    grid."""
+    return pointwise_errors(expr, x, order=order, params=params, dtype=dtype)[1].max(axis=1, initial=0.0)
 
 
 def is_noise(values: np.ndarray, level: float) -> bool:
