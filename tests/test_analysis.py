@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from derivlib import points_of_interest
-from derivlib.analysis import KINDS, MAX_PER_KIND, by_place
+from derivlib.analysis import COLUMNS, KINDS, MAX_PLACES, PLACE_COLUMNS, by_place, shown_places
 
 PRECISION = 1e-12
 
@@ -24,7 +24,8 @@ def assert_points(found: np.ndarray, expected: list[float]) -> None:
 
 def test_the_table_has_the_documented_columns_sorted_by_x():
     frame = points_of_interest("x^3 - x", -2, 2)
-    assert list(frame.columns) == ["kind", "x", "f", "d1", "d2", "edge"]
+    assert list(frame.columns) == COLUMNS
+    assert COLUMNS[:6] == ["kind", "x", "f", "d1", "d2", "edge"]
     assert set(frame["kind"]) <= set(KINDS)
     assert not frame["edge"].any()  # f is defined everywhere: no point lies at an edge of its domain
     assert frame["x"].is_monotonic_increasing
@@ -93,54 +94,138 @@ def test_one_over_x_has_a_pole_at_0_even_when_0_is_on_the_grid():
     assert_points(of_kind(frame, "root"), [])
 
 
-def test_the_kink_of_abs_is_a_minimum():
+def test_the_kink_of_abs_is_a_minimum_at_a_corner_with_no_derivative():
     frame = points_of_interest("abs(x)", -1, 1.3)
     assert_points(of_kind(frame, "minimum"), [0.0])
     assert_points(of_kind(frame, "root"), [0.0])
+    assert_points(of_kind(frame, "kink"), [0.0])
     assert_points(of_kind(frame, "inflection"), [])
+    assert frame[["d1", "d2"]].isna().all(axis=None)  # no row at the corner makes up f′ = 0 (torch's sign(0))
+    kink = frame[frame["kind"] == "kink"].iloc[0]
+    assert (kink["d1_left"], kink["d1_right"]) == (-1.0, 1.0)
 
 
 def test_a_kink_where_the_derivative_jumps_over_zero_is_an_extremum():
     """|x| + x/2 has f' = -1/2 left of 0 and 3/2 right of it: a minimum at 0, though f' is never 0."""
     frame = points_of_interest("abs(x) + x/2", -1, 1.3)
     assert_points(of_kind(frame, "minimum"), [0.0])
+    kink = frame[frame["kind"] == "kink"].iloc[0]
+    assert (kink["d1_left"], kink["d1_right"]) == (-0.5, 1.5)
 
 
-def test_a_cusp_is_a_minimum():
-    frame = points_of_interest("sqrt(abs(x))", -1, 1.1)
-    assert_points(of_kind(frame, "minimum"), [0.0])
+@pytest.mark.parametrize(
+    ("expr", "at", "extremum", "slopes"),
+    [
+        ("max(sin x, cos x)", math.pi / 4, "minimum", (-math.sqrt(0.5), math.sqrt(0.5))),  # between two floats
+        ("max(sin x, cos x)", 5 * math.pi / 4, "minimum", (-math.sqrt(0.5), math.sqrt(0.5))),
+        ("min(x^2, 2 - x)", 1.0, "maximum", (2.0, -1.0)),
+        ("-abs(x - 0.3) + 1", 0.3, "maximum", (1.0, -1.0)),
+        ("max(x, 2x)", 0.0, None, (1.0, 2.0)),  # the slope jumps, keeping its sign: no extremum
+        ("{x < 0: 0, x}", 0.0, "minimum", (0.0, 1.0)),  # flat on one side, rising on the other
+        ("{x < 0: -x, x^2}", 0.0, "minimum", (-1.0, 0.0)),  # a piecewise corner is a corner like |x|'s
+        ("x^(2/3)", 0.0, "minimum", (-math.inf, math.inf)),  # a cusp: the slope runs off to opposite infinities
+    ],
+)
+def test_a_corner_is_a_kink_its_extremum_decided_by_its_two_sides(expr, at, extremum, slopes):
+    frame = points_of_interest(expr, -1.5, 4.5)
+    kinks = frame[(frame["kind"] == "kink") & (np.abs(frame["x"] - at) < 0.1)]
+    assert_points(kinks["x"].to_numpy(), [at])
+    np.testing.assert_allclose(kinks[["d1_left", "d1_right"]].to_numpy()[0], slopes, rtol=1e-12, atol=1e-12)
+    here = frame[np.abs(frame["x"] - at) <= 1e-12]
+    assert set(here["kind"]) - {"root", "kink"} == ({extremum} if extremum else set())
+    assert here[["d1", "d2"]].isna().all(axis=None)
+
+
+def test_a_cusp_and_a_corner_without_an_extremum_say_so_in_words():
+    cusp = by_place(points_of_interest("x^(2/3)", -1, 1))
+    assert cusp["what it is"].tolist() == ["root, minimum, cusp"]
+    corner = by_place(points_of_interest("max(x, 2x) + 3", -1, 1))
+    assert corner["what it is"].tolist() == ["corner (no extremum)"]
+    assert shown_places(corner).iloc[0][["f′", "f″", "f′(x⁻)", "f′(x⁺)"]].tolist() == [
+        "undefined (corner)",
+        "undefined (corner)",
+        "1",
+        "2",
+    ]
 
 
 def test_the_real_cube_root_crosses_zero_with_an_infinite_slope():
     frame = points_of_interest("cbrt(x)", -1, 1.1)
     assert_points(of_kind(frame, "root"), [0.0])
     assert_points(of_kind(frame, "inflection"), [0.0])
+    assert_points(of_kind(frame, "kink"), [])  # +∞ on both sides: a vertical tangent, not a corner
 
 
 def test_x_abs_x_bends_at_0_without_an_extremum():
     frame = points_of_interest("x abs(x)", -1, 1.2)
-    assert_points(of_kind(frame, "inflection"), [0.0])
+    assert_points(of_kind(frame, "inflection"), [0.0])  # f″ jumps from -2 to 2
     assert_points(of_kind(frame, "stationary"), [0.0])
     assert_points(of_kind(frame, "critical"), [])
+    assert_points(of_kind(frame, "kink"), [])  # f′ is continuous: only f″ jumps
 
 
-def test_a_jump_across_zero_is_not_a_root_and_is_said_so():
-    frame = points_of_interest("abs(x)/x", -1, 1.1)
-    assert_points(of_kind(frame, "root"), [])
+@pytest.mark.parametrize("expr", ["floor(x)", "floor(x) + x/10"])
+def test_a_step_function_jumps_at_each_whole_number_with_its_one_sided_values(expr):
+    frame = points_of_interest(expr, -2.5, 2.5)
+    jumps = frame[frame["kind"] == "jump"]
+    assert_points(jumps["x"].to_numpy(), [-2.0, -1.0, 0.0, 1.0, 2.0])
+    tilt = 0.1 * jumps["x"].to_numpy() if "x/10" in expr else 0.0
+    np.testing.assert_allclose(jumps["f_left"], jumps["x"] - 1 + tilt, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(jumps["f_right"], jumps["x"] + tilt, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(jumps["f"], jumps["x"] + tilt, rtol=0, atol=1e-12)  # floor(1) = 1: f takes the right
+    assert jumps[["d1", "d2"]].isna().all(axis=None)
+
+
+@pytest.mark.parametrize("points", [2001, 2000])  # 0 on the grid (0/0 there) or between two grid points
+def test_a_single_undefined_point_between_two_values_is_a_jump_not_an_edge(points):
+    frame = points_of_interest("abs(x)/x", -1, 1, points=points)
+    assert not frame["edge"].any()
+    assert of_kind(frame, "root").size == of_kind(frame, "minimum").size == of_kind(frame, "maximum").size == 0
     assert_points(of_kind(frame, "pole"), [])
     assert_points(of_kind(frame, "inflection"), [])  # f'' is rounding noise around 0, not a sign change
-    assert any("jump" in note for note in frame.attrs["notes"])
+    jump = frame[frame["kind"] == "jump"]
+    assert jump["x"].tolist() == [0.0] and jump[["f_left", "f_right"]].to_numpy().tolist() == [[-1.0, 1.0]]
+    assert jump[["f", "d1", "d2"]].isna().all(axis=None)  # 0/0: f has no value there
 
 
-def test_sin_of_one_over_x_reports_that_there_are_more_than_it_lists():
-    frame = points_of_interest("sin(1/x)", 0.001, 1)
+@pytest.mark.parametrize(
+    ("expr", "xmin", "xmax", "at", "limit"),
+    [
+        ("(x^2 - 1)/(x - 1)", -5, 5, 1.0, 2.0),
+        ("(x^2 - 1)/(x - 1)", -5, 5.5, 1.0, 2.0),  # 1 not on the grid: found from the formula's denominator
+        ("sin(x)/x", -10, 10, 0.0, 1.0),
+        ("(x^3 - 8)/(x - 2)", 0, 3, 2.0, 12.0),
+        ("x log(x^2)", -1, 1.7, 0.0, 0.0),
+        ("(1 - cos(x))/x^2", -3, 3.3, 0.0, 0.5),
+        ("x cot(x)", -1, 1, 0.0, 1.0),
+    ],
+)
+def test_a_hole_is_listed_with_its_limit(expr, xmin, xmax, at, limit):
+    frame = points_of_interest(expr, xmin, xmax)
+    hole = frame[frame["kind"] == "hole"]
+    assert hole["x"].tolist() == [at]
+    assert hole[["f_left", "f_right"]].to_numpy().tolist() == [[limit, limit]]  # exactly, not 1.9999999999
+    assert hole[["f", "d1", "d2"]].isna().all(axis=None)
+    assert by_place(frame).loc[lambda p: p["x"] == at, "what it is"].str.contains("hole").all()
+
+
+def test_the_notes_on_a_hole_formula_agree_with_its_chart():
+    """(x² − 1)/(x − 1) is x + 1 but at 1: f″ is 0 up to rounding, said once, and no oscillation is made up."""
+    notes = points_of_interest("(x^2 - 1)/(x - 1)", -5, 5).attrs["notes"]
+    assert notes == ["f″ is 0 everywhere in this range (up to rounding): no inflection points"]
+
+
+def test_sin_of_one_over_x_lists_a_bounded_number_of_places_and_says_what_it_leaves_out():
+    frame = points_of_interest("sin(1/x)", -5, 5)
+    places = by_place(frame)
+    assert len(places) == MAX_PLACES
     roots = of_kind(frame, "root")
-    assert len(roots) == MAX_PER_KIND
     np.testing.assert_allclose(np.sin(1 / roots), 0, atol=1e-9)
-    assert roots[0] < 0.0011  # the first ones, nearest the left end
+    assert np.min(np.abs(roots)) > 0.01  # the most widely spaced: those the chart can show, away from 0
     notes = " ".join(frame.attrs["notes"])
-    assert f"more than {MAX_PER_KIND} roots" in notes
-    assert "faster than the grid resolves" in notes
+    assert "oscillates faster than the grid resolves near x = 0" in notes
+    assert "more places in the range" in notes
+    assert "has no limit" in notes  # f is undefined at 0, where it oscillates
 
 
 def test_flat_stretches_are_noted_instead_of_listing_every_point():
@@ -224,7 +309,7 @@ def test_roots_of_sin_stay_at_the_floats_nearest_k_pi():
 # Roots and extrema at the edges of the domain.
 
 
-@pytest.mark.parametrize("expr", ["sqrt(x)", "x^(1/3)"])
+@pytest.mark.parametrize("expr", ["sqrt(x)", "x^(1/4)"])
 def test_a_root_and_minimum_where_the_domain_begins(expr):
     frame = points_of_interest(expr, -5, 5)
     assert list(frame["kind"]) == ["root", "minimum"]
@@ -258,12 +343,6 @@ def test_where_f_is_not_finite_at_the_edge_nothing_is_reported_there():
 
 def test_an_end_of_the_range_is_not_an_edge_of_the_domain():
     assert points_of_interest("x^2", 1, 5).empty  # no minimum at 1
-
-
-def test_a_single_undefined_point_is_a_hole_not_an_edge():
-    frame = points_of_interest("abs(x)/x", -1, 1, points=2001)  # 0/0 at the grid's middle point
-    assert not frame["edge"].any()
-    assert of_kind(frame, "root").size == of_kind(frame, "minimum").size == of_kind(frame, "maximum").size == 0
 
 
 # Notes: one per derivative, not one per stretch.
@@ -308,11 +387,12 @@ def test_even_poles_of_sec_squared():
 
 def test_by_place_gathers_what_each_point_is():
     places = by_place(points_of_interest("x^2 sin x", -5, 5))
+    assert list(places.columns) == PLACE_COLUMNS
     zero = places[places["x"] == 0.0]
-    assert zero["what"].tolist() == ["root, stationary point (no extremum), inflection point"]
+    assert zero["what it is"].tolist() == ["root, stationary point (no extremum), inflection point"]
     assert places["x"].is_unique and places["x"].is_monotonic_increasing
     edge = by_place(points_of_interest("sqrt(1 - x^2)", -2, 2))
-    assert edge["what"].tolist() == [
+    assert edge["what it is"].tolist() == [
         "root, minimum at an edge of the domain",
         "maximum",
         "root, minimum at an edge of the domain",
@@ -320,7 +400,50 @@ def test_by_place_gathers_what_each_point_is():
     assert edge["x"].tolist() == [-1.0, 0.0, 1.0]
 
 
-def test_a_pole_has_no_value_in_the_places_table():
+def test_a_pole_has_no_value_in_the_places_table_but_its_two_sides():
     places = by_place(points_of_interest("e^x/x", -5, 5))
-    pole = places[places["what"] == "pole"]
-    assert pole["x"].tolist() == [0.0] and pole[["f", "d1", "d2"]].isna().all(axis=None)
+    pole = places[places["what it is"] == "pole"]
+    assert pole["x"].tolist() == [0.0] and pole[["f", "f′", "f″"]].isna().all(axis=None)
+    assert pole[["f(x⁻)", "f(x⁺)"]].to_numpy().tolist() == [[-math.inf, math.inf]]
+    assert shown_places(places).iloc[0][["f", "f(x⁻)", "f(x⁺)"]].tolist() == ["undefined (pole)", "−∞", "∞"]
+
+
+def test_the_poles_of_tan_have_no_values_in_the_frame_either():
+    frame = points_of_interest("tan(x)", -5, 5)
+    poles = frame[frame["kind"] == "pole"]
+    assert len(poles) == 4 and poles[["f", "d1", "d2"]].isna().all(axis=None)  # not f = 3e14, f′ = 9e28
+    assert (poles["f_left"] == math.inf).all() and (poles["f_right"] == -math.inf).all()
+
+
+# Every value as honest as its rounding: 0 where it is 0 up to rounding, and what each kind says it is exactly.
+
+
+def test_roots_and_inflection_points_of_tan_at_plus_minus_pi_are_exactly_0_there():
+    frame = points_of_interest("tan(x)", -5, 5)
+    assert (frame.loc[frame["kind"] == "root", "f"] == 0).all()  # not ∓2.5e-15
+    assert (frame.loc[frame["kind"] == "inflection", "d2"] == 0).all()  # not ∓5e-15
+
+
+@pytest.mark.parametrize(
+    ("expr", "kind", "column"), [("sin(x)", "maximum", "d1"), ("exp(-x^2) cos(5x)", "minimum", "d1")]
+)
+def test_an_extremum_has_f_prime_exactly_0(expr, kind, column):
+    frame = points_of_interest(expr, -3, 3)
+    assert (frame.loc[frame["kind"] == kind, column] == 0).all()
+    assert (frame.loc[frame["kind"] == kind, "d2"] != 0).all()  # f″ is computed, not set
+
+
+def test_a_value_within_rounding_of_0_is_0_in_the_frame():
+    """At sin(1/x)'s inflection points f′ and f″ are computed; f″ there is 0 exactly, and so is any other noise."""
+    frame = points_of_interest("sin(x)^2 + cos(x)^2 + x^3", -1, 1)
+    assert frame.loc[frame["x"] == 0, ["f", "d1", "d2"]].to_numpy().tolist() == [[1.0, 0.0, 0.0]] * len(
+        frame[frame["x"] == 0]
+    )
+
+
+def test_by_place_has_one_row_per_place_and_the_pages_column_names():
+    frame = points_of_interest("tan(x)", -4, 4)
+    places = by_place(frame)
+    assert places["x"].is_unique and len(places) == len(set(frame["x"]))
+    assert "root, inflection point" in places["what it is"].tolist()
+    assert list(shown_places(places).columns) == ["x", "what it is", "f", "f′", "f″", "f(x⁻)", "f(x⁺)"]
