@@ -334,7 +334,9 @@ def download(label: str, data, expr: str, what: str, *, file_format: str = "CSV"
 
 def metric_number(value: float) -> str:
     """A value for a metric: 4 significant digits, so that it fits its column on any screen (0.002479, 1.235e+08);
-    the tables hold more."""
+    the tables hold more. ∞ is ∞ (a straight line's circle radius), NaN "undefined"."""
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
     return f"{value + 0.0:.4g}" if math.isfinite(value) else "undefined"
 
 

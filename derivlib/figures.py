@@ -10,13 +10,13 @@ float32. The full-resolution values stay in the tables and the CSV.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .rounding import SAFETY, is_noise
+from .rounding import SAFETY, is_noise, zero_everywhere, zeroed
 
 BUCKETS = 1_000  # decimation buckets per trace: 2 points each, 5 at most, so ≤ 5 000 points per trace
 MAX_POINTS = 5 * BUCKETS  # points per trace sent to the browser (measured: 5 000 redraw in 0.5 s, 10⁶ in 11 s)
@@ -123,6 +123,35 @@ def _broken_at_poles(x: np.ndarray, y: np.ndarray, shown: tuple[float, float] | 
     return np.insert(x, jumps, (x[jumps - 1] + x[jumps]) / 2), np.insert(y, jumps, np.nan)
 
 
+def _broken(x: np.ndarray, y: np.ndarray, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The curve with a NaN inserted at each of the points `gaps` (between two grid points, where it jumps), so that no
+    line joins its two sides.
+
+    >>> _broken(np.array([0.0, 1.0, 2.0]), np.array([0.0, 0.0, 1.0]), np.array([1.5]))
+    (array([0. , 1. , 1.5, 2. ]), array([ 0.,  0., nan,  1.]))
+    """
+    if len(gaps) == 0:
+        return x, y
+    at = np.searchsorted(x, gaps)
+    return np.insert(np.asarray(x, dtype=float), at, gaps), np.insert(np.asarray(y, dtype=float), at, np.nan)
+
+
+def _zeroed_where_noise(
+    sent: list[tuple[np.ndarray, np.ndarray]], errors_at: Callable[[np.ndarray], np.ndarray]
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[bool]]:
+    """Each curve's points to send with every value within its rounding error set to 0 (the errors computed once, at
+    every point any curve sends), and whether a curve is then 0 wherever it is defined."""
+    points = np.unique(np.concatenate([xs for xs, _ in sent]))
+    errors = errors_at(points)
+    result, flat = [], []
+    for k, (xs, ys) in enumerate(sent):
+        own = errors[k][np.searchsorted(points, xs)]
+        finite = np.isfinite(ys)
+        flat.append(bool(finite.any()) and zero_everywhere(ys[finite], own[finite]))
+        result.append((xs, zeroed(ys, own)))
+    return result, flat
+
+
 def _for_browser(values: np.ndarray) -> np.ndarray:
     # float32 halves the payload; ±inf (and values beyond float32's range) have no place on an axis: they are gaps.
     with np.errstate(over="ignore"):
@@ -136,14 +165,20 @@ def derivatives_figure(
     overlay: bool = False,
     noise: Mapping[str, float] | None = None,
     buckets: int = BUCKETS,
+    breaks: Sequence[np.ndarray] | None = None,
+    errors_at: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> go.Figure:
     """f and each derivative of a table (columns x, f, d1 … dN), one trace per order.
 
     Stacked panels share one x axis (zooming one zooms all) and one unified hover that lists every order at the
-    hovered x; with `overlay=True` all traces share a single panel instead. Undefined values are gaps. Each y axis
-    shows the bulk of its curve (`value_range`): a spike towards a pole is clipped, still there for zooming and
-    hovering. `noise` maps a column to its estimated rounding error (`derivlib.rounding.noise_levels`): a curve
-    within rounding of zero is drawn as 0 and labelled so, not as a band of noise.
+    hovered x; with `overlay=True` all traces share a single panel instead. Undefined values are gaps, and so is each
+    place in `breaks` (per column, the points between two grid points where it jumps: `discontinuities.breaks`), so
+    that no line is drawn across a jump. Each y axis shows the bulk of its curve (`value_range`): a spike towards a
+    pole is clipped, still there for zooming and hovering. `noise` maps a column to its estimated rounding error over
+    the range (`derivlib.rounding.noise_levels`), for the axes; `errors_at(x)` gives each column's rounding error at
+    the points x (rows × points, `rounding.pointwise_errors`): every value sent that is within its rounding error is
+    sent as 0, and a curve that is all 0 so is drawn as 0 and labelled so, not as a band of noise (without it, a
+    curve within `noise` of 0 everywhere is).
 
     >>> import derivlib
     >>> figure = derivatives_figure(derivlib.grid_table("x^3", -1, 1, 100_000, order=2))
@@ -156,21 +191,25 @@ def derivatives_figure(
     labels = column_labels(len(orders) - 1)
     noise = noise or {}
     x = frame["x"].to_numpy()
-    curves, ranges, flat = [], [], []
+    sent, ranges = [], []
     for k, column in enumerate(orders):
         values = frame[column].to_numpy()
-        level = noise.get(column, 0.0)
-        flat.append(k > 0 and is_noise(values, level))  # f itself is what was typed: never drawn as 0
-        if flat[-1]:
-            values = np.where(np.isnan(values), np.nan, 0.0)
-        curves.append(values)
-        ranges.append(value_range(values, noise=level))
+        ranges.append(value_range(values, noise=noise.get(column, 0.0)))
+        gaps = breaks[k] if breaks is not None and k < len(breaks) else np.empty(0)
+        sent.append(decimate(*_broken(x, values, gaps), buckets))
+    if errors_at is not None:
+        sent, zero = _zeroed_where_noise(sent, errors_at)
+    else:
+        zero = [is_noise(frame[column].to_numpy(), noise.get(column, 0.0)) for column in orders]
+    flat = [k > 0 and z for k, z in enumerate(zero)]  # f itself is what was typed: never drawn as 0
+    sent = [(xs, np.where(np.isnan(ys), np.nan, 0.0)) if flat[k] else (xs, ys) for k, (xs, ys) in enumerate(sent)]
+    ranges = [(-1.0, 1.0) if flat[k] else r for k, r in enumerate(ranges)]
     shown = [r for r in ranges if r is not None]
     if overlay and shown:
         ranges = [(min(r[0] for r in shown), max(r[1] for r in shown))] * len(orders)
     figure = go.Figure()
     for k, column in enumerate(orders):
-        xs, ys = _broken_at_poles(*decimate(x, curves[k], buckets), ranges[k])
+        xs, ys = _broken_at_poles(*sent[k], ranges[k])
         figure.add_trace(
             go.Scatter(
                 x=_for_browser(xs),
@@ -237,6 +276,7 @@ def derivatives_figure(
 # Insight: points of interest, and the tangent, Taylor polynomial and osculating circle at a point x₀
 
 INSIGHT = "insight"  # the `meta` of every trace added below, so that tests and pages can tell them from f, f′ …
+CURVE_COLOUR = "#636efa"  # Plotly's first colour: f's curve, and the open and filled dots drawn on it
 KIND_MARKERS = {  # kind -> (Plotly marker symbol, colour, what the legend calls it)
     "root": ("circle-open", "#111111", "root"),
     "minimum": ("triangle-up", "#2ca02c", "minimum"),
@@ -245,6 +285,9 @@ KIND_MARKERS = {  # kind -> (Plotly marker symbol, colour, what the legend calls
     "critical": ("diamond-open", "#9467bd", "critical"),
     "inflection": ("x-thin-open", "#ff7f0e", "inflection"),
     "pole": ("line-ns-open", "#7f7f7f", "pole"),
+    "kink": ("hexagon-open", "#8c564b", "corner"),
+    "jump": ("circle", CURVE_COLOUR, "jump"),  # a filled dot at f's value, open ones at the values it does not take
+    "hole": ("circle", "#ffffff", "hole"),  # an open dot (white inside) where f has no value
 }
 CIRCLE_POINTS = 361  # points on the drawn osculating circle
 CURVE_POINTS = 801  # points on the tangent line and the Taylor polynomial over the range
@@ -337,15 +380,27 @@ def _f_range(figure: go.Figure, f_range: tuple[float, float] | None) -> tuple[fl
 def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: tuple[float, float] | None = None):
     """Mark the rows of `derivlib.points_of_interest` on the f panel (yaxis "y"): one trace per kind, named by it.
 
-    Roots, extrema, stationary, critical and inflection points sit on the curve at (x, f); a pole is a dotted
-    vertical line across `f_range` (default: the f panel's range), since f has no value there. Hovering shows x, f,
-    f′ and f″, and says so where a point lies at an edge of f's domain. Returns the figure.
+    Roots, extrema, stationary, critical and inflection points and corners sit on the curve at (x, f); a pole is a
+    dotted vertical line across `f_range` (default: the f panel's range), since f has no value there; a hole is an
+    open dot at f's limit; a jump a filled dot at f's value there and open ones at the one-sided values it does not
+    take. Hovering says everything the place is, as the table of places does (`analysis.by_place`): "minimum,
+    corner: x = 0, f = 0, f′ undefined (corner), f′(x⁻) = -1, f′(x⁺) = 1". Returns the figure.
     """
+    from .analysis import by_place, shown_places  # figures are drawn from its frames; it does not draw
+
+    places = shown_places(by_place(points)) if len(points) else pd.DataFrame()
+    words = {}
+    for _, place in places.iterrows():
+        values = [
+            f"{name} = {place[name]}" if not place[name].startswith("undefined") else f"{name} {place[name]}"
+            for name in ("f", "f′", "f″")
+        ]
+        sides = [f"{name} = {place[name]}" for name in places.columns[5:] if place[name]]
+        words[place["x"]] = f"<b>{place['what it is']}</b>: x = {place['x']}, " + ", ".join(values + sides)
     for kind, (symbol, colour, label) in KIND_MARKERS.items():
         rows = points[points["kind"] == kind]
         if rows.empty:
             continue
-        custom = rows[["f", "d1", "d2"]].to_numpy(dtype=float)
         common = {"name": label, "meta": INSIGHT, "xaxis": "x", "yaxis": "y", "legendrank": 900}
         if kind == "pole":
             low, high = _f_range(figure, f_range) or (-1.0, 1.0)
@@ -363,22 +418,47 @@ def add_points_of_interest(figure: go.Figure, points: pd.DataFrame, *, f_range: 
                 )
             )
             continue
-        edges = rows["edge"].to_numpy(dtype=bool) if "edge" in rows else np.zeros(len(rows), dtype=bool)
+        xs, ys, filled = _marker_places(kind, rows)
+        text = [words.get(f"{x + 0.0:.10g}", "") for x in xs]
+        outline = CURVE_COLOUR if kind in ("jump", "hole") else colour
+        fill = np.where(filled, CURVE_COLOUR, "#ffffff") if kind == "jump" else colour
         figure.add_trace(
             go.Scatter(
-                x=rows["x"].to_numpy(dtype=float),
-                y=rows["f"].to_numpy(dtype=float),
+                x=xs,
+                y=ys,
                 mode="markers",
-                marker={"symbol": symbol, "color": colour, "size": 12, "line": {"width": 2, "color": colour}},
-                customdata=custom,
-                text=np.where(edges, " at an edge of the domain", ""),
-                hovertemplate=f"<b>{kind}</b>%{{text}}: x = %{{x:.6g}}, f = %{{customdata[0]:.6g}}, "
-                "f′ = %{customdata[1]:.6g}, f″ = %{customdata[2]:.6g}<extra></extra>",
+                marker={
+                    "symbol": symbol,
+                    "color": fill,
+                    "size": 12 if kind not in ("jump", "hole") else 10,
+                    "line": {"width": 2, "color": outline},
+                },
+                hovertext=text,
+                hovertemplate="%{hovertext}<extra></extra>",
                 **common,
             )
         )
     _show_insight_legend(figure)
     return figure
+
+
+def _marker_places(kind: str, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a kind's markers go on the f panel: (x, f) for most; a hole at (x, its limit); a jump at f's value there
+    (filled) and at each one-sided value that is not it (open). Returns x, y and which are filled."""
+    x = rows["x"].to_numpy(dtype=float)
+    f = rows["f"].to_numpy(dtype=float)
+    if kind == "hole":
+        return x, rows["f_left"].to_numpy(dtype=float), np.zeros(len(x), dtype=bool)
+    if kind != "jump":
+        return x, f, np.ones(len(x), dtype=bool)
+    xs, ys, filled = [], [], []
+    for at, value, left, right in zip(x, f, rows["f_left"], rows["f_right"], strict=True):
+        for y, is_value in ((value, True), (left, False), (right, False)):
+            if np.isfinite(y) and (is_value or y != value):
+                xs.append(at)
+                ys.append(y)
+                filled.append(is_value)
+    return np.array(xs), np.array(ys), np.array(filled, dtype=bool)
 
 
 def circle_points(center: tuple[float, float], radius: float, count: int = CIRCLE_POINTS):
@@ -412,6 +492,12 @@ def add_point_view(
     f0 = view.derivatives[0]
     common = {"meta": INSIGHT, "xaxis": "x", "yaxis": "y"}
     n = min(taylor_order, len(view.derivatives) - 1)
+    if not math.isfinite(view.derivatives[1]):  # a corner, a jump, a hole: no tangent, polynomial or circle there
+        if math.isfinite(f0):
+            _add_x0(figure, view, common)
+        _fix_f_panel(figure, f_range, x_range)
+        _show_insight_legend(figure)
+        return figure
     figure.add_trace(
         go.Scatter(
             x=x,
@@ -462,10 +548,17 @@ def add_point_view(
                 **common,
             )
         )
+    _add_x0(figure, view, common)
+    _fix_f_panel(figure, f_range, x_range)
+    _show_insight_legend(figure)
+    return figure
+
+
+def _add_x0(figure: go.Figure, view, common: dict) -> None:
     figure.add_trace(
         go.Scatter(
             x=[view.x0],
-            y=[f0],
+            y=[view.derivatives[0]],
             name="x₀",
             mode="markers",
             marker={"symbol": "circle", "size": 10, "color": "#17becf", "line": {"width": 1, "color": "#000"}},
@@ -473,9 +566,6 @@ def add_point_view(
             **common,
         )
     )
-    _fix_f_panel(figure, f_range, x_range)
-    _show_insight_legend(figure)
-    return figure
 
 
 def finite_difference_figure(errors: pd.DataFrame, best: pd.DataFrame, *, title: str = "") -> go.Figure:

@@ -228,12 +228,36 @@ def _messages(tree: Node, variable: str, order: int) -> Iterator[tuple[str, int,
     yield ("derivative", 0, expressions[0], sympy.latex(expressions[0]))
     for k in range(1, order + 1):
         expressions.append(sympy.diff(expressions[-1], symbol))
-        yield ("derivative", k, expressions[k], sympy.latex(expressions[k]))
+        shown = off_the_kinks(expressions[k])
+        yield ("derivative", k, shown, sympy.latex(shown))
     for k in range(1, order + 1):
         if not expressions[k].is_Atom:
-            simplified = sympy.simplify(expressions[k])
+            simplified = off_the_kinks(sympy.simplify(expressions[k]))
             yield ("simplified", k, simplified, sympy.latex(simplified))
     yield ("done", 0, None, "")
+
+
+def off_the_kinks(expr: sympy.Expr) -> sympy.Expr:
+    """sympy's derivative as it holds where it is one: without DiracDelta terms (0 off a kink, and at one no
+    derivative), and without the piecewise branches that give a value at a single point (`Eq(x, 0)`: sympy's 0 for
+    the slope of x^(2/3) at its cusp, which has none). derivlib says "undefined" there; the formula says nothing.
+
+    >>> x = sympy.Symbol("x", real=True)
+    >>> off_the_kinks(sympy.Piecewise((0, sympy.Eq(x, 0)), (2 * x * (1 + sympy.DiracDelta(x)), True)))
+    2*x
+    """
+    without = expr.replace(sympy.DiracDelta, lambda *arguments: sympy.Integer(0))
+
+    def general(piecewise: sympy.Piecewise) -> sympy.Expr:
+        kept = [(value, condition) for value, condition in piecewise.args if not isinstance(condition, sympy.Eq)]
+        if len(kept) == 1 and kept[0][1] == sympy.true:
+            return kept[0][0]
+        return sympy.Piecewise(*kept) if kept else piecewise
+
+    def at_a_point(node: sympy.Basic) -> bool:
+        return isinstance(node, sympy.Piecewise) and any(isinstance(c, sympy.Eq) for _, c in node.args)
+
+    return without.replace(at_a_point, general)
 
 
 def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:

@@ -47,6 +47,24 @@ def at_point(
     return PointView(float(x0), values, curvature(d1, d2), *osculating_circle(x0, f, d1, d2))
 
 
+SIMPLE = (1.0, 0.5, 2.0, 1.5, 0.0, -0.5, -1.0, 3.0, 0.25, -2.0, 2.5, -1.5, 4.0, -3.0, 0.75)  # x₀ candidates, in turn
+
+
+def defined_point(
+    expr: Expression | str, xmin: float, xmax: float, *, params: Mapping[str, float] | None = None
+) -> float:
+    """A point to look at first: the first of SIMPLE in [xmin, xmax] where f and f′ are defined (1 for most formulas;
+    for (x² − 1)/(x − 1), whose hole is at 1, 0.5), else the middle of the range.
+
+    >>> defined_point("x^2", -5, 5), defined_point("(x^2 - 1)/(x - 1)", -5, 5), defined_point("log(x)", 10, 20)
+    (1.0, 0.5, 15.0)
+    """
+    candidates = np.array([x for x in SIMPLE if xmin <= x <= xmax] + [(xmin + xmax) / 2])
+    f, d1 = derivatives(expr, candidates, order=1, params=params).numpy()
+    defined = np.flatnonzero(np.isfinite(f) & np.isfinite(d1))
+    return float(candidates[defined[0]]) if len(defined) else float(candidates[-1])
+
+
 def taylor_polynomial(values: tuple[float, ...] | np.ndarray, x0: float, x: np.ndarray) -> np.ndarray:
     """Σ values[k]/k! · (x − x₀)^k, by Horner's rule, from f(x₀), f′(x₀), … .
 

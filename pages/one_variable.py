@@ -11,13 +11,15 @@ import functools
 import math
 import time
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
 import derivlib
 import page_kit as kit
-from derivlib.analysis import by_place
+from derivlib.analysis import by_place, reasons_at, shown_places
+from derivlib.discontinuities import breaks
 from derivlib.figures import (
     add_point_view,
     add_points_of_interest,
@@ -28,8 +30,8 @@ from derivlib.figures import (
     finite_difference_figure,
 )
 from derivlib.functions import names_in_words
-from derivlib.rounding import noise_levels
-from derivlib.taylor import PointView, at_point
+from derivlib.rounding import noise_levels, pointwise_errors, zeroed, zeroed_table
+from derivlib.taylor import PointView, at_point, defined_point
 from derivlib.undefined import note as undefined_note
 
 EXAMPLES = ["x^3 + sin(x)", "a*sin(b*x)", "exp(-x^2/2)", "log(x)", "sqrt(1 - x^2)", "sin(x)/x"]
@@ -163,7 +165,9 @@ def grid_result(
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, dtype: str) -> pd.DataFrame:
-    return derivlib.table(expr, list(at), order=order, params=dict(params), device=device, dtype=dtype)
+    """The values at the points typed, every one within its rounding error 0 (tan(π) = -1.2e-16 is 0)."""
+    frame = derivlib.table(expr, list(at), order=order, params=dict(params), device=device, dtype=dtype)
+    return zeroed_table(frame, expr, params=dict(params), dtype=dtype)
 
 
 def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.DataFrame]:
@@ -190,10 +194,47 @@ def rounding_noise(expr: str, xmin: float, xmax: float, order: int, params: tupl
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.DataFrame, list[str]]:
-    """Points of interest and the notes on what their table leaves out."""
+def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Points of interest, the same gathered by place (one row each, as shown and downloaded), and the notes on what
+    their table leaves out."""
     frame = derivlib.points_of_interest(expr, xmin, xmax, params=dict(params))
-    return frame, list(frame.attrs.get("notes", []))
+    return frame, by_place(frame), list(frame.attrs.get("notes", []))
+
+
+@st.cache_data(max_entries=LIMITS.cache_entries, show_spinner=False)
+def jumps(expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str) -> list:
+    """Per column of the grid, where it jumps between two grid points: the chart draws no line across."""
+    frame = grid_result(expr, xmin, xmax, points, order, params, device, dtype)[0]
+    rows = frame.iloc[:, 1:].to_numpy(dtype="float64").T
+    levels = rounding_noise(expr, xmin, xmax, order, params, dtype).values()
+    return breaks(derivlib.parse(expr), frame["x"].to_numpy(), rows, dict(params), list(levels))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def errors_at(expr: str, order: int, params: tuple, dtype: str, x):
+    """Each column's rounding error at the points x (the chart's): what is within it is shown as 0."""
+    return pointwise_errors(expr, x, order=order, params=dict(params), dtype=dtype)[1]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def shown_sample(
+    expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
+) -> pd.DataFrame:
+    """PREVIEW_ROWS rows of the grid, evenly spaced to show the whole range, each value within its rounding error 0."""
+    frame = grid_result(expr, xmin, xmax, points, order, params, device, dtype)[0]
+    sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]
+    return zeroed_table(sample.reset_index(drop=True), expr, params=dict(params), dtype=dtype)
+
+
+def shown_file(write, frame: pd.DataFrame, expr: str, params: tuple, dtype: str):
+    """The grid's file, as a page shows values: each within its rounding error 0 (built when the button is clicked)."""
+    return write(zeroed_table(frame, expr, params=dict(params), dtype=dtype))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def start_point(expr: str, xmin: float, xmax: float, params: tuple) -> float:
+    """x₀ until one is chosen: 1, or a simple number near it where f and f′ are defined."""
+    return defined_point(expr, xmin, xmax, params=dict(params))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -249,14 +290,27 @@ def use_example() -> None:
     st.session_state.example = None
 
 
-def table_view(frame: pd.DataFrame, order: int) -> Styler:
-    """The table with f′, f″ … as headers; values to 4 decimals (scientific when tiny or huge), x as computed."""
+def table_view(frame: pd.DataFrame, order: int, reasons: list[str] | None = None) -> Styler:
+    """The table with f′, f″ … as headers; values to 4 decimals (scientific when tiny or huge), x as computed;
+    "undefined", and why where a point is a corner, a jump, a hole or a pole (`reasons`, one per row)."""
     x_digits = 7 if frame["x"].dtype == "float32" else 10  # enough to tell neighbouring grid points apart
-    return (
+    styler = (
         frame.rename(columns=column_labels(order))
-        .style.format(lambda v: f"{v + 0.0:.4f}" if v == 0 or 1e-3 <= abs(v) < 1e7 else f"{v:.4e}", na_rep="undefined")
+        .style.format(value_text, na_rep="undefined")
         .format(lambda v: f"{v:.{x_digits}g}", subset=["x"])
     )
+    values = list(column_labels(order).values())[1:]
+    for row, reason in zip(frame.index, reasons or [], strict=False):
+        if reason:
+            styler = styler.format(value_text, na_rep=f"undefined ({reason})", subset=([row], values))
+    return styler
+
+
+def value_text(value: float, undefined: str = "undefined") -> str:
+    """A value for a table: 4 decimals, scientific when tiny or huge, `undefined` where it is not a number."""
+    if not math.isfinite(value):
+        return undefined if math.isnan(value) else ("∞" if value > 0 else "−∞")
+    return f"{value + 0.0:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e7 else f"{value:.4e}"
 
 
 def pick_x0() -> None:
@@ -264,21 +318,16 @@ def pick_x0() -> None:
     points = st.session_state.chart.selection.get("points") or []
     if points and points[0].get("x") is not None:
         st.session_state.x0 = float(f"{points[0]['x']:.6g}")  # the chart sends float32 noise digits
+        st.session_state.x0_chosen = True
+
+
+def choose_x0() -> None:
+    st.session_state.x0_chosen = True
 
 
 def latex_name(order: int) -> str:
     """The k-th derivative's name in LaTeX: primes up to the third (f', f''), then f^{(4)}, f^{(5)} …"""
     return "f" + "'" * order if order <= 3 else f"f^{{({order})}}"
-
-
-def interest_view(frame: pd.DataFrame) -> Styler:
-    """One row per place (`derivlib.analysis.by_place`): x, what the point is, f, f′, f″."""
-    return (
-        by_place(frame)
-        .rename(columns=column_labels(2) | {"what": "what it is"})
-        .style.format(lambda v: f"{v + 0.0:.10g}", subset=["x"], na_rep="undefined")
-        .format(lambda v: f"{v + 0.0:.6g}", subset=["f", "f′", "f″"], na_rep="undefined")
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -288,6 +337,7 @@ devices = derivlib.available_devices()
 kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
+st.session_state.setdefault("x0_chosen", "x0" in st.query_params)  # else x₀ follows the formula (start_point)
 
 kit.page_top(
     "∂ derivlib: derivatives of a formula",
@@ -355,6 +405,8 @@ if result is None:
 st.session_state.good = good
 for key in VIEW_KEYS:
     st.session_state.setdefault(key, DEFAULTS[key])
+if not st.session_state.x0_chosen:  # never on an undefined point: (x² − 1)/(x − 1) starts at 0.5, not at its hole
+    st.session_state.x0 = start_point(good["expr"], good["xmin"], good["xmax"], good["params"])
 st.session_state.taylor_order = min(st.session_state.taylor_order, good["order"])  # its widget's largest value
 LINK.write(
     {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
@@ -376,14 +428,36 @@ st.caption(
 if note:
     st.warning(note, icon=":material/warning:")
 x0 = float(st.session_state.x0)
-view = point_view(good["expr"], x0, good["order"], good["params"])
 try:
-    found, found_notes = interest(good["expr"], good["xmin"], good["xmax"], good["params"])
+    found, places, found_notes = interest(good["expr"], good["xmin"], good["xmax"], good["params"])
 except ValueError as error:
-    found, found_notes = None, [f"points of interest could not be computed: {kit.first_line(error)}"]
+    found, places, found_notes = None, None, [f"points of interest could not be computed: {kit.first_line(error)}"]
 
+
+def reasons(x: list[float]) -> list[str]:
+    """Why f or a derivative is undefined at each point, where it is a corner, a jump, a hole or a pole."""
+    if places is None or places.empty:
+        return [""] * len(x)
+    return reasons_at(places, x, 4 * np.finfo(float).eps * max(abs(good["xmin"]), abs(good["xmax"]), 1.0))
+
+
+view = point_view(good["expr"], x0, good["order"], good["params"])
+(why,) = reasons([x0])
+if why:  # at a corner, a jump, a hole or a pole there is no tangent: the point's own numbers are one side's
+    first = 0 if why in ("hole", "pole") else 1
+    values = tuple(v if k < first else math.nan for k, v in enumerate(view.derivatives))
+    view = PointView(x0, values, math.nan, None, math.inf)
 noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
-figure = derivatives_figure(frame, overlay=st.session_state.overlay, noise=noise)
+grid_jumps = jumps(
+    good["expr"], *(good[key] for key in ("xmin", "xmax", "points", "order", "params", "device")), good["dtype"]
+)
+figure = derivatives_figure(
+    frame,
+    overlay=st.session_state.overlay,
+    noise=noise,
+    breaks=grid_jumps,
+    errors_at=functools.partial(errors_at, good["expr"], good["order"], good["params"], good["dtype"]),
+)
 if found is not None:
     add_points_of_interest(figure, found)
 add_point_view(
@@ -400,13 +474,19 @@ st.plotly_chart(
     selection_mode="points",
     key="chart",
 )
-f0, d1, d2 = view.derivatives[:3]
-cells = st.columns(5)
-cells[0].metric("f(x₀)", kit.metric_number(f0))
-cells[1].metric("f′(x₀)", kit.metric_number(d1))
-cells[2].metric("f″(x₀)", kit.metric_number(d2))
-cells[3].metric("curvature κ", kit.metric_number(view.curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
-cells[4].metric("circle radius 1/κ", kit.metric_number(view.radius))
+at_x0 = zeroed(*pointwise_errors(good["expr"], [x0], order=2, params=dict(good["params"])))[:, 0]
+at_x0 = np.where(np.isnan(view.derivatives[:3]), math.nan, at_x0)
+cells = st.columns(5)  # "undefined" alone fits a phone's column; the caption under them says why
+for cell, label, value in zip(cells, ("f(x₀)", "f′(x₀)", "f″(x₀)"), at_x0, strict=False):
+    cell.metric(label, kit.metric_number(value))
+curvature = view.curvature if math.isfinite(at_x0[2]) else math.nan
+cells[3].metric("curvature κ", kit.metric_number(curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
+cells[4].metric("circle radius 1/κ", kit.metric_number(view.radius if math.isfinite(curvature) else math.nan))
+if why:
+    st.caption(
+        f":material/info: x₀ = {x0:g} is a {why} of f: f′ is undefined there, so there is no tangent, Taylor "
+        "polynomial or osculating circle (the table of points of interest gives its one-sided values)."
+    )
 st.caption(
     f"Click a point of the f curve (or a marked point) to move x₀ there. At x₀ = {x0:g}: the tangent "
     "f(x₀) + f′(x₀)(x − x₀), the Taylor "
@@ -418,7 +498,12 @@ st.caption(
 # Tangent and Taylor at x₀, drawn on the f panel with the points of interest
 point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
 point.number_input(
-    "Tangent and Taylor at x₀ =", key="x0", step=0.1, format="%g", help="Or click a point of the f curve on the chart"
+    "Tangent and Taylor at x₀ =",
+    key="x0",
+    step=0.1,
+    format="%g",
+    help="Or click a point of the f curve on the chart",
+    on_change=choose_x0,
 )
 degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
 toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
@@ -428,7 +513,14 @@ with file_format:
 with download:
     kit.download(
         f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
-        functools.partial(kit.FILE_FORMATS[st.session_state.file_format][2], frame),  # built when clicked
+        functools.partial(  # built when clicked, every value within its rounding error 0
+            shown_file,
+            kit.FILE_FORMATS[st.session_state.file_format][2],
+            frame,
+            good["expr"],
+            good["params"],
+            good["dtype"],
+        ),
         good["expr"],
         "grid",
         file_format=st.session_state.file_format,
@@ -442,25 +534,29 @@ st.toggle("Overlay all orders on one panel", key="overlay")
 
 st.subheader("Values at your points")
 evaluate_at()
-st.table(table_view(points, good["order"]), hide_index=True, width="content")
+st.table(table_view(points, good["order"], reasons(points["x"].tolist())), hide_index=True, width="content")
 kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
 
 st.subheader("Points of interest")
 st.caption(
-    "Roots, minima, maxima, inflection points and poles in the range, and roots and extrema where f's domain ends, "
-    "found by a sign change on a dense grid and refined by Newton's method with autograd's derivatives, to float64 "
-    "precision. A point found within rounding of a simpler number at which it holds exactly (0, say) is shown at "
-    "that number. Marked on the f panel."
+    "Roots, minima, maxima, inflection points, poles, corners (where f′ jumps), jumps and holes in the range, and "
+    "roots and extrema where f's domain ends, found on a dense grid and refined by Newton's method with exact "
+    "derivatives, to float64 precision. Where f is not smooth its derivatives are undefined, and the table says why; "
+    "f(x⁻) and f(x⁺) are the limits from the left and the right, f′(x⁻) and f′(x⁺) a corner's two slopes. A point "
+    "found within rounding of a simpler number at which it holds exactly (0, say) is shown at that number, and a "
+    "value within its rounding error of 0 as 0. Marked on the f panel."
 )
 for line in found_notes:
     st.caption(f":material/info: {line}")
-if found is not None and found.empty:
+if places is not None and places.empty:
     st.caption("None in this range.")
-elif found is not None:
-    st.table(interest_view(found), hide_index=True, width="content")
-    kit.download("Download the points of interest (CSV)", derivlib.to_csv(found), good["expr"], "points_of_interest")
+elif places is not None:
+    st.table(shown_places(places), hide_index=True, width="content")
+    kit.download("Download the points of interest (CSV)", derivlib.to_csv(places), good["expr"], "points_of_interest")
 
-sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]  # evenly spaced, to show the whole range
+sample = shown_sample(
+    good["expr"], *(good[key] for key in ("xmin", "xmax", "points", "order", "params", "device")), good["dtype"]
+)
 with st.expander(f"The grid's values ({len(sample):,} of {len(frame):,} rows shown, evenly spaced)"):
     st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
 
@@ -483,11 +579,12 @@ st.caption(
     f"Each formula is sympy's, evaluated on {min(good['points'], kit.CHECK_POINTS):,} points of the range and compared "
     "with derivlib's numbers as the chart and tables show them (the largest difference, relative to the largest "
     f"value). sympy gets {symbolic_seconds(good['order']):g} s for all of them: a formula it has not simplified by "
-    "then is shown as differentiated, and one it has not reached says so. They may legitimately differ where f is "
-    "not smooth or not defined: at a kink (abs at 0, where derivlib takes sign(0) = 0), at a removable singularity "
-    "(sin(x)/x at 0 is undefined for derivlib, while a simplified formula may have cancelled it), and near such "
-    "points, where the formula as typed loses digits to cancellation and the simplified one does not, more with "
-    "each order. Points where either side is undefined are not compared."
+    "then is shown as differentiated, and one it has not reached says so. Each holds where f is smooth: at a corner "
+    "(|x| at 0) there is no derivative, whatever sign(0) = 0 would say, and sympy's Dirac deltas there are left out. "
+    "They may legitimately differ at a removable singularity (sin(x)/x at 0 is undefined for derivlib, while a "
+    "simplified formula may have cancelled it), and near such points, where the formula as typed loses digits to "
+    "cancellation and the simplified one does not, more with each order. Points where either side is undefined "
+    "are not compared."
 )
 
 with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):

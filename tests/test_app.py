@@ -486,3 +486,97 @@ def test_a_derivative_that_is_rounding_noise_gets_one_note_not_one_per_stretch()
         ":material/info: f″ is 0 everywhere in this range (up to rounding): no inflection points",
     ]
     assert any("f″ agrees up to rounding" in md.value for md in at.markdown)  # the symbolic check's badge too
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Honest at the edges: what the page says where f is not smooth, and rounding noise never shown as data
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def interest_table(at: AppTest):
+    return next(t.value for t in at.table if "what it is" in t.value.columns)
+
+
+def joins_across(x: np.ndarray, y: np.ndarray, size: float) -> list[float]:
+    """Where the line sent joins two neighbouring points more than `size` apart in y: a vertical stroke."""
+    both = np.isfinite(y[:-1]) & np.isfinite(y[1:])
+    return x[:-1][both & (np.abs(np.diff(y)) > size)].tolist()
+
+
+def test_at_a_corner_the_derivatives_are_undefined_on_the_page_as_in_the_tables():
+    at = formula("|x|", x0="0")
+    assert metrics(at)["f′(x₀)"] == "undefined" and metrics(at)["f(x₀)"] == "0"
+    assert any("x₀ = 0 is a corner of f" in c.value for c in at.caption)
+    assert "tangent at x₀" not in insight(at)  # no tangent at a corner
+    row = interest_table(at).iloc[0]
+    assert row.tolist() == ["0", "root, minimum, corner", "0", "undefined (corner)", "undefined (corner)", "-1", "1"]
+    x, y, _, _ = panel(at, 1)
+    assert joins_across(x, y, 0.5) == []  # f′ jumps from -1 to 1: a gap, no vertical line
+
+
+@pytest.mark.parametrize(("text", "row", "size"), [("floor(x)", 0, 0.5), ("max(sin x, cos x)", 1, 0.5)])
+def test_no_line_is_drawn_across_a_jump_in_any_panel(text, row, size):
+    x, y, _, _ = panel(formula(text), row)
+    assert joins_across(x, y, size) == []
+
+
+def test_a_step_function_lists_its_jumps_with_their_one_sided_values():
+    at = formula("floor(x)")
+    jumps = interest_table(at)
+    assert len(jumps) == 11 and set(jumps["what it is"]) == {"jump"}
+    assert jumps.iloc[6][["x", "f", "f(x⁻)", "f(x⁺)"]].tolist() == ["1", "1", "0", "1"]
+    marks = insight(at)["jump"]
+    assert len(array(marks["x"])) == 22  # a filled dot at f's value, an open one at the other side's
+    assert not any("None in this range" in c.value for c in at.caption)
+
+
+def test_a_hole_is_listed_and_x0_does_not_start_on_it():
+    at = formula("(x^2-1)/(x-1)")
+    holes = interest_table(at)
+    assert holes.iloc[1].tolist() == ["1", "hole", *["undefined (hole)"] * 3, "2", "2"]
+    assert at.number_input(key="x0").value == 0.5 and metrics(at)["f(x₀)"] == "1.5"
+    notes = [c.value for c in at.caption if c.value.startswith(":material/info:")]
+    assert notes == [":material/info: f″ is 0 everywhere in this range (up to rounding): no inflection points"]
+    assert array(insight(at)["hole"]["y"]).tolist() == [2.0]
+
+
+def test_a_chosen_x0_stays_where_it_was_put():
+    at = formula("(x^2-1)/(x-1)", x0="1")  # from a link: chosen, even on the hole
+    assert at.number_input(key="x0").value == 1.0 and metrics(at)["f(x₀)"] == "undefined"
+
+
+def test_rounding_noise_is_0_in_the_tables_hovers_and_the_points_of_interest():
+    at = formula("tan x", at="pi, -pi, 1")
+    values = points_table(at)
+    assert values["f"].tolist()[:2] == [0.0, 0.0]  # tan(π) = -1.2e-16, the tangent of the float nearest π
+    places = interest_table(at)
+    assert not places.apply(lambda column: column.str.contains("e-1")).any(axis=None)
+    poles = places[places["what it is"] == "pole"]
+    assert set(poles["f"]) == {"undefined (pole)"} and set(poles["f(x⁺)"]) == {"−∞"}
+    _, f2, _, _ = panel(formula("sin(x)^2 + cos(x)^2 + x"), 2)
+    assert np.all(f2[np.isfinite(f2)] == 0)  # f″ is sent as 0 where it is ±1e-16
+
+
+def test_the_points_of_interest_file_has_one_row_per_place_and_the_pages_column_names():
+    """The download's builder, as the page calls it: by_place's frame."""
+    from derivlib.analysis import by_place
+
+    found = derivlib.points_of_interest("tan x", -5, 5)
+    lines = derivlib.to_csv(by_place(found)).splitlines()
+    assert lines[0] == "x,what it is,f,f′,f″,f(x⁻),f(x⁺),f′(x⁻),f′(x⁺)"
+    assert sum("root" in line for line in lines) == 3 and not any("e+14" in line or "e+28" in line for line in lines)
+
+
+def test_sin_of_one_over_x_lists_at_most_fifty_places():
+    at = formula("sin(1/x)")
+    assert len(interest_table(at)) <= 50
+    assert any("oscillates faster than the grid resolves near x = 0" in c.value for c in at.caption)
+
+
+def test_x_to_the_two_thirds_is_drawn_for_negative_x_too():
+    x, f, _, _ = panel(formula("x^(2/3)"), 0)
+    assert np.all(np.isfinite(f[x < -0.5])) and f[x < -4].min() > 2.5
+    assert interest_table(formula("x^(2/3)")).iloc[0]["what it is"] == "root, minimum, cusp"

@@ -31,25 +31,41 @@ def cubic():
     return derivlib.grid_table("x^3 - x", -2, 2, 2_001, order=2)
 
 
-def test_each_kind_gets_its_own_marker_with_the_values_on_hover(cubic):
+def test_each_kind_gets_its_own_marker_with_what_the_place_is_on_hover(cubic):
+    nan = np.nan
     points = pd.DataFrame(
         {
             "kind": list(KIND_MARKERS),
-            "x": [0.0, 1.0, -1.0, 1.2, 1.5, 0.5, -1.5],
-            "f": [0.0, 2.0, 3.0, 3.5, 4.0, 5.0, np.nan],
-            "d1": [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, np.nan],
-            "d2": [0.0, 2.0, -2.0, 0.0, 0.0, 0.0, np.nan],
+            "x": [0.0, 1.0, -1.0, 1.2, 1.5, 0.5, -1.5, 1.8, -0.5, 0.25],
+            "f": [0.0, 2.0, 3.0, 3.5, 4.0, 5.0, nan, 6.0, 7.0, nan],
+            "d1": [1.0, 0.0, 0.0, 0.0, 0.0, 1.0, nan, nan, nan, nan],
+            "d2": [0.0, 2.0, -2.0, 0.0, 0.0, 0.0, nan, nan, nan, nan],
+            "edge": [False] * 10,
+            "f_left": [nan] * 6 + [-math.inf, nan, 6.5, 2.0],
+            "f_right": [nan] * 6 + [math.inf, nan, 7.0, 2.0],
+            "d1_left": [nan] * 7 + [-1.0, nan, nan],
+            "d1_right": [nan] * 7 + [2.0, nan, nan],
         }
     )
     figure = add_points_of_interest(derivatives_figure(cubic), points, f_range=(-10.0, 10.0))
     marks = added(figure)
     assert [marks[label].name for _, _, label in KIND_MARKERS.values()] == [m[2] for m in KIND_MARKERS.values()]
-    symbols = {marks[label].marker.symbol for kind, (_, _, label) in KIND_MARKERS.items() if kind != "pole"}
-    assert len(symbols) == len(KIND_MARKERS) - 1  # one distinct marker per kind
+    styles = {(symbol, colour) for kind, (symbol, colour, _) in KIND_MARKERS.items() if kind != "pole"}
+    assert len(styles) == len(KIND_MARKERS) - 1  # one distinct marker per kind but the pole, a dotted line
     assert all(trace.yaxis == "y" for trace in marks.values())  # on the f panel
     assert list(marks["minimum"].x) == [1.0] and list(marks["minimum"].y) == [2.0]
-    assert list(marks["minimum"].customdata[0]) == [2.0, 0.0, 2.0]
-    assert "f″ = %{customdata[2]" in marks["minimum"].hovertemplate
+    assert marks["minimum"].hovertext == ("<b>minimum</b>: x = 1, f = 2, f′ = 0, f″ = 2",)
+    assert marks["corner"].hovertext == (
+        "<b>corner (no extremum)</b>: x = 1.8, f = 6, f′ undefined (corner), f″ undefined (corner), f′(x⁻) = -1, "
+        "f′(x⁺) = 2",
+    )
+    assert list(marks["hole"].y) == [2.0]  # an open dot at the limit
+    jump = marks["jump"]  # a filled dot at f's value, an open one at the side's value it does not take
+    assert (
+        list(jump.x) == [-0.5, -0.5]
+        and list(jump.y) == [7.0, 6.5]
+        and list(jump.marker.color) == ["#636efa", "#ffffff"]
+    )
     pole = marks["pole"]  # a vertical line across the range: f has no value there
     assert list(pole.x[:2]) == [-1.5, -1.5] and list(pole.y[:2]) == [-10.0, 10.0]
     assert [trace.showlegend for trace in figure.data[:3]] == [False] * 3 and figure.layout.showlegend
