@@ -33,12 +33,12 @@ import torch
 
 from .parse import parse
 from .partials import partials
-from .rounding import is_noise, rounding_errors, simplest_between
+from .rounding import is_noise, pointwise_errors, rounding_errors, simplest_between, zeroed
 from .table import grid
 from .tree import Expression
 
 VARIABLES = ("x", "y")
-COLUMNS = ["kind", "x", "y", "f", "fx", "fy", "fxx", "fxy", "fyy"]
+COLUMNS = ["kind", "x", "y", "f", "fx", "fy", "fxx", "fxy", "fyy", "smooth"]  # smooth: ∇f exists (and is 0) there
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
 
 DEFAULT_POINTS = 301  # grid points per axis; odd, so that the middle of a symmetric box is on the grid
@@ -66,6 +66,16 @@ NAMED = 2  # points named in the note on lines or curves of critical points
 SMOOTH = 0.5  # |∇f| where it interpolates to 0 in a cell, beside its smallest at the corners, above which: no zero
 NOISY = 0.25  # the share of cells where fx and fy change sign above which ∇f may be rounding noise (checked)
 HESSIAN_SAMPLE = 4096  # grid points at which the Hessian's size over the grid is estimated
+ZERO_SEARCH = 30  # Levenberg–Marquardt steps looking for a zero of ∇f next to a cell that may hide one
+CROSSING_ROUNDS = 6  # rounds of bisection along x and then y towards a corner where ∇f is undefined
+ZOOM = 11  # points per axis of each zoomed grid around a grid extremum of f
+ROUGH_SNAP = 64  # resolutions within which a point where ∇f is undefined moves to simpler numbers
+ONE_SIDED = 1e-6  # in grid spacings: where ∇f is looked at on either side of a point, for a jump across it
+JUMP = 1e-3  # fx (fy) on either side differing by this much (relative to max(1, |value|)) jumps across the point
+RING_ANGLES = 32  # points on each small circle around a point where ∇f is undefined …
+RING_RADII = (1e-3, 1e-2)  # … at these radii, in grid spacings
+LEVEL = 1e-7  # a change of f around a point this small beside its largest around the same circle is level
+POLE_RATIO = 1e3  # |f| at a point this many times its largest on a small circle around it: a pole's approach
 
 
 def critical_points(
@@ -98,6 +108,7 @@ def critical_points(
     axes = [grid(float(low[i] - spacing[i]), float(high[i] + spacing[i]), count + 2).numpy() for i in range(2)]
     flat = np.stack([np.tile(axes[0], count + 2), np.repeat(axes[1], count + 2)], axis=1)  # x varying fastest
     rows = _partials(expr, params, flat, order=1)
+    rows_f = (axes, rows[0].reshape(count + 2, count + 2))  # f on the grid, [row j (y), column i (x)]
     sample = flat[:: max(1, len(flat) // HESSIAN_SAMPLE)]
     notes: list[str] = []
     with np.errstate(all="ignore"):
@@ -114,7 +125,7 @@ def critical_points(
         starts, crossing = _candidates(rows, axes, count + 2)
         if np.count_nonzero(crossing) > NOISY * (count + 1) ** 2 and _gradient_is_noise(expr, params, flat, rows):
             notes.append("∇f is 0 everywhere in this box (up to rounding): every point is critical, none listed")
-            return _frame(np.empty((0, 2)), np.empty((6, 0)), np.empty(0), notes)
+            return _frame(search, np.empty((0, 2)), np.empty((6, 0)), np.empty(0), np.empty(0, dtype=bool), notes)
         if len(starts) > MAX_CANDIDATES:
             every = math.ceil(len(starts) / MAX_CANDIDATES)
             notes.append(f"{len(starts):,} candidates on the grid: one in {every} was refined, so some may be missed")
@@ -132,6 +143,9 @@ def critical_points(
         smooth = search.smooth(starts[failed])
         coarse = crossing & critical & far & ~on_continuum
         coarse[failed[smooth]] = True
+        # … only if |∇f| really comes down to 0 in or next to the cell: in Rosenbrock's bent valley the bilinear
+        # models of fx and fy meet in cells that ∇f never reaches 0 in (Newton from them goes to the minimum beyond).
+        coarse[coarse] = search.zero_nearby(starts[coarse])
         # … unless |∇f| is as large there as at the corners: it changes sign across a kink or a pole, not through 0
         # (or it is the edge of a region where ∇f is 0, as where e^(−x² − y²) underflows).
         singular = starts[failed[~smooth]]
@@ -147,10 +161,23 @@ def critical_points(
         isolated[degenerate[lined]] = False
 
         along = np.concatenate([at[on_continuum], found[~isolated], around])
+        # Where ∇f does not exist (a corner, crease or cone: |x| + |y| at 0), f may still have its extremum: from the
+        # places where ∇f changes sign across a kink, and from the grid's own extrema of f that Newton did not reach.
+        rough, rough_kinds, creases = search.not_smooth(singular, _grid_extrema(rows_f, n=count + 2), found[isolated])
+        explained = np.concatenate([rough, creases])
+        singular = singular[~search.near(singular, explained)] if len(explained) else singular
         notes += search.notes(along, starts[coarse], singular, count)
-        if not isolated.any() and not notes:
+        if len(creases):
+            notes.append(
+                f"∇f is undefined along a crease where f is flat along it (near {search.place(creases[0])}): its "
+                "points are critical, none listed"
+            )
+        if not isolated.any() and not len(rough) and not notes:
             notes.append("no critical point in this box")
-        return _frame(found[isolated], rows[:, isolated], kinds[isolated], notes)
+        points = np.concatenate([found[isolated], rough])
+        partial_rows = np.concatenate([rows[:, isolated], search.partials(rough)], axis=1)
+        smooth = np.r_[np.ones(isolated.sum(), dtype=bool), np.zeros(len(rough), dtype=bool)]
+        return _frame(search, points, partial_rows, np.concatenate([kinds[isolated], rough_kinds]), smooth, notes)
 
 
 def _count(n: int, noun: str) -> str:
@@ -218,6 +245,29 @@ class _Search:
         mine = np.floor((at - self.origin) / self.spacing).astype(np.int64).tolist()
         around = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
         return np.array([any((i + di, j + dj) in cells for di, dj in around) for i, j in mine], dtype=bool)
+
+    def zero_nearby(self, starts: np.ndarray) -> np.ndarray:
+        """Whether |∇f| comes down to 0 (as `critical` judges it) within a grid spacing of each start: Levenberg–
+        Marquardt on |∇f|²/2, whose Jacobian is the Hessian, each step kept within that reach (Nocedal & Wright,
+        §10.3)."""
+        if len(starts) == 0:
+            return np.zeros(0, dtype=bool)
+        at, rows = starts.copy(), self.partials(starts)
+        damping = np.full(len(at), 1e-3) * np.maximum(np.abs(rows[3:6]).max(axis=0), 1e-300) ** 2
+        for _ in range(ZERO_SEARCH):
+            (gx, gy), (a, b, d) = rows[1:3], rows[3:6]
+            big_a, big_b, big_d = a * a + b * b + damping, a * b + b * d, b * b + d * d + damping
+            r0, r1 = a * gx + b * gy, b * gx + d * gy
+            det = big_a * big_d - big_b * big_b
+            with np.errstate(invalid="ignore", divide="ignore"):
+                step = -np.stack([(big_d * r0 - big_b * r1) / det, (big_a * r1 - big_b * r0) / det], axis=1)
+            trial = np.clip(np.nan_to_num(at + step), starts - self.spacing, starts + self.spacing)
+            tried = self.partials(trial)
+            with np.errstate(invalid="ignore"):
+                better = np.hypot(*tried[1:3]) < np.hypot(*rows[1:3])
+            at[better], rows[:, better] = trial[better], tried[:, better]
+            damping = np.where(better, damping / 3, damping * 10)
+        return self.critical(at, rows)
 
     def inside(self, at: np.ndarray) -> np.ndarray:
         margin = MARGIN * self.spacing  # a point found a rounding error beyond an edge still counts
@@ -354,8 +404,8 @@ class _Search:
         if len(coarse):
             notes.append(
                 f"{_count(len(coarse), 'grid cell')} where ∇f interpolates to 0 led to no critical point in or next to "
-                f"{'them' if len(coarse) > 1 else 'it'} (the first near {self.place(coarse[0])}): the grid "
-                f"(points={count}) may be too coarse, and critical points missed"
+                f"{'them' if len(coarse) > 1 else 'it'} (the first near {self.place(coarse[0])}): the search grid "
+                f"({count} × {count}) may be too coarse there, and critical points missed"
             )
         if len(singular):
             more = f" and {_count(len(singular) - 1, 'more place')}" if len(singular) > 1 else ""
@@ -364,6 +414,133 @@ class _Search:
                 "no critical point there"
             )
         return notes
+
+    def not_smooth(
+        self, singular: np.ndarray, extrema: tuple[np.ndarray, np.ndarray], found: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Critical points where ∇f does not exist (a corner, crease or cone: |x| + |y|, sqrt(x² + y²) at 0) and the
+        kind their neighbourhood gives them; and points of creases where f is flat along the crease (|x|: every
+        point of x = 0 is a minimum), which are not listed.
+
+        From where ∇f changes sign across a kink (`singular`), the point where fx and fy both change sign is found
+        by bisection along x and y in turn; from a grid extremum of f that no smooth critical point explains
+        (`extrema`: points and +1 for a minimum), by zooming in on f's smallest (largest) value. A point counts where
+        ∇f is undefined there, or jumps across it, and f is defined; its kind is what f does on small circles around
+        it: higher all round, a minimum; lower, a maximum; both, a saddle; level in some direction, a crease."""
+        points, signs = extrema
+        if len(points) and len(found):
+            unexplained = ~self.near(points, found)
+            points, signs = points[unexplained], signs[unexplained]
+        at = np.concatenate([self.crossing(singular), self.zoomed(points, signs)])
+        empty = np.empty((0, 2))
+        if len(at) == 0:
+            return empty, np.empty(0, dtype=object), empty
+        at = at[self.inside(at)]
+        at = np.array([self.snap_rough(p) for p in at]).reshape(-1, 2)
+        rough = self.gradient_undefined(at)
+        at = at[rough]
+        kept: list[int] = []  # the same point found from several starts is one
+        for index in range(len(at)):
+            if not kept or np.min(np.hypot(*((at[kept] - at[index]) / self.width).T)) > MERGE:
+                kept.append(index)
+        at = at[kept]
+        kinds = self.kinds_around(at)
+        flat, listed = kinds == "crease", np.isin(kinds, KINDS)
+        return at[listed], kinds[listed], at[flat]
+
+    def crossing(self, starts: np.ndarray) -> np.ndarray:
+        """From each start, the point where fx changes sign along x and fy along y: bisection along each axis in turn
+        (CROSSING_ROUNDS), within two grid spacings of where it is; an axis without a sign change there is left."""
+        at = starts.copy()
+        for _ in range(CROSSING_ROUNDS if len(at) else 0):
+            for axis in (0, 1):
+                reach = np.zeros(2)
+                reach[axis] = 2 * self.spacing[axis]
+                low, high = at - reach, at + reach
+                g_low = self.partials(low, order=1)[1 + axis]
+                g_high = self.partials(high, order=1)[1 + axis]
+                change = np.sign(g_low) * np.sign(g_high) < 0
+                done = ~change
+                for _ in range(ITERATIONS):
+                    if done.all():
+                        break
+                    middle = (low + high) / 2
+                    g = self.partials(middle, order=1)[1 + axis]
+                    same = np.sign(g) == np.sign(g_low)
+                    low = np.where((same & ~done)[:, None], middle, low)
+                    high = np.where((~same & ~done)[:, None], middle, high)
+                    g_low = np.where(same & ~done, g, g_low)
+                    # Where the partial is undefined, the bisection has found the kink itself.
+                    undefined = np.isnan(g) & ~done
+                    low[undefined], high[undefined] = middle[undefined], middle[undefined]
+                    done |= undefined | (np.abs(high - low)[:, axis] <= self.resolution[axis])
+                at = np.where(change[:, None], (low + high) / 2, at)
+        return at
+
+    def zoomed(self, points: np.ndarray, signs: np.ndarray) -> np.ndarray:
+        """From each grid minimum (sign +1) or maximum (-1) of f, the smallest (largest) value of f nearby: a ZOOM ×
+        ZOOM grid of a box a grid spacing either way, then one a fifth as wide around its best point, down to the
+        resolution. It needs f alone, so it finds the tip of a cone or the corner of |x| + |y| as well as a smooth
+        minimum."""
+        at, half = points.copy(), np.tile(self.spacing, (len(points), 1))
+        offsets = np.stack(np.meshgrid(*[np.linspace(-1, 1, ZOOM)] * 2), axis=-1).reshape(-1, 2)
+        while len(at) and np.any(half > self.resolution):
+            trial = at[:, None, :] + offsets[None, :, :] * half[:, None, :]
+            f = self.partials(trial.reshape(-1, 2), order=0)[0].reshape(len(at), -1)
+            best = np.nanargmin(np.where(np.isnan(f), np.inf, signs[:, None] * f), axis=1)
+            at = trial[np.arange(len(at)), best]
+            half = half / 5
+        return at
+
+    def snap_rough(self, point: np.ndarray) -> np.ndarray:
+        """The point moved to the simplest numbers within ROUGH_SNAP resolutions of it, where ∇f is undefined too
+        (|x| + |y|'s corner comes out at 1e-17, not 0)."""
+        reach = ROUGH_SNAP * self.resolution
+        simple = np.array([simplest_between(v - r, v + r) for v, r in zip(point, reach, strict=True)])
+        if np.array_equal(simple, point):
+            return point
+        rows = self.partials(simple[None, :], order=1)
+        return simple if np.isfinite(rows[0, 0]) and not np.isfinite(rows[1:3, 0]).all() else point
+
+    def gradient_undefined(self, at: np.ndarray) -> np.ndarray:
+        """Where f is defined and ∇f is not: undefined at the point itself, or jumping across it along x or y."""
+        if len(at) == 0:
+            return np.zeros(0, dtype=bool)
+        here = self.partials(at, order=1)
+        step = ONE_SIDED * self.spacing
+        beside = [at + sign * np.eye(2)[axis] * step for axis in (0, 1) for sign in (-1, 1)]
+        rows = self.partials(np.concatenate(beside), order=1).reshape(3, 4, len(at))
+        jumps = np.zeros(len(at), dtype=bool)
+        for axis in (0, 1):
+            left, right = rows[1 + axis, 2 * axis], rows[1 + axis, 2 * axis + 1]
+            with np.errstate(invalid="ignore"):
+                jumps |= np.abs(left - right) > JUMP * np.maximum(1.0, np.maximum(np.abs(left), np.abs(right)))
+        return np.isfinite(here[0]) & (~np.isfinite(here[1:3]).all(axis=0) | jumps)
+
+    def kinds_around(self, at: np.ndarray) -> np.ndarray:
+        """What f does on small circles around each point (RING_ANGLES points at each of RING_RADII grid spacings):
+        higher all round, a minimum; lower all round, a maximum; higher and lower in turn twice or more, a saddle;
+        never lower (or never higher) but level along a line, a crease (f flat along it: one of a line of critical
+        points, as |x| on x = 0); higher on one side and lower on the other, "regular": not a critical point (the
+        crease of max(|x|, |y|) away from 0, where f still falls towards 0). Both circles must agree, or "regular"."""
+        if len(at) == 0:
+            return np.empty(0, dtype=object)
+        angle = np.arange(RING_ANGLES) * (2 * math.pi / RING_ANGLES)
+        circle = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        found = []
+        for radius in RING_RADII:
+            ring = at[:, None, :] + radius * self.spacing * circle[None]
+            f = self.partials(ring.reshape(-1, 2), order=0)[0].reshape(len(at), -1)
+            centre = self.partials(at, order=0)[0][:, None]
+            with np.errstate(invalid="ignore"):
+                rise = f - centre
+                scale = np.max(np.abs(rise), axis=1, keepdims=True)
+                sign = np.where(np.abs(rise) <= LEVEL * scale, 0.0, np.sign(rise))
+                # f far larger than all round it is a pole's approach (1/(x² + y²) near 0), not an extremum
+                pole = np.abs(centre[:, 0]) > POLE_RATIO * np.maximum(np.max(np.abs(f), axis=1), 1.0)
+            kinds = np.array([_ring_kind(row) for row in sign], dtype=object)
+            found.append(np.where(pole, "regular", kinds))
+        return np.where(found[0] == found[1], found[0], "regular").astype(object)
 
     def place(self, point: np.ndarray) -> str:
         return f"({self.tidy(point[0], 0)}, {self.tidy(point[1], 1)})"
@@ -458,11 +635,7 @@ def _candidates(rows: np.ndarray, axes: list[np.ndarray], n: int) -> tuple[np.nd
 
     size = np.where(np.isfinite(fx) & np.isfinite(fy), fx**2 + fy**2, np.inf)
     middle = size[1:-1, 1:-1]
-    lowest, highest = np.full_like(middle, np.inf), np.full_like(middle, -np.inf)
-    for dj, di in ((dj, di) for dj in (-1, 0, 1) for di in (-1, 0, 1) if dj or di):
-        around = size[1 + dj : n - 1 + dj, 1 + di : n - 1 + di]
-        np.minimum(lowest, around, out=lowest)
-        np.maximum(highest, around, out=highest)
+    lowest, highest = _around(size, n)
     j, i = np.nonzero(np.isfinite(middle) & (middle <= lowest) & (middle < highest))
     dips = np.stack([axes[0][i + 1], axes[1][j + 1]], axis=1)
     return np.concatenate([cells.T, dips]), np.concatenate([crossing, np.zeros(len(dips), dtype=bool)])
@@ -573,16 +746,66 @@ def _newton(search: _Search, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return at, rows, gone
 
 
-def _frame(at: np.ndarray, rows: np.ndarray, kinds: np.ndarray, notes: list[str]) -> pd.DataFrame:
+def _frame(
+    search: _Search, at: np.ndarray, rows: np.ndarray, kinds: np.ndarray, smooth: np.ndarray, notes: list[str]
+) -> pd.DataFrame:
+    """The table: each value within its rounding error 0 (`rounding.pointwise_errors`: ∇f at a critical point is 0,
+    not ±1e-16), the gradient and Hessian undefined where ∇f is (`smooth` False)."""
+    if len(at):
+        values, errors = pointwise_errors(search.expr, {"x": at[:, 0], "y": at[:, 1]}, order=2, params=search.params)
+        rows = zeroed(values, errors)
+        rows[1:3, smooth] = 0.0  # a smooth critical point: ∇f = 0, as found
+        rows[1:, ~smooth] = np.nan  # where ∇f does not exist, nor does H
     frame = pd.DataFrame(
         {
             "kind": pd.Series(np.asarray(kinds, dtype=object), dtype=object),
             "x": at[:, 0] + 0.0,  # + 0.0: -0.0 reads 0
             "y": at[:, 1] + 0.0,
-            **{name: rows[k] for k, name in enumerate(COLUMNS[3:])},
+            **{name: rows[k] for k, name in enumerate(COLUMNS[3:9])},
+            "smooth": np.asarray(smooth, dtype=bool),
         },
         columns=COLUMNS,
     )
     frame = frame.sort_values(["x", "y"], kind="stable", ignore_index=True)
     frame.attrs["notes"] = notes
     return frame
+
+
+def _ring_kind(sign: np.ndarray) -> str:
+    """The kind of point whose circle around it has these signs of f − f(point) (0: level; see kinds_around)."""
+    if np.isnan(sign).any():
+        return "regular"
+    if np.all(sign > 0):
+        return "minimum"
+    if np.all(sign < 0):
+        return "maximum"
+    turns = sign[sign != 0]
+    changes = int(np.count_nonzero(turns != np.roll(turns, 1))) if len(turns) else 0
+    if changes >= 4:
+        return "saddle"
+    if changes == 0 and len(turns):
+        return "crease"
+    return "regular"
+
+
+def _around(values: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each inner point of an n × n grid, the smallest and the largest of its 8 neighbours (NaN ignored)."""
+    middle = values[1:-1, 1:-1]
+    lowest, highest = np.full_like(middle, np.inf), np.full_like(middle, -np.inf)
+    for dj, di in ((dj, di) for dj in (-1, 0, 1) for di in (-1, 0, 1) if dj or di):
+        around = values[1 + dj : n - 1 + dj, 1 + di : n - 1 + di]
+        np.fmin(lowest, around, out=lowest)
+        np.fmax(highest, around, out=highest)
+    return lowest, highest
+
+
+def _grid_extrema(grid: tuple[list[np.ndarray], np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The grid points where f is strictly below (or above) its 8 neighbours: (n × 2 points, +1 for a minimum)."""
+    axes, f = grid
+    middle = f[1:-1, 1:-1]
+    lowest, highest = _around(f, n)
+    with np.errstate(invalid="ignore"):
+        minimum, maximum = middle < lowest, middle > highest
+    j, i = np.nonzero(np.isfinite(middle) & (minimum | maximum))
+    points = np.stack([axes[0][i + 1], axes[1][j + 1]], axis=1)
+    return points, np.where(minimum[j, i], 1.0, -1.0)

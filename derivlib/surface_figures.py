@@ -14,7 +14,7 @@ differ by more than ASPECT_LIMIT, when it is drawn square instead, and says so.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, _for_browser, value_range
-from .rounding import is_noise
+from .rounding import is_noise, zero_everywhere, zeroed
 
 MAP_AXIS = 250  # grid points per axis sent for the contour map (250² float32: 0.33 MB of base64)
 PANEL_AXIS = 90  # … for each small map of a partial derivative (nine of them: 0.4 MB)
@@ -33,6 +33,8 @@ ARROW_FILL = 0.85  # of its cell, the length of the longest arrows
 CLICK_SPACING = 1 / 80  # at most this far apart on screen (plot side = 1) are the click layer's points
 OUTER = (0.005, 0.5, 0.995)  # quantiles of a map's values: the outer ends of its bulk, and its median
 LEVELS = 20  # contour lines of f, at most (the step is a round number: `nice_step`)
+MAX_DECIMALS = 8  # contour labels with more decimals than this are written with an exponent
+ErrorsAt = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (x, y, order) -> each partial's error at the points
 ASPECT_LIMIT = 2.0  # ranges whose lengths differ more than this are drawn square, not to scale
 MAP_HEIGHT = 640  # pixels of the contour map (plot and legend)
 PANEL_HEIGHT = 230  # pixels per row of the small maps
@@ -157,6 +159,19 @@ def balanced_colours(
     return [[float(p), colour] for p, colour in zip(positions, colours, strict=True)]
 
 
+def label_format(step: float) -> str:
+    """A d3 format for contour labels at multiples of `step`: fixed decimals, as many as the step has, trailing zeros
+    trimmed; so a level that the browser computes as start + k·step = 1.1e-16 reads 0, not 1.1e-16.
+
+    >>> label_format(0.2), label_format(0.125), label_format(50.0), label_format(2.5e-9)
+    ('.1~f', '.3~f', '.0~f', '.2~e')
+    """
+    for decimals in range(MAX_DECIMALS + 1):
+        if abs(round(step, decimals) - step) <= 1e-9 * step:
+            return f".{decimals}~f"
+    return ".2~e"
+
+
 def nice_step(span: float, count: int) -> float:
     """A step of 1, 1.25, 2, 2.5 or 5 × 10ᵏ that cuts `span` into about `count` pieces (at most `count`).
 
@@ -227,11 +242,19 @@ def click_lattice(x_range: tuple[float, float], y_range: tuple[float, float]) ->
 
 
 def contour_figure(
-    frame: pd.DataFrame, *, limit: int = MAP_AXIS, levels: int = LEVELS, height: int = MAP_HEIGHT
+    frame: pd.DataFrame,
+    *,
+    limit: int = MAP_AXIS,
+    levels: int = LEVELS,
+    height: int = MAP_HEIGHT,
+    errors_at: ErrorsAt | None = None,
 ) -> go.Figure:
     """f of a `derivlib.surface_table` frame as a contour map: colours and about `levels` labelled contour lines over
     the bulk of its values (`colour_range`: beyond it, the end colours), at most `limit` points per axis, float32.
-    Undefined points are blank. x and y to scale where the ranges allow it (`screen_scale`).
+    Undefined points are blank. x and y to scale where the ranges allow it (`screen_scale`). The lines are at round
+    values, labelled with as many decimals as their step has (`label_format`: a level computed as 1.1e-16 reads 0);
+    `errors_at(x, y, order)` (each partial derivative's rounding error at the points, `rounding.pointwise_errors`)
+    sends every value within its rounding error as 0.
 
     >>> import derivlib
     >>> figure = contour_figure(derivlib.surface_table("x^2 + y^2", (-1, 1, 1000), (-1, 1, 1000)))
@@ -245,8 +268,13 @@ def contour_figure(
     if shown is not None:
         step = nice_step(shown[1] - shown[0], levels)
         contours |= {"start": math.ceil(shown[0] / step) * step, "end": math.floor(shown[1] / step) * step}
-        contours |= {"size": step, "labelformat": ".4~g"}
-    x, y, z = sampled(xs, ys, z, limit)
+        contours |= {"size": step, "labelformat": label_format(step)}
+    i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
+    z = z[np.ix_(j, i)]
+    if errors_at is not None:  # what the browser shows on hover, each value within its rounding error 0
+        gx, gy = np.meshgrid(xs[i], ys[j])
+        z = zeroed(z.ravel(), errors_at(gx.ravel(), gy.ravel(), 0)[0]).reshape(z.shape)
+    x, y, z = _for_browser(xs[i]), _for_browser(ys[j]), _for_browser(z)
     figure = go.Figure(
         go.Contour(  # coloured as a smooth heatmap, with lines at round values of f
             x=x,
@@ -376,14 +404,22 @@ def add_critical_points(figure: go.Figure, points: pd.DataFrame) -> go.Figure:
                 name=label,
                 mode="markers",
                 marker={"symbol": symbol, "color": colour, "size": 14, "line": {"width": 1.5, "color": "white"}},
-                customdata=rows[["f", "fxx", "fxy", "fyy"]].to_numpy(dtype=float),
-                hovertemplate=f"<b>{label}</b> at x = %{{x:.6g}}, y = %{{y:.6g}}<br>f = %{{customdata[0]:.6g}}, "
-                "fxx = %{customdata[1]:.4g}, fxy = %{customdata[2]:.4g}, fyy = %{customdata[3]:.4g}<extra></extra>",
+                hovertext=[_critical_words(label, row) for _, row in rows.iterrows()],
+                hovertemplate="%{hovertext}<extra></extra>",
                 unselected={"marker": {"opacity": 1}},
                 meta=CRITICAL,
             )
         )
     return figure
+
+
+def _critical_words(label: str, row: pd.Series) -> str:
+    """A critical point on hover: where, f, and the Hessian, or that ∇f is undefined there (a corner, crease, cone)."""
+    where = f"<b>{label}</b> at x = {row['x'] + 0.0:.6g}, y = {row['y'] + 0.0:.6g}<br>f = {row['f'] + 0.0:.6g}"
+    if not row.get("smooth", True):
+        return where + ", ∇f undefined (not smooth: a corner, crease or cone)"
+    hessian = ", ".join(f"{name} = {row[name] + 0.0:.4g}" for name in ("fxx", "fxy", "fyy"))
+    return f"{where}, {hessian}"
 
 
 def add_picked_point(
@@ -546,12 +582,18 @@ def hessian_columns(fxx: np.ndarray, fxy: np.ndarray, fyy: np.ndarray) -> dict[s
 
 
 def partials_figure(
-    frame: pd.DataFrame, *, noise: Mapping[str, float] | None = None, limit: int = PANEL_AXIS
+    frame: pd.DataFrame,
+    *,
+    noise: Mapping[str, float] | None = None,
+    limit: int = PANEL_AXIS,
+    errors_at: ErrorsAt | None = None,
 ) -> go.Figure:
     """Small maps of fx, fy, |∇f|, fxx, fxy, fyy, det H and H's eigenvalues, three to a row, each with its own colour
     bar; diverging colours with white at 0 (|∇f|: from 0), and a black line where the value is 0, so that a student
     sees where f is convex (λ₁ ≥ 0) at a glance. `noise` maps fx … fyy to their estimated rounding error: a map
-    within rounding of 0 is drawn as 0 and titled so, not as a pattern of noise.
+    within rounding of 0 is drawn as 0 and titled so, not as a pattern of noise. `errors_at(x, y, order)` (each
+    partial's rounding error at the points) sends every value within its rounding error as 0, and decides which maps
+    are 0 everywhere point by point (`rounding.zero_everywhere`).
 
     >>> import derivlib
     >>> figure = partials_figure(derivlib.surface_table("x^2 - y^2", (-1, 1, 300), (-1, 1, 300)))
@@ -562,10 +604,21 @@ def partials_figure(
     xs, ys, _ = grid_arrays(frame, "f")
     i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
     columns, titles = {}, dict(PANELS)
+    errors = None
+    if errors_at is not None:
+        gx, gy = np.meshgrid(xs[i], ys[j])
+        errors = dict(zip(("f", "fx", "fy", "fxx", "fxy", "fyy"), errors_at(gx.ravel(), gy.ravel(), 2), strict=True))
     for name in ("fx", "fy", "fxx", "fxy", "fyy"):
         computed = grid_arrays(frame, name)[2]
         values = computed[np.ix_(j, i)].astype(float)
-        if name in noise and is_noise(computed, noise[name]):
+        if errors is not None:
+            own = errors[name].reshape(values.shape)
+            defined = np.isfinite(values)
+            flat = bool(defined.any()) and zero_everywhere(values[defined], own[defined])
+            values = zeroed(values, own)
+        else:
+            flat = name in noise and is_noise(computed, noise[name])
+        if flat:
             values = np.where(np.isnan(values), np.nan, 0.0)
             largest = float(np.nanmax(np.abs(computed)))
             titles[name] += f" = 0 (up to rounding: |computed| ≤ {largest:.0e})" if largest else " = 0"

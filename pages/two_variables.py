@@ -22,8 +22,9 @@ from pandas.io.formats.style import Styler
 import derivlib
 import page_kit as kit
 from derivlib.functions import names_in_words
+from derivlib.hessian import HessianView, hessian_at
 from derivlib.partials import surface_grid
-from derivlib.rounding import SAFETY
+from derivlib.rounding import pointwise_errors
 from derivlib.surface_figures import (
     add_click_layer,
     add_critical_points,
@@ -215,6 +216,18 @@ def at_point(expr: str, px: float, py: float, angle: float, params: tuple) -> tu
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+def hessian(expr: str, px: float, py: float, params: tuple) -> HessianView:
+    """f, ∇f and H at (x₀, y₀), each within its rounding error 0, and what H says there (derivlib.hessian)."""
+    return hessian_at(expr, px, py, params=dict(params))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def errors_at(expr: str, params: tuple, dtype: str, x: np.ndarray, y: np.ndarray, order: int) -> np.ndarray:
+    """Each partial derivative's rounding error at the points (x, y): what is within it is shown as 0."""
+    return pointwise_errors(expr, {"x": x, "y": y}, order=order, params=dict(params), dtype=dtype)[1]
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
 def formulas(expr: str) -> dict:
     """sympy's f, fx, fy, fxx, fxy, fyy; those not done within SYMBOLIC_SECONDS come with a note instead."""
     return partial_formulas(expr, VARIABLES, 2, timeout=SYMBOLIC_SECONDS)
@@ -272,11 +285,11 @@ def number(value: float, digits: int = 10) -> str:
     return f"{value + 0.0:.{digits}g}" if math.isfinite(value) else "undefined"
 
 
-def shown(value: float, name: str, noise: dict[str, float]) -> str:
-    """A computed value for a table: 0 where it is within rounding of 0 (the estimate `noise[name]`), else 10 digits."""
-    if value != 0 and abs(value) <= SAFETY * noise.get(name, 0.0):
-        return f"0 (up to rounding: {value:.1e})"
-    return number(value)
+def pointing(fx: float, fy: float) -> str:
+    """Where ∇f points, as an angle: nowhere where it is 0, undefined where it is."""
+    if not (math.isfinite(fx) and math.isfinite(fy)):
+        return "undefined"
+    return f"{math.degrees(math.atan2(fy, fx)):.6g}°" if fx or fy else "nowhere (∇f = 0)"
 
 
 def tex(value: float, digits: int = 6) -> str:
@@ -309,35 +322,15 @@ def terms(pairs: list[tuple[float, str]]) -> str:
     return text or "0"
 
 
-def eigen(fxx: float, fxy: float, fyy: float) -> tuple[np.ndarray, np.ndarray]:
-    """H's eigenvalues, smaller first, and unit eigenvectors (as columns, first non-zero component positive)."""
-    values, vectors = np.linalg.eigh(np.array([[fxx, fxy], [fxy, fyy]]))
-    for k in range(2):
-        first = vectors[:, k][np.flatnonzero(np.abs(vectors[:, k]) > 1e-12)[0]]
-        vectors[:, k] *= np.sign(first)
-    return values, vectors + 0.0
-
-
-def shape_words(low: float, high: float) -> str:
-    """What H's eigenvalues say about f near the point."""
-    if low > 0:
-        return "H is positive definite: f curves up in every direction here (locally convex)"
-    if high < 0:
-        return "H is negative definite: f curves down in every direction here (locally concave)"
-    if low < 0 < high:
-        return "H is indefinite: f curves up in one direction and down in another here (saddle-shaped)"
-    return "H is singular (an eigenvalue is 0): the second derivatives alone do not say how f curves here"
-
-
-def critical_view(frame: pd.DataFrame, noise: dict[str, float]) -> Styler:
-    """x and y to 10 digits, the rest to 6, and 0 where a value is within rounding of 0 (∇f is, at every row)."""
-    styler = frame.style.format(lambda v: f"{v + 0.0:.10g}", subset=["x", "y"], na_rep="undefined")
-    for name in ("f", "fx", "fy", "fxx", "fxy", "fyy"):
-        level = SAFETY * noise.get(name, 0.0)
-        styler = styler.format(
-            lambda v, level=level: "0" if abs(v) <= level else f"{v + 0.0:.6g}", subset=[name], na_rep="undefined"
-        )
-    return styler
+def critical_view(frame: pd.DataFrame) -> Styler:
+    """x and y to 10 digits, the rest to 6 (the library's frame has every value within rounding of 0 at 0), and
+    "undefined" where ∇f does not exist (a corner, crease or cone); `smooth` as words."""
+    shown = frame.assign(smooth=np.where(frame["smooth"], "0", "undefined (not smooth)")).rename(
+        columns={"smooth": "∇f"}
+    )
+    return shown.style.format(lambda v: f"{v + 0.0:.10g}", subset=["x", "y"], na_rep="undefined").format(
+        lambda v: f"{v + 0.0:.6g}", subset=["f", "fx", "fy", "fxx", "fxy", "fyy"], na_rep="undefined"
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -433,7 +426,7 @@ st.caption(
     f"{good['ymin']:g} ≤ y ≤ {good['ymax']:g} at {n:,} × {n:,} = {n * n:,} points, computed in {seconds:.3g} s on "
     f"{good['device']} in {good['dtype']}."
 )
-figure = contour_figure(frame)
+figure = contour_figure(frame, errors_at=functools.partial(errors_at, good["expr"], good["params"], good["dtype"]))
 add_gradient_arrows(figure, sampled["ax"], sampled["ay"], sampled["fx"], sampled["fy"])
 if found is not None:
     add_critical_points(figure, found)
@@ -482,84 +475,89 @@ with inputs_column:
         format="%g",
         help="Measured from the x axis, counter-clockwise: u = (cos θ, sin θ)",
     )
-    values, along = at_point(good["expr"], px, py, angle, good["params"])
-    f0, fx, fy, fxx, fxy, fyy = (values[name] for name in ("f", "fx", "fy", "fxx", "fxy", "fyy"))
+    _, along = at_point(good["expr"], px, py, angle, good["params"])
+    view = hessian(good["expr"], px, py, good["params"])
+    f0, (fx, fy), (fxx, fxy, fyy) = view.f, view.gradient, view.entries
     st.session_state.xy_gradient = (fx, fy)
     st.button("Turn u along ∇f", on_click=point_uphill, help="The direction of steepest ascent")
-noise64 = rounding_noise(good["expr"], *ranges, good["params"], "float64")  # the point is computed in float64
-(low, high), vectors = eigen(fxx, fxy, fyy)
+(low, high), vectors = view.eigenvalues, view.eigenvectors
 gradient = math.hypot(fx, fy)
-derivative = fx * direction[0] + fy * direction[1]
-curvature = fxx * direction[0] ** 2 + 2 * fxy * direction[0] * direction[1] + fyy * direction[1] ** 2
+derivative, curvature = view.along(direction)
 with table_column:
     rows = [
-        ("f(x₀, y₀)", shown(f0, "f", noise64)),
-        ("∂f/∂x", shown(fx, "fx", noise64)),
-        ("∂f/∂y", shown(fy, "fy", noise64)),
+        ("f(x₀, y₀)", number(f0)),
+        ("∂f/∂x", number(fx)),
+        ("∂f/∂y", number(fy)),
         ("|∇f|", number(gradient)),
-        ("∇f points at θ =", f"{math.degrees(math.atan2(fy, fx)):.6g}°" if gradient else "nowhere (∇f = 0)"),
-        ("∂²f/∂x²", shown(fxx, "fxx", noise64)),
-        ("∂²f/∂x∂y", shown(fxy, "fxy", noise64)),
-        ("∂²f/∂y²", shown(fyy, "fyy", noise64)),
-        ("det H", number(fxx * fyy - fxy * fxy)),
+        ("∇f points at θ =", pointing(fx, fy)),
+        ("∂²f/∂x²", number(fxx)),
+        ("∂²f/∂x∂y", number(fxy)),
+        ("∂²f/∂y²", number(fyy)),
+        ("det H", number(view.determinant)),
         ("eigenvalues λ₁ ≤ λ₂", f"{number(low, 8)}, {number(high, 8)}"),
         (f"Dᵤf = ∇f · u, along θ = {angle:g}°", number(derivative)),
         ("D²ᵤf = uᵀHu", number(curvature)),
     ]
     st.table(pd.DataFrame(rows, columns=[f"at ({px:g}, {py:g})", "value"]), hide_index=True)
 
-st.latex(
-    rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}"
-    rf", \qquad H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
-    rf"\det H = {tex(fxx * fyy - fxy * fxy)}"
-)
-st.latex(
-    rf"\lambda_1 = {tex(low)},\ v_1 = \begin{{pmatrix}} {tex(vectors[0, 0], 4)} \\ {tex(vectors[1, 0], 4)} "
-    rf"\end{{pmatrix}}; \qquad \lambda_2 = {tex(high)},\ v_2 = \begin{{pmatrix}} {tex(vectors[0, 1], 4)} \\ "
-    rf"{tex(vectors[1, 1], 4)} \end{{pmatrix}}"
-)
-critical_here = gradient <= SAFETY * math.hypot(noise64["fx"], noise64["fy"])
-st.caption(
-    f"{shape_words(low, high)}. "
-    + (
-        "∇f = 0 here, up to rounding: a critical point."
-        if critical_here
-        else "∇f ≠ 0, so this is not a critical point: f rises fastest along ∇f, at the rate |∇f|."
+differentiable = math.isfinite(fx) and math.isfinite(fy)
+if not differentiable:  # a corner, crease or cone: no gradient, so no Hessian, plane or Taylor polynomial either
+    st.caption(
+        f":material/info: f is not differentiable at ({px:g}, {py:g}) (a corner, crease or cone): ∇f is undefined "
+        "there, and so are H, the tangent plane and the Taylor polynomial. Pick a point beside it to see them."
     )
-    + " The second derivative along a direction, uᵀHu, is smallest along v₁ (where it is λ₁) and largest along v₂ "
-    "(λ₂)."
-)
-dx, dy = shift("x", px), shift("y", py)
-st.latex(rf"T_1(x, y) = {terms([(f0, ''), (fx, f'({dx})'), (fy, f'({dy})')])} \qquad \text{{(the tangent plane)}}")
-quadratic = terms([(fxx / 2, f"({dx})^2"), (fxy, f"({dx})({dy})"), (fyy / 2, f"({dy})^2")])
-st.latex(rf"T_2(x, y) = T_1(x, y) {quadratic if quadratic.startswith('-') else '+ ' + quadratic}")
-st.latex(
-    rf"u = ({tex(direction[0], 4)}, {tex(direction[1], 4)}):\quad D_u f = \nabla f \cdot u = {tex(derivative)}, "
-    rf"\quad D_u^2 f = u^\top H u = {tex(curvature)}"
-)
-ux, uy = direction
-rows = []
-for h, f_h in zip(STEPS, along, strict=True):
-    plane = f0 + h * derivative
-    taylor = plane + h * h * curvature / 2
-    rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
-taylor_table = pd.DataFrame(rows)
-taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
-taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
-st.caption(
-    "f against its tangent plane and its second-order Taylor polynomial T₂ at distances h from (x₀, y₀) along u: "
-    "the plane's error shrinks like h², T₂'s like h³ (each tenth of h, about a thousandth of the error)."
-)
-st.table(
-    taylor_table.style.format(lambda v: f"{v + 0.0:.10g}", na_rep="undefined").format(
-        lambda v: f"{v:.2e}", subset=["|f − plane|", "|f − T₂|"], na_rep="undefined"
-    ),
-    hide_index=True,
-)
+else:
+    st.latex(
+        rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}"
+        rf", \qquad H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
+        rf"\det H = {tex(view.determinant)}"
+    )
+    st.latex(
+        rf"\lambda_1 = {tex(low)},\ v_1 = \begin{{pmatrix}} {tex(vectors[0, 0], 4)} \\ {tex(vectors[1, 0], 4)} "
+        rf"\end{{pmatrix}}; \qquad \lambda_2 = {tex(high)},\ v_2 = \begin{{pmatrix}} {tex(vectors[0, 1], 4)} \\ "
+        rf"{tex(vectors[1, 1], 4)} \end{{pmatrix}}"
+    )
+    if view.gradient_is_zero:
+        gradient_words = "∇f = 0 here, up to rounding: a critical point."
+    else:
+        gradient_words = "∇f ≠ 0, so this is not a critical point: f rises fastest along ∇f, at the rate |∇f|."
+    st.caption(
+        f"{view.words}. {gradient_words} The second derivative along a direction, uᵀHu, is smallest along v₁ (where it "
+        "is λ₁) and largest along v₂ (λ₂)."
+    )
+    dx, dy = shift("x", px), shift("y", py)
+    st.latex(rf"T_1(x, y) = {terms([(f0, ''), (fx, f'({dx})'), (fy, f'({dy})')])} \qquad \text{{(the tangent plane)}}")
+    quadratic = terms([(fxx / 2, f"({dx})^2"), (fxy, f"({dx})({dy})"), (fyy / 2, f"({dy})^2")])
+    st.latex(rf"T_2(x, y) = T_1(x, y) {quadratic if quadratic.startswith('-') else '+ ' + quadratic}")
+    st.latex(
+        rf"u = ({tex(direction[0], 4)}, {tex(direction[1], 4)}):\quad D_u f = \nabla f \cdot u = {tex(derivative)}, "
+        rf"\quad D_u^2 f = u^\top H u = {tex(curvature)}"
+    )
+    ux, uy = direction
+    rows = []
+    for h, f_h in zip(STEPS, along, strict=True):
+        plane = f0 + h * derivative
+        taylor = plane + h * h * curvature / 2
+        rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
+    taylor_table = pd.DataFrame(rows)
+    taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
+    taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
+    st.caption(
+        "f against its tangent plane and its second-order Taylor polynomial T₂ at distances h from (x₀, y₀) along u: "
+        "the plane's error shrinks like h², T₂'s like h³ (each tenth of h, about a thousandth of the error)."
+    )
+    st.table(
+        taylor_table.style.format(lambda v: f"{v + 0.0:.10g}", na_rep="undefined").format(
+            lambda v: f"{v:.2e}", subset=["|f − plane|", "|f − T₂|"], na_rep="undefined"
+        ),
+        hide_index=True,
+    )
 
 if st.session_state.xy_surface:
     st.plotly_chart(
-        surface_figure(frame, point=(px, py, f0), gradient=(fx, fy)), config={"displaylogo": False}, key="xy_3d"
+        surface_figure(frame, point=(px, py, f0), gradient=(fx, fy) if differentiable else None),
+        config={"displaylogo": False},
+        key="xy_3d",
     )
     st.caption("Drag to turn the surface, scroll to zoom. The pink patch is the tangent plane at (x₀, y₀).")
 
@@ -567,20 +565,24 @@ st.subheader("Critical points")
 st.caption(
     "Where ∇f = 0 in the ranges, classified by the second-derivative test: a minimum where det H > 0 and fxx > 0, a "
     "maximum where det H > 0 and fxx < 0, a saddle point where det H < 0; where det H = 0 the test says nothing "
-    "(degenerate). Marked on the map; click one there to pick it. Values within rounding of 0 are shown as 0 (the "
-    "download has them as computed)."
+    "(degenerate). And where ∇f does not exist (a corner, crease or cone: |x| + |y| at 0) but f still has a minimum, "
+    "maximum or saddle there, classified by what f does all round it (∇f: undefined). Marked on the map; click one "
+    "there to pick it. Values within rounding of 0 are 0, here and in the download."
 )
 for line in found_notes:
     st.caption(f":material/info: {line}")
 if found is not None and found.empty:
     st.caption("None in these ranges.")
 elif found is not None:
-    st.table(critical_view(found, noise64), hide_index=True)
+    st.table(critical_view(found), hide_index=True)
     kit.download("Download the critical points (CSV)", derivlib.to_csv(found), good["expr"], "critical_points")
 
 st.subheader("The partial derivatives, and where f is convex")
 noise = rounding_noise(good["expr"], *ranges, good["params"], good["dtype"])
-st.plotly_chart(partials_figure(frame, noise=noise), config={"displaylogo": False}, key="xy_panels")
+panels = partials_figure(
+    frame, noise=noise, errors_at=functools.partial(errors_at, good["expr"], good["params"], good["dtype"])
+)
+st.plotly_chart(panels, config={"displaylogo": False}, key="xy_panels")
 st.caption(
     "Blue below 0, red above, white at 0, with a black line where the value is 0. f is convex where the smaller "
     "eigenvalue λ₁ of the Hessian H is ≥ 0 (and concave where λ₂ ≤ 0); det H = λ₁·λ₂ is negative between them, "

@@ -76,7 +76,7 @@ def test_the_default_page_shows_himmelblau_and_its_nine_critical_points(app):
     assert "`f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2`" in app.markdown[0].value
     assert "300 × 300 = 90,000 points" in status(app) and "on cpu in float64" in status(app)
     table = critical_table(app)
-    assert list(table.columns) == ["kind", "x", "y", "f", "fx", "fy", "fxx", "fxy", "fyy"]
+    assert list(table.columns) == ["kind", "x", "y", "f", "fx", "fy", "fxx", "fxy", "fyy", "∇f"]
     assert table["kind"].value_counts().to_dict() == {"minimum": 4, "saddle": 4, "maximum": 1}
     minima = table[table["kind"] == "minimum"][["x", "y"]].astype(float).to_numpy()
     known = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848127)]
@@ -318,3 +318,47 @@ def test_rounding_noise_at_a_critical_point_is_shown_as_0(app):
     assert set(shown["fx"]) == {"0"} and set(shown["fy"]) == {"0"}  # ∇f = 0 up to rounding at every row
     minima = shown[shown["kind"] == "minimum"]
     assert set(minima["f"]) == {"0"}  # Himmelblau's minima are at f = 0; computed, 1e-31 or so
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Honest at the edges: no verdict on a sign that rounding could flip, and the points where ∇f does not exist
+
+
+def test_a_singular_hessian_is_called_singular_with_det_and_eigenvalue_0():
+    """sin x cos y at (1, 1): fxx = fxy = fyy, so det H = 0 and λ₂ = 0, computed as 2.8e-17 and -8.3e-17."""
+    at = run({"expr": "sin(x) cos(y)", "px": "1", "py": "1"})
+    values = point_values(at)
+    assert values["det H"] == "0"
+    assert values["eigenvalues λ₁ ≤ λ₂"].split(", ")[1] == "0"
+    (caption,) = [c.value for c in at.caption if c.value.startswith("H is")]
+    assert caption.startswith("H is singular") and "definite" not in caption.split(":")[0]
+    assert any(r"\det H = 0" in element.value for element in at.latex)
+    assert not any("e-1" in value for value in values.values())  # no 1e-17 of rounding shown as data
+
+
+def test_a_corner_where_the_gradient_is_undefined_is_a_critical_point_and_says_so():
+    at = run({"expr": "abs(x) + abs(y)", "px": "0", "py": "0"})
+    table = critical_table(at)
+    assert table[["kind", "x", "y"]].values.tolist() == [["minimum", 0.0, 0.0]]
+    assert table.iloc[0]["∇f"] == "undefined (not smooth)" and table.iloc[0]["fx"] != table.iloc[0]["fx"]  # NaN
+    assert not any("None in these ranges" in c.value for c in at.caption)
+    values = point_values(at)
+    assert values["∂f/∂x"] == "undefined" and values["∇f points at θ ="] == "undefined"
+    assert any("f is not differentiable at (0, 0)" in c.value for c in at.caption)
+    assert not at.latex or not any("undefined" in element.value for element in at.latex)
+
+
+def test_rosenbrock_raises_no_false_alarm_about_missed_critical_points():
+    at = run({"expr": "(1 - x)^2 + 100(y - x^2)^2"})
+    table = critical_table(at)
+    assert table[["kind", "x", "y"]].values.tolist() == [["minimum", 1.0, 1.0]]
+    notes = [c.value for c in at.caption if c.value.startswith(":material/info:")]
+    assert not any("too coarse" in note or "points=" in note for note in notes), notes
+
+
+def test_contour_levels_are_labelled_with_the_decimals_of_their_step():
+    """A level the browser computes as start + k·step (1.1e-16 for 0) is labelled by its decimals, not as 1.1e-16."""
+    contour = charts(run({"expr": "sin(x) cos(y)"}))["xy_map"]["data"][0]
+    assert contour["contours"]["labelformat"].endswith("~f")
+    z = decoded(contour["z"])
+    assert np.all((z == 0) | (np.abs(z) > 1e-12))  # values within their rounding error are sent as 0
