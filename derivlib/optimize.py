@@ -27,6 +27,7 @@ from .engine import parameter_values, resolve_device, resolve_dtype
 from .limits import LIMITS
 from .parse import parse
 from .partials import partials
+from .rounding import simplest_between
 from .tree import Expression
 
 # Line search constants (Nocedal & Wright's usual choices).
@@ -42,6 +43,10 @@ DEFAULT_MAX_ITER = 1_000
 UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
 SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
 MIN_SHIFT = 1e-3  # … starting from this, relative to the Hessian's largest diagonal entry
+KINK_WINDOW = 6  # iterations in which a partial derivative that flips sign at (nearly) every step is looked at …
+KINK_SHRINK = 0.25  # … if it keeps this share of its largest size in them (at a kink it does not shrink)
+ITERATIONS_TO_KINK = 80  # bisection steps along the last step, to neighbouring floats
+KINK_NEAR = 1e-7  # relative: how far either side of a run's last point a kink is looked for
 TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
 
 METHODS = (
@@ -72,7 +77,8 @@ class MinimizeResult:
     ngev: int
     nhev: int
     success: bool
-    status: int  # 0 converged, 1 max_iter, 2 no progress, 3 undefined value met, 4 unbounded below, 5 time limit
+    status: int  # 0 converged, 1 max_iter, 2 no progress, 3 undefined value met, 4 unbounded below, 5 time limit,
+    #              6 f not differentiable where the iterates went (they keep crossing a kink)
     message: str
     path: Any  # pandas.DataFrame: k, each variable, f, grad_norm, step, evaluations
     seconds: float = 0.0
@@ -94,6 +100,14 @@ class _Unbounded(Exception):
 
 class _OutOfTime(Exception):
     pass
+
+
+class _NotSmooth(Exception):
+    """∇f jumps across a kink of f that the iterates keep crossing: no gradient method converges there."""
+
+    def __init__(self, x: np.ndarray, variable: str, left: float, right: float) -> None:
+        super().__init__()
+        self.x, self.variable, self.left, self.right = x, variable, left, right
 
 
 @dataclass
@@ -157,6 +171,51 @@ class Objective:
         ]
         return rows if all(np.all(np.isfinite(row)) for row in rows) else None
 
+    def jump_along(self, a: np.ndarray, b: np.ndarray, i: int) -> tuple[np.ndarray, float, float] | None:
+        """Where the i-th partial derivative jumps on the segment from a to b, at whose ends it has opposite signs,
+        and its values just before and after; None where it passes through 0 (bisection to neighbouring floats on
+        its sign; the jump must keep at least a KINK_SHRINK share of the partial's size at the ends). Not counted as
+        evaluations: it is a diagnosis, not the method's work."""
+
+        def partial(point: np.ndarray) -> float:
+            points = {name: [float(v)] for name, v in zip(self.variables, point, strict=True)}
+            found = partials(self.expr, points, order=1, params=self.params, device=self.device, dtype=self.dtype)
+            return float(list(found.values())[1 + i][0])
+
+        low, high = np.array(a, dtype=float), np.array(b, dtype=float)
+        g_low, g_high = partial(low), partial(high)
+        scale = min(abs(g_low), abs(g_high))
+        if not np.sign(g_low) * np.sign(g_high) < 0:
+            return None
+        for _ in range(ITERATIONS_TO_KINK):
+            middle = (low + high) / 2
+            if np.array_equal(middle, low) or np.array_equal(middle, high):
+                break
+            g = partial(middle)
+            if math.isnan(g):  # undefined at the kink itself
+                low = high = middle
+                break
+            if np.sign(g) == np.sign(g_low):
+                low, g_low = middle, g
+            else:
+                high, g_high = middle, g
+        if abs(g_high - g_low) >= KINK_SHRINK * scale:
+            where = np.array([simplest_between(*sorted((u, v))) for u, v in zip(low, high, strict=True)])
+            left_first = a[i] <= b[i]  # the values as seen from left to right along the variable
+            return where + 0.0, *((g_low, g_high) if left_first else (g_high, g_low))
+        return None
+
+    def kink_at(self, x: np.ndarray) -> tuple[np.ndarray, int, float, float] | None:
+        """A kink of f at x, along one of the variables: its partial derivative of opposite signs KINK_NEAR (relative)
+        either side of x, and jumping between them (`jump_along`); with the variable's index."""
+        for i in range(len(x)):
+            step = np.zeros(len(x))
+            step[i] = KINK_NEAR * max(1.0, abs(float(x[i])))
+            found = self.jump_along(x - step, x + step, i)
+            if found is not None:
+                return found[0], i, found[1], found[2]
+        return None
+
     def value(self, x: np.ndarray) -> float:
         self.nfev += 1
         rows = self._series(x, 0)
@@ -207,6 +266,8 @@ class _Run:
     start: float  # f(x0)
     rows: list[dict[str, float]] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # told each iteration's number as it is recorded
+    recent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # the last KINK_WINDOW (x, ∇f)
+    quiet_until: int = 0  # the next iteration at which to look for a kink again
 
     @property
     def floor(self) -> float:
@@ -222,6 +283,27 @@ class _Run:
         self.rows.append(row)
         if self.progress is not None:
             self.progress(k)
+        self.recent = [*self.recent[1 - KINK_WINDOW :], (np.array(x, dtype=float), np.array(g, dtype=float))]
+        if len(self.recent) == KINK_WINDOW and k >= self.quiet_until:
+            self._look_for_a_kink(k)
+
+    def _look_for_a_kink(self, k: int) -> None:
+        """Raise _NotSmooth where the iterates keep crossing a kink of f (|x| + y² at x = 0): a partial derivative
+        that flips sign at every step or nearly, without shrinking, and jumps across the last step (bisection along
+        it, as `discontinuities` does along a grid: a smooth gradient that a too-long step oscillates across passes
+        through 0 in between, and is left alone, for KINK_WINDOW iterations)."""
+        points, gradients = (np.array(column) for column in zip(*self.recent, strict=True))
+        for i, name in enumerate(self.objective.variables):
+            g = gradients[:, i]
+            flips = int(np.count_nonzero(np.sign(g[1:]) * np.sign(g[:-1]) < 0))
+            size = np.abs(g)
+            if flips < KINK_WINDOW - 2 or size.min() < KINK_SHRINK * size.max() or size.min() <= self.tol:
+                continue
+            jump = self.objective.jump_along(points[-2], points[-1], i)
+            if jump is not None:
+                where, left, right = jump
+                raise _NotSmooth(where, name, left, right)
+        self.quiet_until = k + KINK_WINDOW
 
     def check(self, x: np.ndarray, f: float, g: np.ndarray | None = None) -> None:
         """Raise where the run met an undefined value, or f has fallen without bound."""
@@ -313,15 +395,35 @@ def minimize(
     except _Undefined as stop:
         where = _where(variables, stop.x)
         x, status, message = stop.x, 3, f"f or its gradient is undefined or infinite at {where}: stopped there"
+        value = objective.value(stop.x)
+        objective.nfev -= 1  # a look for the message, not one of the method's evaluations
+        if math.isfinite(value):  # f is there, its gradient is not: a corner, crease or cone
+            message = f"∇f is undefined at {where}, where f is not differentiable (a kink): stopped there"
     except _Unbounded as stop:
         x, status = stop.x, 4
         message = f"f decreases without bound: f = {stop.value:.3g} at {_where(variables, stop.x)}"
     except _OutOfTime:
         x = np.array([run.rows[-1][name] for name in variables]) if run.rows else x
         status, message = 5, f"stopped after the time limit of {time_limit:g} s"
+    except _NotSmooth as stop:
+        status = 6
+        message = (
+            f"f is not differentiable near {_where(variables, stop.x)}: ∂f/∂{stop.variable} jumps there from "
+            f"{stop.left:.3g} to {stop.right:.3g} (a kink), and the iterates keep crossing it; no gradient method "
+            "converges to such a point: stopped"
+        )
     if run.rows:
         last = run.rows[-1]
         x = np.array([last[name] for name in variables])
+    if status in (1, 2) and (kink := objective.kink_at(x)) is not None:  # stuck at a kink: say so, not only that
+        where, i, left, right = kink
+        status, message = (
+            6,
+            (
+                f"{message}, at a kink of f: ∂f/∂{variables[i]} jumps from {left:.3g} to {right:.3g} across "
+                f"{_where(variables, where)}, where f is not differentiable and no gradient method converges"
+            ),
+        )
     with np.errstate(invalid="ignore"):
         try:
             fun, grad = objective.value_and_gradient(x)
@@ -443,8 +545,9 @@ def _cubic_minimizer(a: float, fa: float, da: float, b: float, fb: float, db: fl
     """The minimizer of the cubic through (a, fa, da) and (b, fb, db) (N&W eq. 3.59), kept well inside [a, b]; the
     midpoint where the cubic has none or it is not a number."""
     low, high = min(a, b), max(a, b)
-    d1 = da + db - 3 * (fa - fb) / (a - b) if a != b else math.nan
-    radicand = d1 * d1 - da * db
+    with np.errstate(invalid="ignore", over="ignore"):
+        d1 = da + db - 3 * (fa - fb) / (a - b) if a != b else math.nan
+        radicand = d1 * d1 - da * db
     if math.isfinite(radicand) and radicand >= 0 and math.isfinite(fb):
         d2 = math.copysign(math.sqrt(radicand), b - a)
         denominator = db - da + 2 * d2

@@ -237,3 +237,29 @@ def test_the_prepared_objective_computes_what_partials_does(text, variables, par
         np.testing.assert_allclose(
             found, hessian, rtol=1e-12, atol=1e-12 * np.max(np.abs(hessian[np.isfinite(hessian)]), initial=1.0)
         )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Where f is not differentiable: no method converges to a kink, and each says why instead of running on
+
+
+@pytest.mark.parametrize("method", ["newton", "lbfgs", "cg-pr", "cg-fr", "gradient-descent", "gradient-descent-armijo"])
+def test_a_kink_that_the_iterates_keep_crossing_stops_the_run_early_and_says_why(method):
+    result = minimize("abs(x) + y^2", {"x": -1.2, "y": 1.0}, method=method)
+    assert result.status == 6 and not result.success, result.message
+    assert "kink" in result.message and "∂f/∂x" in result.message and "x = 0" in result.message
+    assert result.nit < 2_000 and result.nfev < 5_000  # not 1,000 iterations and 59,344 evaluations
+    assert abs(result.x["x"]) < 0.05
+
+
+def test_a_smooth_gradient_that_a_too_long_step_oscillates_across_is_no_kink():
+    """x² with a fixed step of 1 swings between ±1.2 for ever: ∇f flips sign at every step but passes through 0."""
+    result = minimize("x^2 + y^2", {"x": -1.2, "y": 1.0}, method="gradient-descent", lr=1.0, max_iter=100)
+    assert result.status == 1 and "max_iter" in result.message
+
+
+def test_a_start_on_the_kink_itself_says_the_gradient_is_undefined_there():
+    with pytest.raises(ValueError, match="undefined at the start"):
+        minimize("abs(x) + y^2", {"x": 0.0, "y": 1.0}, method="newton")
+    result = minimize("abs(x - 1) + (y - 2)^2", {"x": 3.0, "y": 2.0}, method="gradient-descent-armijo")
+    assert result.status in (3, 6) and "kink" in result.message, result.message
