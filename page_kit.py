@@ -23,6 +23,7 @@ from derivlib.limits import read as read_limits
 DTYPES = ["float64", "float32"]
 PARAMETER_RANGE = (-derivlib.LIMITS.parameter, derivlib.LIMITS.parameter)  # DERIVLIB_MAX_PARAMETER (10)
 PARAMETER_DEFAULT = 1.0
+RANGE_HELP = "A number or a constant formula: -5, 2pi, -pi/2, e"
 MAX_NOTES = 12  # notes on a link's values listed; a link of a thousand bad values gets a count for the rest
 CHECK_POINTS = 10_000  # grid points on which symbolic cross-checks and float32-vs-float64 run (≤ 0.2 s)
 FILE_FORMATS = {  # a table's downloads: file suffix, MIME type, builder
@@ -52,7 +53,14 @@ def use_the_entry_navigation() -> None:
 TOP_CSS = """<style>
 .stMainBlockContainer { padding-top: 2.5rem; }
 .stMainBlockContainer h1 { font-size: 2rem; padding-top: 0; }
-</style>"""  # less room above the title: on a 1366 × 768 screen the chart then starts in the first screen
+@media (max-width: 640px) {
+  .stMainBlockContainer { padding-top: 4rem; }
+  .stMainBlockContainer h1 { font-size: 1.5rem; }
+}
+.stMarkdown .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
+</style>"""  # less room above the title: on a 1366 × 768 screen the chart then starts in the first screen; on a phone,
+# room under the header bar, which otherwise covers the title's first line; a formula wider than its column scrolls
+# inside its own box instead of running off the page
 
 
 def page_top(title: str, caption: str) -> None:
@@ -67,6 +75,11 @@ def number(text: str) -> float:
     if not math.isfinite(value):
         raise ValueError("not a finite number")
     return value
+
+
+def constant_number(text: str) -> float:
+    """A number, or a constant formula of the language (2pi, -pi/2, e): a range's end in a link."""
+    return derivlib.constant(text)
 
 
 def whole_number(text: str) -> int:
@@ -268,17 +281,30 @@ def formula_row(
 
 
 def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
-    """'from' and 'to' boxes for each variable's range (keys <prefix><name>min and <prefix><name>max), each problem
-    shown under its boxes; whether every range can be used."""
-    usable = True
-    for name in variables:
-        left, right = st.columns(2)
-        low = left.number_input(f"{name} from", key=f"{prefix}{name}min", step=1.0, format="%g")
-        high = right.number_input(f"{name} to", key=f"{prefix}{name}max", step=1.0, format="%g")
-        if problem := range_problem(low, high, dtype, name):
-            usable = False
-            st.error(problem[:1].upper() + problem[1:])
-    return usable
+    """'from' and 'to' boxes for each variable's range, all in one row; each takes a number or a constant formula
+    (2pi, -pi/2, e). The text is kept under <prefix><name>min_text (…max_text), its value under <prefix><name>min
+    (…max); a problem is shown under the row, with its position, and leaves the last usable value. Whether every
+    range can be used."""
+    words = (("min", "from"), ("max", "to"))
+    ends = [(name, f"{prefix}{name}{end}", word) for name in variables for end, word in words]
+    for _, key, _ in ends:  # the text starts as the value (from the link, or the default)
+        if st.session_state.get(f"{key}_shown") != st.session_state[key]:
+            st.session_state[f"{key}_text"] = f"{st.session_state[key]:.15g}"
+    problems: list[derivlib.ExpressionError | str] = []
+    for column, (name, key, label) in zip(st.columns(len(ends)), ends, strict=True):
+        text = column.text_input(f"{name} {label}", key=f"{key}_text", help=RANGE_HELP)
+        try:
+            st.session_state[key] = st.session_state[f"{key}_shown"] = derivlib.constant(text)
+        except derivlib.ExpressionError as error:
+            problems.append(error)
+    if not problems:
+        for name in variables:
+            low, high = (st.session_state[f"{prefix}{name}{end}"] for end in ("min", "max"))
+            if problem := range_problem(low, high, dtype, name):
+                problems.append(problem[:1].upper() + problem[1:])
+    for problem in problems:
+        show_error(problem) if isinstance(problem, derivlib.ExpressionError) else st.error(problem)
+    return not problems
 
 
 def check_link_ranges_and_parameters(
@@ -332,6 +358,19 @@ def download(label: str, data, expr: str, what: str, *, file_format: str = "CSV"
     )
 
 
+def found_list(notes: list[str], found, shown, expr: str, what: str, *, none: str, width: str = "stretch") -> None:
+    """What a search over the range found (points of interest, critical points): its notes, then its table as
+    `shown(found)` with the table's download (`what` names the file), or `none` where it found nothing; nothing
+    more where it could not search (found None: a note says why)."""
+    for line in notes:
+        st.caption(f":material/info: {line}")
+    if found is not None and found.empty:
+        st.caption(none)
+    elif found is not None:
+        st.table(shown(found), hide_index=True, width=width)
+        download(f"Download the {what.replace('_', ' ')} (CSV)", derivlib.to_csv(found), expr, what)
+
+
 def metric_number(value: float) -> str:
     """A value for a metric: 4 significant digits, so that it fits its column on any screen (0.002479, 1.235e+08);
     the tables hold more. ∞ is ∞ (a straight line's circle radius), NaN "undefined"."""
@@ -340,14 +379,23 @@ def metric_number(value: float) -> str:
     return f"{value + 0.0:.4g}" if math.isfinite(value) else "undefined"
 
 
-def parameter_sliders(names: tuple[str, ...] | list[str], prefix: str = "") -> tuple[tuple[str, float], ...]:
-    """A slider per parameter of the formula, four to a row; their values as (name, value) pairs."""
+def parameter_sliders(
+    names: tuple[str, ...] | list[str], prefix: str = "", on_change: Callable[[], None] | None = None
+) -> tuple[tuple[str, float], ...]:
+    """A slider per parameter of the formula, four to a row; their values as (name, value) pairs. `on_change` may
+    rerun only the parts of the page a parameter changes (st.rerun with their fragments' keys)."""
     columns = st.columns(4) if names else []
     for i, name in enumerate(names):
         key = f"{prefix}p_{name}"
         st.session_state.setdefault(key, PARAMETER_DEFAULT)
-        columns[i % 4].slider(f"Parameter {name}", *PARAMETER_RANGE, step=0.01, key=key)
-    return tuple((name, float(st.session_state[f"{prefix}p_{name}"])) for name in names)
+        columns[i % 4].slider(f"Parameter {name}", *PARAMETER_RANGE, step=0.01, key=key, on_change=on_change)
+    return parameters(names, prefix)
+
+
+def parameters(names: tuple[str, ...] | list[str], prefix: str = "") -> tuple[tuple[str, float], ...]:
+    """The parameters' values as the sliders hold them, as (name, value) pairs (in a fragment's run too, where the
+    sliders are not drawn)."""
+    return tuple((name, float(st.session_state.get(f"{prefix}p_{name}", PARAMETER_DEFAULT))) for name in names)
 
 
 @st.cache_resource(show_spinner=False)

@@ -6,7 +6,7 @@ tensor([[ 3.5403, 28.6088, 75.2837],
         [ 5.1585, 18.8496, 30.9589]], dtype=torch.float64)
 """
 
-from .engine import MAX_ORDER, available_devices, constants, derivatives, fused_state
+from .engine import MAX_ORDER, available_devices, constant, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .limits import LIMITS, Limits, TimeBudgetError
 from .parse import parse, parse_list
@@ -68,6 +68,7 @@ __all__ = [
     "backward_trap",
     "best_step",
     "columns",
+    "constant",
     "constants",
     "critical_points",
     "cross_check",

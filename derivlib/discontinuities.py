@@ -39,6 +39,7 @@ LIMIT_DISTANCES = (1e-1, 1e-2, 1e-3)  # in grid spacings: where one-sided limits
 SETTLED = 1e-9  # relative to max(1, |limit|): Taylor-carried limits from two distances that agree this well settled
 GROWTH = 10.0  # |g′|·distance up to this many times |g|: g may grow towards a point without bound (not oscillate)
 LOOSE = 1e-3  # … and plain values a little off the point that agree this well still give a limit (x·sin(1/x) at 0)
+CHUNK = 1 << 15  # grid intervals looked at together by `steps` (a few hundred kB of arrays: within the cache)
 MAX_SUBTREES = 16  # parts of a formula whose zeros are looked for (denominators, arguments of log …)
 _WHOLE = range(1, 2**53)  # exponents under which a base of 0 is 0, not undefined
 
@@ -55,45 +56,89 @@ def steps(x: np.ndarray, g: np.ndarray, slope: np.ndarray | None, errors: np.nda
     rule, g's change is the spacing times the mean slope at the ends, up to a small error that varies smoothly from
     one interval to the next; a jump leaves most of its change unexplained, or far more than the neighbours do.
     Without a slope (the highest derivative computed), an increment far larger than both neighbours' counts.
-    Intervals with an end where g is NaN or ±inf are for the undefined points' own search."""
+    Intervals with an end where g is NaN or ±inf are for the undefined points' own search.
+
+    A step must leave more than SIGNIFICANT of g's spread unexplained, which a million-point grid's smooth intervals
+    never do: that is looked at over the whole grid in a few passes, the rest only where it holds (a chart's redraw
+    waits for this)."""
     if len(g) < 2:
         return np.empty(0, dtype=np.int64)
+    threshold = SIGNIFICANT * spread(g)
+    i = _worth_a_look(x, g, slope, threshold)
+    if len(i) == 0:
+        return i
+    change = g[i + 1] - g[i]
     with np.errstate(invalid="ignore", over="ignore"):
-        change = np.diff(g)
-        finite = np.isfinite(g[:-1]) & np.isfinite(g[1:])
-        if slope is None:
-            unexplained = np.abs(change)
-            size = np.abs(change)
-            neighbours = np.maximum(np.r_[np.inf, size[:-1]], np.r_[size[1:], np.inf])
+        finite = np.isfinite(g[i]) & np.isfinite(g[i + 1])
+        unexplained = _unexplained(x, g, slope, i)
+        last = len(g) - 2
+        before = np.where(i > 0, _unexplained(x, g, slope, np.maximum(i - 1, 0)), np.nan if slope is None else 0.0)
+        after = np.where(i < last, _unexplained(x, g, slope, np.minimum(i + 1, last)), np.nan if slope is None else 0.0)
+        if slope is None:  # (an end has no neighbour there: any increment of its own counts)
+            neighbours = np.maximum(np.where(i > 0, before, np.inf), np.where(i < last, after, np.inf))
             candidate = unexplained > OUTLIER * np.where(np.isfinite(neighbours), neighbours, 0.0)
         else:
-            # A slope that is undefined at one end (a jump computed exactly at a grid point) leaves the other's.
-            left, right = slope[:-1], slope[1:]
-            mean = np.where(
-                np.isfinite(left) & np.isfinite(right),
-                (left + right) / 2,
-                np.where(np.isfinite(left), left, np.where(np.isfinite(right), right, 0.0)),
-            )
-            unexplained = np.abs(change - np.diff(x) * mean)
-            around = np.maximum(np.r_[0.0, unexplained[:-1]], np.r_[unexplained[1:], 0.0])
+            around = np.maximum(before, after)
             around = np.where(np.isfinite(around), around, np.inf)
             candidate = (unexplained > UNEXPLAINED * np.abs(change)) | (unexplained > OUTLIER * around)
-        threshold = SIGNIFICANT * spread(g)
         # (the smaller end's error: next to a jump, nudging x crosses it, and the estimate there is the jump itself)
-        noise = SAFETY * np.minimum(errors[:-1], errors[1:])
+        noise = SAFETY * np.minimum(errors[i], errors[i + 1])
         # … and larger than a few thousand ulps of g itself: a change of f′ = 1 by one ulp is rounding, not a jump
-        floor = RELATIVE * np.maximum(np.abs(g[:-1]), np.abs(g[1:]))
+        floor = RELATIVE * np.maximum(np.abs(g[i]), np.abs(g[i + 1]))
         significant = np.minimum(np.abs(change), unexplained) > np.maximum(np.maximum(threshold, noise), floor)
-    return np.flatnonzero(finite & candidate & significant)
+    return i[finite & candidate & significant]
+
+
+def _worth_a_look(x: np.ndarray, g: np.ndarray, slope: np.ndarray | None, threshold: float) -> np.ndarray:
+    """The intervals that may hold a step: both g's change and what the trapezoid rule leaves of it above the
+    threshold (without a slope: a change above it and above OUTLIER times both neighbours'), or not a number. In
+    chunks that stay in the processor's cache: a million-point grid's smooth intervals are passed over in a few
+    milliseconds."""
+    found = []
+    for start in range(0, len(g) - 1, CHUNK):
+        stop = min(start + CHUNK, len(g) - 1)  # intervals start … stop - 1
+        low, high = max(start - 1, 0), min(stop + 1, len(g) - 1)  # … and a neighbour on either side
+        with np.errstate(invalid="ignore", over="ignore"):
+            change = np.diff(g[low : high + 1])
+            if slope is None:
+                size = np.abs(change)
+                neighbours = np.maximum(np.r_[np.inf, size[:-1]], np.r_[size[1:], np.inf])
+                neighbours[~np.isfinite(neighbours)] = 0.0  # (as `steps` reads them: the grid's ends have none)
+                keep = ~(size <= np.maximum(threshold, OUTLIER * neighbours))
+            else:
+                mean = (slope[low:high] + slope[low + 1 : high + 1]) / 2
+                rough = np.minimum(np.abs(change), np.abs(change - np.diff(x[low : high + 1]) * mean))
+                keep = ~(rough <= threshold)
+        inside = np.flatnonzero(keep) + low
+        found.append(inside[(inside >= start) & (inside < stop)])
+    return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+
+
+def _unexplained(x: np.ndarray, g: np.ndarray, slope: np.ndarray | None, i: np.ndarray) -> np.ndarray:
+    """What the slope leaves unexplained of g's change over the intervals i (all of it without a slope). A slope
+    undefined at one end (a jump computed exactly at a grid point) leaves the other's."""
+    change = g[i + 1] - g[i]
+    if slope is None:
+        return np.abs(change)
+    left, right = slope[i], slope[i + 1]
+    mean = np.where(
+        np.isfinite(left) & np.isfinite(right),
+        (left + right) / 2,
+        np.where(np.isfinite(left), left, np.where(np.isfinite(right), right, 0.0)),
+    )
+    return np.abs(change - (x[i + 1] - x[i]) * mean)
 
 
 def spread(g: np.ndarray) -> float:
     """How far g's values spread over most of the grid (the 5th to the 95th percentile of the finite ones): a scale
     that a pole's spike does not set."""
-    defined = g[np.isfinite(g)]
+    sample = g[:: max(1, g.size // 100_000)]
+    defined = sample[np.isfinite(sample)]
+    if defined.size == 0:
+        defined = g[np.isfinite(g)]  # (finite only between the sample's points)
     if defined.size == 0:
         return 0.0
-    low, high = np.percentile(defined[:: max(1, defined.size // 100_000)], [5, 95])
+    low, high = np.percentile(defined, [5, 95])
     return float(high - low) or float(np.max(np.abs(defined)))
 
 
@@ -131,7 +176,7 @@ def jumps(
         return Jumps.none(), np.empty(0)
     a, b, ga, gb = x[i].copy(), x[i + 1].copy(), g[i].copy(), g[i + 1].copy()
     with np.errstate(invalid="ignore"):
-        unexplained = np.abs(np.diff(g)[i] - (0.0 if slope is None else np.diff(x)[i] * _mean(slope, i)))
+        unexplained = _unexplained(x, g, slope, i)
     undefined = np.full(len(i), np.nan)
     for _ in range(ITERATIONS):
         live = np.flatnonzero((b - a > resolution) & np.isnan(undefined))
@@ -150,17 +195,11 @@ def jumps(
     with np.errstate(invalid="ignore"):
         size = np.abs(gb - ga)
         bounded = np.maximum(np.abs(ga), np.abs(gb)) <= POLE * max(spread(g), np.finfo(float).tiny)
-        step = np.minimum(unexplained, np.abs(np.diff(g)[i]))
+        step = np.minimum(unexplained, np.abs(g[i + 1] - g[i]))
         visible = size > RELATIVE * np.maximum(np.abs(ga), np.abs(gb))
         kept = np.isnan(undefined) & (size >= KEPT * step) & (bounded | infinite) & visible
     found = Jumps((a[kept] + b[kept]) / 2, ga[kept], gb[kept])
     return found, undefined[~np.isnan(undefined)]
-
-
-def _mean(slope: np.ndarray, i: np.ndarray) -> np.ndarray:
-    left, right = slope[i], slope[i + 1]
-    both = np.isfinite(left) & np.isfinite(right)
-    return np.where(both, (left + right) / 2, np.where(np.isfinite(left), left, np.where(np.isfinite(right), right, 0)))
 
 
 def limits(
@@ -352,7 +391,7 @@ def breaks(
     found = []
     for k, g in enumerate(rows):
         level = 0.0 if levels is None else float(levels[k])
-        errors = np.full(len(g), level)
+        errors = np.broadcast_to(level, np.shape(g))
         slope = rows[k + 1] if k + 1 < len(rows) else None
         # (a point where bisection met g undefined, as at |x|'s corner between two grid points, is a break too)
         row, met = jumps(expr, x, np.asarray(g, dtype=np.float64), slope, errors, k, params, resolution, infinite=k > 0)

@@ -376,3 +376,20 @@ def constants(text: str, params: Mapping[str, float] | None = None) -> list[floa
         known = {name: params[name] for name in expr.parameters}
         values.append(float(expr.evaluate(parameter_values(expr, known, like), like=like)))
     return values
+
+
+def constant(text: str) -> float:
+    """The value of one constant formula, as for a range's end typed as 2pi, -pi/2 or e; ExpressionError, with the
+    position, where the text is not one finite number.
+
+    >>> constant("-pi/2")
+    -1.5707963267948966
+    """
+    if not text.strip():
+        raise ExpressionError("empty: write a number such as 5, 2pi or -pi/2", text, 0)
+    values = constants(text)
+    if len(values) != 1:
+        raise ExpressionError("one value here, not a list", text, text.find(","))
+    if not math.isfinite(values[0]):
+        raise ExpressionError("not a finite number", text, len(text) - len(text.lstrip()))
+    return values[0]

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .markers import CURVE_COLOUR, markers
 from .rounding import SAFETY, is_noise, zero_everywhere, zeroed
 
 BUCKETS = 1_000  # decimation buckets per trace: 2 points each, 5 at most, so ≤ 5 000 points per trace
@@ -276,19 +277,9 @@ def derivatives_figure(
 # Insight: points of interest, and the tangent, Taylor polynomial and osculating circle at a point x₀
 
 INSIGHT = "insight"  # the `meta` of every trace added below, so that tests and pages can tell them from f, f′ …
-CURVE_COLOUR = "#636efa"  # Plotly's first colour: f's curve, and the open and filled dots drawn on it
-KIND_MARKERS = {  # kind -> (Plotly marker symbol, colour, what the legend calls it)
-    "root": ("circle-open", "#111111", "root"),
-    "minimum": ("triangle-up", "#2ca02c", "minimum"),
-    "maximum": ("triangle-down", "#d62728", "maximum"),
-    "stationary": ("diamond", "#9467bd", "stationary"),
-    "critical": ("diamond-open", "#9467bd", "critical"),
-    "inflection": ("x-thin-open", "#ff7f0e", "inflection"),
-    "pole": ("line-ns-open", "#7f7f7f", "pole"),
-    "kink": ("hexagon-open", "#8c564b", "corner"),
-    "jump": ("circle", CURVE_COLOUR, "jump"),  # a filled dot at f's value, open ones at the values it does not take
-    "hole": ("circle", "#ffffff", "hole"),  # an open dot (white inside) where f has no value
-}
+KIND_MARKERS = markers(  # the points of interest's kinds: derivlib.markers, the same on every page
+    "root", "minimum", "maximum", "stationary", "critical", "inflection", "pole", "kink", "jump", "hole"
+)
 CIRCLE_POINTS = 361  # points on the drawn osculating circle
 CURVE_POINTS = 801  # points on the tangent line and the Taylor polynomial over the range
 
@@ -472,6 +463,32 @@ def circle_points(center: tuple[float, float], radius: float, count: int = CIRCL
     return center[0] + radius * np.cos(angle), center[1] + radius * np.sin(angle)
 
 
+CHART_WIDTH = 1000  # pixels: about the one-variable chart's width on a laptop, where the circle is judged
+ROUND_ENOUGH = 4.0  # the drawn circle's axes may differ by this factor, and it must fit in its panel
+
+
+def circle_problem(
+    radius: float, figure: go.Figure, x_range: tuple[float, float], f_range: tuple[float, float] | None = None
+) -> str:
+    """Why the osculating circle of this radius would not be readable on the figure's f panel ('' if it would):
+    the panel's units of x and of f take different lengths on screen, so a circle is drawn as an ellipse; one too
+    flat (more than ROUND_ENOUGH times wider than tall, on a laptop's chart) or larger than the panel shows nothing
+    of how f bends (tan x at 1: a flat ellipse across the whole panel)."""
+    f_range = _f_range(figure, f_range)
+    if not (math.isfinite(radius) and f_range):
+        return "f is straight at x₀ (κ = 0): its circle is a line" if radius == math.inf else ""
+    domain = figure.layout.yaxis.domain or (0.0, 1.0)
+    height = (figure.layout.height or OVERLAY_HEIGHT) - LEGEND_MARGIN - 30  # the plot area's pixels
+    across = radius * CHART_WIDTH / (x_range[1] - x_range[0])  # the drawn ellipse's half-axes, in pixels
+    up = radius * height * (domain[1] - domain[0]) / (f_range[1] - f_range[0])
+    if 2 * radius > x_range[1] - x_range[0] or 2 * radius > f_range[1] - f_range[0]:
+        return f"its radius {radius:.3g} makes it larger than the panel"
+    if max(across, up) > ROUND_ENOUGH * min(across, up):
+        shape = "flat" if across > up else "tall and narrow"
+        return f"at this chart's scale (x and f in very different units) it would be a {shape} ellipse"
+    return ""
+
+
 def add_point_view(
     figure: go.Figure,
     view,
@@ -535,7 +552,7 @@ def add_point_view(
                 **common,
             )
         )
-    if circle and view.center is not None and math.isfinite(view.radius):
+    if circle and view.center is not None and not circle_problem(view.radius, figure, x_range, f_range):
         cx, cy = circle_points(view.center, view.radius)
         figure.add_trace(
             go.Scatter(
@@ -619,16 +636,24 @@ def clickable(figure: go.Figure) -> go.Figure:
     """Let a click on the f curve select its nearest point (Streamlit's `on_select`), without changing its look.
 
     Plotly selects markers, not lines: a click on a "lines" trace selects nothing. So f (the first curve) gets
-    markers that stay invisible, selected or not; only f, since invisible markers still cost SVG work on every
-    redraw. The added markers keep their full opacity when something else is selected.
+    markers that stay invisible, selected or not, of which only one is drawn (`maxdisplayed`: each drawn marker is an
+    SVG node, 5,000 of them cost 0.1 s per draw; the others are still clicked, from the data). The lines drawn at x₀
+    (tangent, Taylor polynomial, remainder) take no part in hovering: a click selects the first point the hover
+    lists, and one of theirs, at the click's exact x, would come first and select nothing. The added markers keep
+    their full opacity when something else is selected.
     """
     hidden = {"opacity": 0}
     curves = [trace for trace in figure.data if trace.meta != INSIGHT]
     if curves:
         curves[0].update(
-            mode="lines+markers", marker=hidden, selected={"marker": hidden}, unselected={"marker": hidden}
+            mode="lines+markers",
+            marker=hidden | {"maxdisplayed": 1},
+            selected={"marker": hidden},
+            unselected={"marker": hidden},
         )
     for trace in figure.data:
         if trace.meta == INSIGHT and trace.mode and "markers" in trace.mode:
             trace.update(unselected={"marker": {"opacity": 1}})
+        elif trace.meta == INSIGHT:
+            trace.update(hoverinfo="skip", hovertemplate=None)
     return figure

@@ -23,6 +23,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, _for_browser, value_range
+from .markers import markers
 from .rounding import is_noise, zero_everywhere, zeroed
 
 MAP_AXIS = 250  # grid points per axis sent for the contour map (250² float32: 0.33 MB of base64)
@@ -44,12 +45,7 @@ ARROW_COLOUR = "#111111"
 HALO_COLOUR = "rgba(255, 255, 255, 0.8)"
 CRITICAL = "critical"  # the `meta` of the critical points' traces
 CLICK = "click"  # … of the invisible click layer
-CRITICAL_MARKERS = {  # kind -> (Plotly marker symbol, colour, what the legend calls it)
-    "minimum": ("circle", "#2ca02c", "minimum"),
-    "maximum": ("triangle-up", "#d62728", "maximum"),
-    "saddle": ("x", "#ff7f0e", "saddle point"),
-    "degenerate": ("diamond", "#9467bd", "degenerate (test fails)"),
-}
+CRITICAL_MARKERS = markers("minimum", "maximum", "saddle", "degenerate")  # derivlib.markers: as on every page
 PANELS = {  # column -> title of its small map; diverging colours centred on 0, except |∇f|
     "fx": "∂f/∂x",
     "fy": "∂f/∂y",

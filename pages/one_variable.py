@@ -23,6 +23,7 @@ from derivlib.discontinuities import breaks
 from derivlib.figures import (
     add_point_view,
     add_points_of_interest,
+    circle_problem,
     clickable,
     column_labels,
     derivative_name,
@@ -30,6 +31,7 @@ from derivlib.figures import (
     finite_difference_figure,
 )
 from derivlib.functions import names_in_words
+from derivlib.latex import lines as latex_lines
 from derivlib.rounding import noise_levels, pointwise_errors, zeroed, zeroed_table
 from derivlib.taylor import PointView, at_point, defined_point
 from derivlib.undefined import note as undefined_note
@@ -61,6 +63,9 @@ DEFAULTS = {
     "fd_order": 1,
     "file_format": "CSV",
 }
+COMPILED = "by the program compiled for this formula"
+TAYLOR_MODE = "in Taylor mode (derivatives carried through each operation as power series)"
+PREPARING = "; a compiled program for this formula is being prepared, and the next change will use it"
 # Inputs that change the view, not the computed grid.
 VIEW_KEYS = ("overlay", "x0", "taylor_order", "remainder", "fd_order", "file_format")
 FORMULA_HELP = (
@@ -79,8 +84,8 @@ LINK = kit.Link(
     DEFAULTS,
     {
         "expr": kit.formula(),
-        "xmin": kit.number,
-        "xmax": kit.number,
+        "xmin": kit.constant_number,
+        "xmax": kit.constant_number,
         "points": kit.choice(GRID_SIZES, kit.whole_number),
         "order": kit.choice(ORDERS, kit.whole_number),
         "device": kit.choice(derivlib.available_devices()),
@@ -121,8 +126,8 @@ def check_link(values: dict, notes: list[str]) -> None:
 def grid_result(
     expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
 ) -> tuple[pd.DataFrame, float, str]:
-    """The grid table, the seconds it took, how it was computed, and a note on where and why f is undefined ('' if
-    nowhere)."""
+    """The grid table, the seconds it took, how it was computed (in words, for the status line's details), and a note
+    on where and why f is undefined ('' if nowhere)."""
     # The bar is made inside the cached function: a cache hit replays it and its removal (an element made outside
     # could not be replayed). derivlib calls progress() after each chunk of the grid.
     bar = st.empty()
@@ -156,9 +161,9 @@ def grid_result(
         bar.empty()
     seconds = time.perf_counter() - started
     after = derivlib.fused_state(expr, **settings) if kit.fuse() else "none"
-    how = "by the compiled program" if before == after == "ready" else "in Taylor mode"
+    how = COMPILED if before == after == "ready" else TAYLOR_MODE
     if after == "waiting":
-        how += " (a compiled program for this formula is on its way, for the next change)"
+        how += PREPARING
     note = undefined_note(derivlib.parse(expr), frame["x"].to_numpy(), frame["f"].to_numpy(), dict(params))
     return frame, seconds, how, note
 
@@ -170,9 +175,9 @@ def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, d
     return zeroed_table(frame, expr, params=dict(params), dtype=dtype)
 
 
-def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.DataFrame]:
-    """The grid result and the points table for these inputs, from the caches where they are there already;
-    ValueError for inputs beyond this server's limits."""
+def compute(inputs: dict) -> tuple[pd.DataFrame, float, str, str]:
+    """The grid result for these inputs, from the cache where it is there already; ValueError for inputs beyond this
+    server's limits."""
     kit.within_limits(
         points=inputs["points"],
         order=inputs["order"],
@@ -180,9 +185,8 @@ def compute(inputs: dict) -> tuple[tuple[pd.DataFrame, float, str, str], pd.Data
         parameters=dict(inputs["params"]),
         formula=inputs["text"],
     )
-    shared = {key: inputs[key] for key in ("order", "params", "device", "dtype")}
-    grid = grid_result(inputs["expr"], inputs["xmin"], inputs["xmax"], inputs["points"], **shared)
-    return grid, points_table(inputs["expr"], inputs["at_values"], **shared)
+    keys = ("expr", "xmin", "xmax", "points", "order", "params", "device", "dtype")
+    return grid_result(*(inputs[key] for key in keys))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -314,20 +318,406 @@ def value_text(value: float, undefined: str = "undefined") -> str:
 
 
 def pick_x0() -> None:
-    """A click on the chart moves x₀ to the clicked point's x."""
+    """A click on the chart moves x₀ to the clicked point's x, or to a marked point (a root, an extremum …) within
+    SNAP of the range from it: a click on a marker often lands on the curve beside it. Only the chart and the lab
+    depend on x₀: they alone are drawn again."""
     points = st.session_state.chart.selection.get("points") or []
     if points and points[0].get("x") is not None:
-        st.session_state.x0 = float(f"{points[0]['x']:.6g}")  # the chart sends float32 noise digits
+        x = float(points[0]["x"])
+        marked = st.session_state.get("marked_x", [])
+        near = [m for m in marked if abs(m - x) <= SNAP * st.session_state.get("x_width", 0.0)]
+        x = min(near, key=lambda m: abs(m - x)) if near else float(f"{x:.6g}")  # the chart sends float32 digits
+        st.session_state.x0 = x
         st.session_state.x0_chosen = True
+    st.rerun([CHART_PART, LAB_PART])
 
 
 def choose_x0() -> None:
     st.session_state.x0_chosen = True
+    st.rerun([CHART_PART, LAB_PART])
+
+
+def parameter_moved() -> None:
+    """A parameter's slider: everything below the formula depends on it, the header, the formula and the sidebar
+    do not. The chart is drawn first."""
+    st.rerun([CHART_PART, DETAILS_PART, LAB_PART])
+
+
+def order_changed() -> None:
+    """Fewer derivatives: the Taylor order follows them down (more: it stays)."""
+    st.session_state.taylor_order = min(st.session_state.taylor_order, st.session_state.order)
+
+
+def raise_order() -> None:
+    """The Taylor order asks for more derivatives than are computed: compute them (a new grid: the whole page)."""
+    st.session_state.order = st.session_state.taylor_order
+    st.rerun()
 
 
 def latex_name(order: int) -> str:
     """The k-th derivative's name in LaTeX: primes up to the third (f', f''), then f^{(4)}, f^{(5)} …"""
     return "f" + "'" * order if order <= 3 else f"f^{{({order})}}"
+
+
+def current_inputs() -> dict | None:
+    """The grid's inputs as the widgets hold them now, or None where the formula or the range cannot be used (the
+    problem is shown beside its box). Read from the session, so that a part of the page drawn again on its own
+    (a fragment) sees what the full run saw, and the parameters as they are now."""
+    try:
+        expr = derivlib.parse(st.session_state.expr)
+    except derivlib.ExpressionError:
+        return None
+    if not st.session_state.get("range_usable", True):
+        return None
+    keys = ("xmin", "xmax", "points", "order", "device", "dtype")
+    inputs = {key: st.session_state[key] for key in keys} | {"expr": str(expr), "text": st.session_state.expr}
+    return inputs | {"params": kit.parameters(expr.parameters)}
+
+
+def write_link(good: dict) -> None:
+    """The address bar: the grid's inputs that gave the result shown, the points typed, and the view."""
+    LINK.write(
+        {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS and key != "at"}
+        | {"expr": good["text"], "at": st.session_state.get("good_at", (DEFAULTS["at"],))[0]}
+        | {f"p_{name}": value for name, value in good["params"]}
+        | {key: st.session_state[key] for key in VIEW_KEYS}
+    )
+
+
+def reasons_for(good: dict, places: pd.DataFrame | None, x: list[float]) -> list[str]:
+    """Why f or a derivative is undefined at each point, where it is a corner, a jump, a hole or a pole."""
+    if places is None or places.empty:
+        return [""] * len(x)
+    return reasons_at(places, x, 4 * np.finfo(float).eps * max(abs(good["xmin"]), abs(good["xmax"]), 1.0))
+
+
+def places_of_interest(good: dict) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
+    try:
+        return interest(good["expr"], good["xmin"], good["xmax"], good["params"])
+    except ValueError as error:
+        return None, None, [f"points of interest could not be computed: {kit.first_line(error)}"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The page's parts: the chart (with x₀ and the view), the tables and formulas, the lab. Each is a fragment: a
+# parameter's slider draws them again, the chart first, and leaves the rest of the page as it is; a change of the
+# view draws the chart alone.
+
+CHART_PART, DETAILS_PART, LAB_PART = "one_variable_chart", "one_variable_details", "one_variable_lab"
+SNAP = 0.01  # a click this share of the range from a marked point moves x₀ onto it
+
+
+@st.fragment(key=CHART_PART)
+def chart_part() -> None:
+    """The status line, the chart with x₀'s tangent, Taylor polynomial and circle, the values at x₀, the view's
+    controls and the grid's download."""
+    result, good = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("good"))
+    if result is None:
+        return
+    st.session_state.good = good
+    if not st.session_state.x0_chosen:  # never on an undefined point: (x² − 1)/(x − 1) starts at 0.5, not at its hole
+        st.session_state.x0 = start_point(good["expr"], good["xmin"], good["xmax"], good["params"])
+    write_link(good)
+    frame, seconds, how, note = result
+    if good is not inputs:
+        st.info(
+            f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to "
+            "update it."
+        )
+    highest = column_labels(good["order"])[f"d{good['order']}"]
+    derivatives = {1: "f′", 2: "f′ and f″"}.get(good["order"], f"f′ … {highest}")
+    st.caption(
+        f"f and {derivatives} at {good['points']:,} points from {good['xmin']:g} to {good['xmax']:g}, computed in "
+        f"{seconds:.3g} s.",
+        help=f"Computed {how}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
+        f"{good['dtype']}, not finite differences. Values within their rounding error of 0 are shown as 0.",
+    )
+    if note:
+        st.warning(note, icon=":material/warning:")
+    x0 = float(st.session_state.x0)
+    found, places, _ = places_of_interest(good)
+    view = point_view(good["expr"], x0, good["order"], good["params"])
+    (why,) = reasons_for(good, places, [x0])
+    if why:  # at a corner, a jump, a hole or a pole there is no tangent: the point's own numbers are one side's
+        first = 0 if why in ("hole", "pole") else 1
+        values = tuple(v if k < first else math.nan for k, v in enumerate(view.derivatives))
+        view = PointView(x0, values, math.nan, None, math.inf)
+    noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
+    grid_keys = ("xmin", "xmax", "points", "order", "params", "device")
+    grid_jumps = jumps(good["expr"], *(good[key] for key in grid_keys), good["dtype"])
+    figure = derivatives_figure(
+        frame,
+        overlay=st.session_state.overlay,
+        noise=noise,
+        breaks=grid_jumps,
+        errors_at=functools.partial(errors_at, good["expr"], good["order"], good["params"], good["dtype"]),
+    )
+    if found is not None:
+        add_points_of_interest(figure, found)
+    st.session_state.marked_x = [] if places is None else [float(x) for x in places["x"]]
+    st.session_state.x_width = good["xmax"] - good["xmin"]
+    taylor_order = min(st.session_state.taylor_order, good["order"])
+    x_range = (good["xmin"], good["xmax"])
+    no_circle = "" if why else circle_problem(view.radius, figure, x_range)
+    add_point_view(
+        figure,
+        view,
+        x_range,
+        taylor_order=taylor_order,
+        remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
+    )
+    st.plotly_chart(
+        clickable(figure),
+        config={"displaylogo": False},
+        on_select=pick_x0,
+        selection_mode="points",
+        key="chart",
+    )
+    at_x0 = zeroed(*pointwise_errors(good["expr"], [x0], order=2, params=dict(good["params"])))[:, 0]
+    at_x0 = np.where(np.isnan(view.derivatives[:3]), math.nan, at_x0)
+    cells = st.columns(5)  # "undefined" alone fits a phone's column; the caption under them says why
+    for cell, label, value in zip(cells, ("f(x₀)", "f′(x₀)", "f″(x₀)"), at_x0, strict=False):
+        cell.metric(label, kit.metric_number(value))
+    curvature = view.curvature if math.isfinite(at_x0[2]) else math.nan
+    cells[3].metric("curvature κ", kit.metric_number(curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
+    cells[4].metric("circle radius 1/κ", kit.metric_number(view.radius if math.isfinite(curvature) else math.nan))
+    if why:
+        st.caption(
+            f":material/info: x₀ = {x0:g} is a {why} of f: f′ is undefined there, so there is no tangent, Taylor "
+            "polynomial or osculating circle (the table of points of interest gives its one-sided values)."
+        )
+    circle = (
+        f"The osculating circle, the circle that bends as f does at x₀, is not drawn: {no_circle}. Narrow the range "
+        "around x₀ to see it."
+        if no_circle
+        else "The osculating circle, the circle that bends as f does at x₀, is drawn in the chart's own units: it "
+        "looks round only where one unit of x and one of f take the same length on screen."
+    )
+    st.caption(
+        f"Click the f curve (or a marked point) to move x₀ there. At x₀ = {x0:g}: the tangent "
+        f"f(x₀) + f′(x₀)(x − x₀) and the Taylor polynomial of order {taylor_order}. {circle}"
+    )
+
+    point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
+    point.number_input(
+        "Tangent and Taylor at x₀ =",
+        key="x0",
+        step=0.1,
+        format="%g",
+        help="Or click a point of the f curve on the chart",
+        on_change=choose_x0,
+    )
+    degree.number_input(
+        "Taylor order n",
+        1,
+        HIGHEST_ORDER,
+        key="taylor_order",
+        help="Up to the highest derivative computed (the sidebar's “Highest derivative”)",
+    )
+    toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
+    if st.session_state.taylor_order > good["order"]:
+        wanted = st.session_state.taylor_order
+        st.warning(
+            f"Order {wanted} needs the derivatives up to {derivative_name(wanted)}, and {good['order']} are computed "
+            f"(the sidebar's “Highest derivative”): T{good['order']} is drawn.",
+            icon=":material/info:",
+        )
+        st.button(f"Compute {wanted} derivatives", on_click=raise_order, icon=":material/add:")
+    download, file_format = st.columns([2, 3], vertical_alignment="center")
+    with file_format:
+        st.radio(
+            "File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed"
+        )
+    with download:
+        kit.download(
+            f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
+            functools.partial(  # built when clicked, every value within its rounding error 0
+                shown_file,
+                kit.FILE_FORMATS[st.session_state.file_format][2],
+                frame,
+                good["expr"],
+                good["params"],
+                good["dtype"],
+            ),
+            good["expr"],
+            "grid",
+            file_format=st.session_state.file_format,
+            type="primary",
+            help="Every point of the grid, every number as it was computed, built when you click (the button spins "
+            "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few "
+            "seconds for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives "
+            "several times sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
+        )
+    st.toggle("Overlay all orders on one panel", key="overlay")
+
+
+@st.fragment(key=DETAILS_PART)
+def details_part() -> None:
+    """The values at the points typed, the points of interest, the grid's values, and sympy's formulas."""
+    good = st.session_state.get("good")
+    params = dict(good["params"]) if good else {}
+    try:  # the points typed: a problem is shown under their box, and the last points that could be used stay
+        st.session_state.good_at = (st.session_state.at, tuple(derivlib.constants(st.session_state.at, params)))
+        at_error = None
+    except derivlib.ExpressionError as error:
+        at_error = error
+    st.subheader("Values at your points")
+    at_column, _ = st.columns(2)
+    at_column.text_input(
+        "Evaluate at x =",
+        key="at",
+        help="Comma-separated values; each may be a constant formula: 1, pi/2, sqrt(2), 2e-3",
+    )
+    if at_error is not None:
+        with at_column:
+            kit.show_error(at_error)
+    if good is None or "good_at" not in st.session_state:
+        return
+    write_link(good)
+    shared = {key: good[key] for key in ("order", "params", "device", "dtype")}
+    at = st.session_state.good_at[1]
+    try:
+        points = points_table(good["expr"], at, **shared)
+    except ValueError as error:  # a device that refuses, a limit: said, and the rest of the page stays
+        st.error(kit.first_line(error))
+        points = None
+    _, places, found_notes = places_of_interest(good)
+    if points is not None:
+        reasons = reasons_for(good, places, points["x"].tolist())
+        st.table(table_view(points, good["order"], reasons), hide_index=True, width="content")
+        kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
+
+    st.subheader("Points of interest")
+    st.caption(
+        "Roots, minima, maxima, inflection points, poles, corners (where f′ jumps), jumps and holes in the range, "
+        "and roots and extrema where f's domain ends, found on a dense grid and refined by Newton's method with exact "
+        "derivatives, to float64 precision. Where f is not smooth its derivatives are undefined, and the table says "
+        "why; f(x⁻) and f(x⁺) are the limits from the left and the right, f′(x⁻) and f′(x⁺) a corner's two slopes. "
+        "A point found within rounding of a simpler number at which it holds exactly (0, say) is shown at that "
+        "number, and a value within its rounding error of 0 as 0. Marked on the f panel: ▲ a maximum, ▼ a minimum, "
+        "as on every page."
+    )
+    kit.found_list(
+        found_notes,
+        places,
+        shown_places,
+        good["expr"],
+        "points_of_interest",
+        none="None in this range.",
+        width="content",
+    )
+
+    grid_keys = ("xmin", "xmax", "points", "order", "params", "device")
+    sample = shown_sample(good["expr"], *(good[key] for key in grid_keys), good["dtype"])
+    with st.expander(f"The grid's values ({len(sample):,} of {good['points']:,} rows shown, evenly spaced)"):
+        st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
+
+    st.subheader("The derivatives as formulas, checked against the numbers above")
+    checked = symbolic_check(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
+    for formula, row in zip(formulas(good["expr"], good["order"])[1:], list(checked.itertuples())[1:], strict=True):
+        name = derivative_name(formula.order)
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        if formula.latex:
+            left.latex(latex_lines(f"{latex_name(formula.order)}(x) = {formula.latex}"))
+        if formula.note:
+            left.caption(f":material/info: {formula.note}")
+        agrees = row.badge.startswith("agrees")
+        right.badge(
+            f"{name} {row.badge}",
+            icon=":material/check:" if agrees else ":material/warning:",
+            color="green" if agrees else "orange",
+        )
+    st.caption(
+        f"Each formula is sympy's, evaluated on {min(good['points'], kit.CHECK_POINTS):,} points of the range and "
+        "compared with derivlib's numbers as the chart and tables show them (the largest difference, relative to the "
+        f"largest value). sympy gets {symbolic_seconds(good['order']):g} s for all of them: a formula it has not "
+        "simplified by then is shown as differentiated, and one it has not reached says so. Each holds where f is "
+        "smooth: at a corner (|x| at 0) there is no derivative, whatever sign(0) = 0 would say, and sympy's Dirac "
+        "deltas there are left out. They may legitimately differ at a removable singularity (sin(x)/x at 0 is "
+        "undefined for derivlib, while a simplified formula may have cancelled it), and near such points, where the "
+        "formula as typed loses digits to cancellation and the simplified one does not, more with each order. Points "
+        "where either side is undefined are not compared."
+    )
+
+
+@st.fragment(key=LAB_PART)
+def lab_part() -> None:
+    """The autograd lab: the tutorial's script for this formula, the backward() trap, finite differences at x₀, and
+    float32 against float64."""
+    good = st.session_state.get("good")
+    if good is None or "good_at" not in st.session_state:
+        return
+    x0 = float(st.session_state.x0)
+    with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):
+        code, trap, elementwise = lab(good["expr"], st.session_state.good_at[1], good["order"], good["params"])
+        st.markdown("**The tutorial's method, for your formula.** Copy it and run it: it prints the numbers above.")
+        st.code(code, language="python")
+        st.markdown(
+            "**The `backward()` trap.** After `y.backward(ones, create_graph=True)` and then `x.grad.backward(ones)`, "
+            "x.grad holds f′ + f″, not f″: backward *adds* to x.grad. `torch.autograd.grad` returns the derivative "
+            "instead, which is why the method above uses it."
+        )
+        st.table(
+            trap.rename(columns={"d1": "f′", "d2": "f″", "x_grad": "x.grad (= f′ + f″)"}).style.format(
+                lambda v: f"{v + 0.0:.4f}", na_rep="undefined"
+            ),
+            hide_index=True,
+            width="content",
+        )
+        st.markdown(
+            "**Why `grad_outputs=ones` is legitimate.** Each y[i] depends on x[i] alone, so the Jacobian dy/dx is "
+            "diagonal, and ones times that Jacobian is exactly its diagonal: f′ at every point from one backward "
+            "pass. For a formula that mixed points (a sum or a cumulative sum over x) the same call would silently "
+            "add up columns instead."
+        )
+        if elementwise:
+            st.caption(":material/check: Checked: the Jacobian of this formula at 16 random points is diagonal.")
+        else:
+            st.error("This formula's Jacobian at random points is not diagonal: grad_outputs=ones does not apply.")
+
+        st.markdown(f"**Finite differences against autograd at x₀ = {x0:g}.**")
+        fd_order = st.radio(
+            "Derivative", [1, 2], key="fd_order", horizontal=True, format_func=lambda k: derivative_name(k)
+        )
+        errors, best = step_errors(good["expr"], x0, fd_order, good["params"])
+        st.plotly_chart(
+            finite_difference_figure(errors, best, title="Central differences: error against step size h"),
+            config={"displaylogo": False},
+            key="steps",
+        )
+        st.caption(
+            "Right of the best h the truncation error (∝ h²) dominates; left of it, rounding: f is known only to "
+            "about machine epsilon, and dividing by h magnifies that. float32's epsilon is about 10⁹ times larger, "
+            "so its best h is larger and its best error far worse. Autograd has no step size: its error is rounding "
+            "alone."
+        )
+        st.dataframe(
+            best,
+            hide_index=True,
+            column_config={
+                "h": st.column_config.NumberColumn(format="%.1e"),
+                "error": st.column_config.NumberColumn(format="%.2e"),
+            },
+        )
+
+        checked_points = min(good["points"], kit.CHECK_POINTS)
+        st.markdown(f"**float32 against float64**, per derivative order, on {checked_points:,} points.")
+        errors32 = precision(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
+        shown = errors32[["order", "max_abs", "max_rel", "worst_x"]].copy()
+        shown["order"] = [column_labels(good["order"])["f" if k == 0 else f"d{k}"] for k in shown["order"]]
+        st.dataframe(
+            shown.rename(
+                columns={
+                    "order": "derivative",
+                    "max_abs": "largest difference",
+                    "max_rel": "relative",
+                    "worst_x": "at x",
+                }
+            ),
+            hide_index=True,
+            column_config={c: st.column_config.NumberColumn(format="%.2e") for c in ("largest difference", "relative")},
+        )
+    write_link(good)  # the lab's own view setting (fd_order) is in the link too
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -338,6 +728,8 @@ kit.use_the_entry_navigation()  # before anything is drawn: the page list and th
 kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 st.session_state.setdefault("x0_chosen", "x0" in st.query_params)  # else x₀ follows the formula (start_point)
+for view_key in VIEW_KEYS:
+    st.session_state.setdefault(view_key, DEFAULTS[view_key])
 
 kit.page_top(
     "∂ derivlib: derivatives of a formula",
@@ -347,8 +739,7 @@ kit.page_top(
 LINK.warn()
 
 with st.sidebar:
-    st.header("Range and settings")
-    range_ok = kit.range_inputs(("x",), "", st.session_state.dtype)
+    st.header("Grid and settings")
     st.select_slider(
         "Grid points",
         GRID_SIZES,
@@ -356,7 +747,7 @@ with st.sidebar:
         format_func=lambda n: f"{n:,}",
         help="Points evenly spaced over the range",
     )
-    st.slider("Highest derivative", 1, HIGHEST_ORDER, key="order")
+    st.slider("Highest derivative", 1, HIGHEST_ORDER, key="order", on_change=order_changed)
     st.selectbox("Device", devices, key="device", help="Only the devices present on this machine are listed")
     st.radio("Precision", kit.DTYPES, key="dtype", horizontal=True)
     st.divider()
@@ -367,284 +758,11 @@ with st.sidebar:
 expr = kit.formula_row(
     "Formula  f(x) =", "", EXAMPLES, use_example, placeholder="for example x^3 + sin(x)", help=FORMULA_HELP
 )
+st.session_state.range_usable = kit.range_inputs(("x",), "", st.session_state.dtype)
+good_now = st.session_state.get("good")
+names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
+kit.parameter_sliders(names, on_change=parameter_moved)
 
-good = st.session_state.get("good")
-names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
-params = kit.parameter_sliders(names)
-
-
-def evaluate_at() -> None:
-    """The box for the points typed under the chart, with the problem in them if any."""
-    at_column, _ = st.columns(2)
-    at_column.text_input(
-        "Evaluate at x =",
-        key="at",
-        help="Comma-separated values; each may be a constant formula: 1, pi/2, sqrt(2), 2e-3",
-    )
-    if at_error is not None:
-        with at_column:
-            kit.show_error(at_error)
-
-
-try:  # the points typed under the chart ("Values at your points"), read here: they are part of the computation
-    at, at_error = tuple(derivlib.constants(st.session_state.at, dict(params))), None
-except derivlib.ExpressionError as error:
-    at, at_error = None, error
-
-inputs = None
-if expr and at is not None and range_ok:
-    keys = ("xmin", "xmax", "points", "order", "device", "dtype", "at")
-    inputs = {key: st.session_state[key] for key in keys} | {"expr": str(expr), "params": params, "at_values": at}
-    inputs["text"] = st.session_state.expr  # as typed, for the link; "expr" (how it was read) keys the caches
-
-result, good = kit.last_good(compute, inputs, good)  # the current inputs, or else the last good ones
-if result is None:
-    evaluate_at()  # nothing to draw: the points' box stays, to be corrected
-    st.stop()
-
-st.session_state.good = good
-for key in VIEW_KEYS:
-    st.session_state.setdefault(key, DEFAULTS[key])
-if not st.session_state.x0_chosen:  # never on an undefined point: (x² − 1)/(x − 1) starts at 0.5, not at its hole
-    st.session_state.x0 = start_point(good["expr"], good["xmin"], good["xmax"], good["params"])
-st.session_state.taylor_order = min(st.session_state.taylor_order, good["order"])  # its widget's largest value
-LINK.write(
-    {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
-    | {"expr": good["text"]}  # as typed: "Read as" shows how it was read
-    | {f"p_{name}": value for name, value in good["params"]}
-    | {key: st.session_state[key] for key in VIEW_KEYS}
-)
-
-(frame, seconds, how, note), points = result
-if good is not inputs:
-    st.info(
-        f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to update it."
-    )
-
-st.caption(
-    f"f and {good['order']} derivative{'s' if good['order'] > 1 else ''} at {good['points']:,} points from "
-    f"{good['xmin']:g} to {good['xmax']:g}, computed in {seconds:.3g} s on {good['device']} in {good['dtype']}, {how}."
-)
-if note:
-    st.warning(note, icon=":material/warning:")
-x0 = float(st.session_state.x0)
-try:
-    found, places, found_notes = interest(good["expr"], good["xmin"], good["xmax"], good["params"])
-except ValueError as error:
-    found, places, found_notes = None, None, [f"points of interest could not be computed: {kit.first_line(error)}"]
-
-
-def reasons(x: list[float]) -> list[str]:
-    """Why f or a derivative is undefined at each point, where it is a corner, a jump, a hole or a pole."""
-    if places is None or places.empty:
-        return [""] * len(x)
-    return reasons_at(places, x, 4 * np.finfo(float).eps * max(abs(good["xmin"]), abs(good["xmax"]), 1.0))
-
-
-view = point_view(good["expr"], x0, good["order"], good["params"])
-(why,) = reasons([x0])
-if why:  # at a corner, a jump, a hole or a pole there is no tangent: the point's own numbers are one side's
-    first = 0 if why in ("hole", "pole") else 1
-    values = tuple(v if k < first else math.nan for k, v in enumerate(view.derivatives))
-    view = PointView(x0, values, math.nan, None, math.inf)
-noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
-grid_jumps = jumps(
-    good["expr"], *(good[key] for key in ("xmin", "xmax", "points", "order", "params", "device")), good["dtype"]
-)
-figure = derivatives_figure(
-    frame,
-    overlay=st.session_state.overlay,
-    noise=noise,
-    breaks=grid_jumps,
-    errors_at=functools.partial(errors_at, good["expr"], good["order"], good["params"], good["dtype"]),
-)
-if found is not None:
-    add_points_of_interest(figure, found)
-add_point_view(
-    figure,
-    view,
-    (good["xmin"], good["xmax"]),
-    taylor_order=st.session_state.taylor_order,
-    remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
-)
-st.plotly_chart(
-    clickable(figure),
-    config={"displaylogo": False},
-    on_select=pick_x0,
-    selection_mode="points",
-    key="chart",
-)
-at_x0 = zeroed(*pointwise_errors(good["expr"], [x0], order=2, params=dict(good["params"])))[:, 0]
-at_x0 = np.where(np.isnan(view.derivatives[:3]), math.nan, at_x0)
-cells = st.columns(5)  # "undefined" alone fits a phone's column; the caption under them says why
-for cell, label, value in zip(cells, ("f(x₀)", "f′(x₀)", "f″(x₀)"), at_x0, strict=False):
-    cell.metric(label, kit.metric_number(value))
-curvature = view.curvature if math.isfinite(at_x0[2]) else math.nan
-cells[3].metric("curvature κ", kit.metric_number(curvature), help="κ = |f″| / (1 + f′²)^(3/2)")
-cells[4].metric("circle radius 1/κ", kit.metric_number(view.radius if math.isfinite(curvature) else math.nan))
-if why:
-    st.caption(
-        f":material/info: x₀ = {x0:g} is a {why} of f: f′ is undefined there, so there is no tangent, Taylor "
-        "polynomial or osculating circle (the table of points of interest gives its one-sided values)."
-    )
-st.caption(
-    f"Click a point of the f curve (or a marked point) to move x₀ there. At x₀ = {x0:g}: the tangent "
-    "f(x₀) + f′(x₀)(x − x₀), the Taylor "
-    f"polynomial of order {st.session_state.taylor_order}, and the osculating circle, the circle that bends as f "
-    "does at x₀. It is drawn in the chart's own units, so it looks round only if one unit of x and one unit of f "
-    "take the same length on screen; otherwise it shows as an ellipse that still touches the curve at x₀."
-)
-
-# Tangent and Taylor at x₀, drawn on the f panel with the points of interest
-point, degree, toggles = st.columns([2, 2, 3], vertical_alignment="bottom")
-point.number_input(
-    "Tangent and Taylor at x₀ =",
-    key="x0",
-    step=0.1,
-    format="%g",
-    help="Or click a point of the f curve on the chart",
-    on_change=choose_x0,
-)
-degree.number_input("Taylor order n", 1, good["order"], key="taylor_order", help="Up to the highest derivative")
-toggles.toggle("Show the remainder |f − Tₙ|", key="remainder")
-download, file_format = st.columns([2, 3], vertical_alignment="center")
-with file_format:
-    st.radio("File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed")
-with download:
-    kit.download(
-        f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
-        functools.partial(  # built when clicked, every value within its rounding error 0
-            shown_file,
-            kit.FILE_FORMATS[st.session_state.file_format][2],
-            frame,
-            good["expr"],
-            good["params"],
-            good["dtype"],
-        ),
-        good["expr"],
-        "grid",
-        file_format=st.session_state.file_format,
-        type="primary",
-        help="Every point of the grid, every number as it was computed, built when you click (the button spins "
-        "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few seconds "
-        "for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives several times "
-        "sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
-    )
-st.toggle("Overlay all orders on one panel", key="overlay")
-
-st.subheader("Values at your points")
-evaluate_at()
-st.table(table_view(points, good["order"], reasons(points["x"].tolist())), hide_index=True, width="content")
-kit.download("Download these values (CSV)", derivlib.to_csv(points), good["expr"], "points")
-
-st.subheader("Points of interest")
-st.caption(
-    "Roots, minima, maxima, inflection points, poles, corners (where f′ jumps), jumps and holes in the range, and "
-    "roots and extrema where f's domain ends, found on a dense grid and refined by Newton's method with exact "
-    "derivatives, to float64 precision. Where f is not smooth its derivatives are undefined, and the table says why; "
-    "f(x⁻) and f(x⁺) are the limits from the left and the right, f′(x⁻) and f′(x⁺) a corner's two slopes. A point "
-    "found within rounding of a simpler number at which it holds exactly (0, say) is shown at that number, and a "
-    "value within its rounding error of 0 as 0. Marked on the f panel."
-)
-for line in found_notes:
-    st.caption(f":material/info: {line}")
-if places is not None and places.empty:
-    st.caption("None in this range.")
-elif places is not None:
-    st.table(shown_places(places), hide_index=True, width="content")
-    kit.download("Download the points of interest (CSV)", derivlib.to_csv(places), good["expr"], "points_of_interest")
-
-sample = shown_sample(
-    good["expr"], *(good[key] for key in ("xmin", "xmax", "points", "order", "params", "device")), good["dtype"]
-)
-with st.expander(f"The grid's values ({len(sample):,} of {len(frame):,} rows shown, evenly spaced)"):
-    st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
-
-st.subheader("The derivatives as formulas, checked against the numbers above")
-checked = symbolic_check(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
-for formula, row in zip(formulas(good["expr"], good["order"])[1:], list(checked.itertuples())[1:], strict=True):
-    name = derivative_name(formula.order)
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    if formula.latex:
-        left.latex(f"{latex_name(formula.order)}(x) = {formula.latex}")
-    if formula.note:
-        left.caption(f":material/info: {formula.note}")
-    agrees = row.badge.startswith("agrees")
-    right.badge(
-        f"{name} {row.badge}",
-        icon=":material/check:" if agrees else ":material/warning:",
-        color="green" if agrees else "orange",
-    )
-st.caption(
-    f"Each formula is sympy's, evaluated on {min(good['points'], kit.CHECK_POINTS):,} points of the range and compared "
-    "with derivlib's numbers as the chart and tables show them (the largest difference, relative to the largest "
-    f"value). sympy gets {symbolic_seconds(good['order']):g} s for all of them: a formula it has not simplified by "
-    "then is shown as differentiated, and one it has not reached says so. Each holds where f is smooth: at a corner "
-    "(|x| at 0) there is no derivative, whatever sign(0) = 0 would say, and sympy's Dirac deltas there are left out. "
-    "They may legitimately differ at a removable singularity (sin(x)/x at 0 is undefined for derivlib, while a "
-    "simplified formula may have cancelled it), and near such points, where the formula as typed loses digits to "
-    "cancellation and the simplified one does not, more with each order. Points where either side is undefined "
-    "are not compared."
-)
-
-with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):
-    code, trap, elementwise = lab(good["expr"], good["at_values"], good["order"], good["params"])
-    st.markdown("**The tutorial's method, for your formula.** Copy it and run it: it prints the numbers above.")
-    st.code(code, language="python")
-    st.markdown(
-        "**The `backward()` trap.** After `y.backward(ones, create_graph=True)` and then `x.grad.backward(ones)`, "
-        "x.grad holds f′ + f″, not f″: backward *adds* to x.grad. `torch.autograd.grad` returns the derivative "
-        "instead, which is why the method above uses it."
-    )
-    st.table(
-        trap.rename(columns={"d1": "f′", "d2": "f″", "x_grad": "x.grad (= f′ + f″)"}).style.format(
-            lambda v: f"{v + 0.0:.4f}", na_rep="undefined"
-        ),
-        hide_index=True,
-        width="content",
-    )
-    st.markdown(
-        "**Why `grad_outputs=ones` is legitimate.** Each y[i] depends on x[i] alone, so the Jacobian dy/dx is "
-        "diagonal, and ones times that Jacobian is exactly its diagonal: f′ at every point from one backward pass. "
-        "For a formula that mixed points (a sum or a cumulative sum over x) the same call would silently add up "
-        "columns instead."
-    )
-    if elementwise:
-        st.caption(":material/check: Checked: the Jacobian of this formula at 16 random points is diagonal.")
-    else:
-        st.error("This formula's Jacobian at random points is not diagonal: grad_outputs=ones does not apply.")
-
-    st.markdown(f"**Finite differences against autograd at x₀ = {x0:g}.**")
-    fd_order = st.radio("Derivative", [1, 2], key="fd_order", horizontal=True, format_func=lambda k: derivative_name(k))
-    errors, best = step_errors(good["expr"], x0, fd_order, good["params"])
-    st.plotly_chart(
-        finite_difference_figure(errors, best, title="Central differences: error against step size h"),
-        config={"displaylogo": False},
-        key="steps",
-    )
-    st.caption(
-        "Right of the best h the truncation error (∝ h²) dominates; left of it, rounding: f is known only to "
-        "about machine epsilon, and dividing by h magnifies that. float32's epsilon is about 10⁹ times larger, so "
-        "its best h is larger and its best error far worse. Autograd has no step size: its error is rounding alone."
-    )
-    st.dataframe(
-        best,
-        hide_index=True,
-        column_config={
-            "h": st.column_config.NumberColumn(format="%.1e"),
-            "error": st.column_config.NumberColumn(format="%.2e"),
-        },
-    )
-
-    checked_points = min(good["points"], kit.CHECK_POINTS)
-    st.markdown(f"**float32 against float64**, per derivative order, on {checked_points:,} points.")
-    errors32 = precision(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
-    shown = errors32[["order", "max_abs", "max_rel", "worst_x"]].copy()
-    shown["order"] = [column_labels(good["order"])["f" if k == 0 else f"d{k}"] for k in shown["order"]]
-    st.dataframe(
-        shown.rename(
-            columns={"order": "derivative", "max_abs": "largest difference", "max_rel": "relative", "worst_x": "at x"}
-        ),
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2e") for c in ("largest difference", "relative")},
-    )
+chart_part()
+details_part()
+lab_part()

@@ -127,10 +127,10 @@ LINK = kit.Link(
         "tol": positive,
         "max_iter": count(1, kit.limits().iterations),
         "memory": count(1, 100),
-        "xmin": kit.number,
-        "xmax": kit.number,
-        "ymin": kit.number,
-        "ymax": kit.number,
+        "xmin": kit.constant_number,
+        "xmax": kit.constant_number,
+        "ymin": kit.constant_number,
+        "ymax": kit.constant_number,
         "kappa": kit.choice(CONDITION_NUMBERS, kit.whole_number),
     },
     prefix=PREFIX,
@@ -281,10 +281,6 @@ kit.page_top(
 LINK.warn()
 
 with st.sidebar:
-    st.header("Range of the map")
-    range_ok = kit.range_inputs(VARIABLES, PREFIX, "float64")
-    st.caption("The map's range only: the methods go wherever their steps take them.")
-    st.divider()
     st.caption(
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
@@ -300,6 +296,7 @@ expr = kit.formula_row(
     only_used=True,
 )
 two = expr is None or "y" in expr.variables
+range_ok = kit.range_inputs(VARIABLES, PREFIX, "float64")  # the map's range only: the methods go where their steps go
 
 good = st.session_state.get("opt_good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []

@@ -98,10 +98,10 @@ LINK = kit.Link(
     DEFAULTS,
     {
         "expr": kit.formula(VARIABLES),
-        "xmin": kit.number,
-        "xmax": kit.number,
-        "ymin": kit.number,
-        "ymax": kit.number,
+        "xmin": kit.constant_number,
+        "xmax": kit.constant_number,
+        "ymin": kit.constant_number,
+        "ymax": kit.constant_number,
         "points": kit.choice(GRID_SIZES, kit.whole_number),
         "device": kit.choice(derivlib.available_devices()),
         "dtype": kit.choice(kit.DTYPES),
@@ -351,7 +351,6 @@ LINK.warn()
 
 with st.sidebar:
     st.header("Range and settings")
-    range_ok = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
     st.select_slider(
         "Grid points per axis",
         GRID_SIZES,
@@ -376,6 +375,7 @@ expr = kit.formula_row(
     variables=VARIABLES,
 )
 
+range_ok = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
 good = st.session_state.get("xy_good")
 names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
 params = kit.parameter_sliders(names, prefix=PREFIX)
@@ -569,13 +569,7 @@ st.caption(
     "maximum or saddle there, classified by what f does all round it (∇f: undefined). Marked on the map; click one "
     "there to pick it. Values within rounding of 0 are 0, here and in the download."
 )
-for line in found_notes:
-    st.caption(f":material/info: {line}")
-if found is not None and found.empty:
-    st.caption("None in these ranges.")
-elif found is not None:
-    st.table(critical_view(found), hide_index=True)
-    kit.download("Download the critical points (CSV)", derivlib.to_csv(found), good["expr"], "critical_points")
+kit.found_list(found_notes, found, critical_view, good["expr"], "critical_points", none="None in these ranges.")
 
 st.subheader("The partial derivatives, and where f is convex")
 noise = rounding_noise(good["expr"], *ranges, good["params"], good["dtype"])

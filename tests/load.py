@@ -25,6 +25,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -143,27 +144,35 @@ def stop(process: subprocess.Popen) -> str:
     return err
 
 
-def tree_rss(pid: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc."""
+def tree_sum(pid: int, measure: Callable[[Path], tuple[int, float]]) -> float:
+    """The sum of a measure over a process and all its descendants, from /proc: `measure(/proc/<pid>)` gives a
+    process's parent and its value (OSError: a process that ended meanwhile, left out)."""
     children: dict[int, list[int]] = {}
-    sizes: dict[int, int] = {}
+    values: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            status = (entry / "status").read_text()
+            parent, values[int(entry.name)] = measure(entry)
         except OSError:
             continue
-        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        child = int(entry.name)
-        children.setdefault(int(fields.get("PPid", "0").strip()), []).append(child)
-        sizes[child] = int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
-    total, stack = 0, [pid]
+        children.setdefault(parent, []).append(int(entry.name))
+    total, stack = 0.0, [pid]
     while stack:
         current = stack.pop()
-        total += sizes.get(current, 0)
+        total += values.get(current, 0.0)
         stack.extend(children.get(current, []))
     return total
+
+
+def _resident(process: Path) -> tuple[int, float]:
+    fields = dict(line.split(":", 1) for line in (process / "status").read_text().splitlines() if ":" in line)
+    return int(fields.get("PPid", "0").strip()), int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants."""
+    return int(tree_sum(pid, _resident))
 
 
 class MemoryWatch(threading.Thread):

@@ -53,7 +53,8 @@ def grid_preview(at: AppTest):
 
 
 def status(at: AppTest) -> str:
-    (line,) = [caption.value for caption in at.caption if "computed in" in caption.value]
+    """The status line under the formula, with its details (shown on hover)."""
+    (line,) = [f"{c.value} {c.proto.help}" for c in at.caption if "computed in" in c.value]
     return line
 
 
@@ -129,8 +130,8 @@ def test_an_example_fills_the_formula_and_undefined_points_are_explained(app):
 
 
 def test_changing_the_range_changes_the_grid(app):
-    ok(app.number_input(key="xmin").set_value(0.0).run())
-    ok(app.number_input(key="xmax").set_value(2.0).run())
+    ok(app.text_input(key="xmin_text").input("0").run())
+    ok(app.text_input(key="xmax_text").input("2").run())
     x = values(chart(app)["data"][0]["x"])
     assert x.min() == 0.0 and x.max() == 2.0
     assert grid_preview(app)["x"].iloc[0] == 0.0
@@ -153,6 +154,16 @@ def test_a_parameter_gets_a_slider_that_changes_the_result(app):
     assert values(chart(app)["data"][0]["y"]).max() == pytest.approx(3.0, abs=1e-3)
 
 
+def test_a_parameter_slider_draws_again_only_what_depends_on_it(app):
+    ok(app.text_input(key="expr").input("a*sin(x)").run())
+    ok(app.slider(key="p_a").set_value(2.0).run())
+    assert not app.title and not app.sidebar.children  # the header, the formula and the sidebar were not drawn again
+    assert [box.key for box in app.text_input] == ["at"]  # (the points' box is among what depends on a)
+    assert values(chart(app)["data"][0]["y"]).max() == pytest.approx(2.0, abs=1e-3)
+    assert points_table(app)["f"].astype(float).tolist() == pytest.approx([2 * np.sin(v) for v in (1, np.pi, 5)])
+    assert app.query_params["p_a"] == "2"
+
+
 def test_an_invalid_formula_shows_the_caret_and_keeps_the_result(app):
     before, table = chart(app), points_table(app)
     ok(app.text_input(key="expr").input("x^2 + sinn(x)").run())
@@ -173,25 +184,39 @@ def test_invalid_points_show_the_error_and_keep_the_result(app):
     assert points_table(app).equals(table)
 
 
+def test_a_range_end_may_be_a_constant_formula(app):
+    ok(app.text_input(key="xmin_text").input("-pi/2").run())
+    ok(app.text_input(key="xmax_text").input("2pi").run())
+    x = values(chart(app)["data"][0]["x"])
+    assert (x.min(), x.max()) == pytest.approx((-np.pi / 2, 2 * np.pi))
+    assert app.query_params["xmax"] == f"{2 * np.pi:.15g}"  # the link holds the value
+    assert app.text_input(key="xmax_text").value == "2pi"  # and the box what was typed
+    computed = status(app)
+    ok(app.text_input(key="xmax_text").input("2 pie").run())  # a typo: said where, and the last range stays
+    (error,) = app.error
+    assert "```text\n2 pie\n  ^\n```" in error.value, error.value
+    assert status(app) == computed
+
+
 def test_an_empty_range_is_refused_with_a_message(app):
-    ok(app.number_input(key="xmin").set_value(9.0).run())
+    ok(app.text_input(key="xmin_text").input("9").run())
     assert any("must be less than" in error.value for error in app.error)
     assert "from -5 to 5" in status(app)
 
 
 def test_a_range_too_wide_for_floats_shows_a_message_and_keeps_the_result(app):
-    app.number_input(key="xmin").set_value(-2e38)
-    ok(app.number_input(key="xmax").set_value(2e38).run())  # wide, but fine in float64
+    app.text_input(key="xmin_text").input("-2e38")
+    ok(app.text_input(key="xmax_text").input("2e38").run())  # wide, but fine in float64
     assert not app.error and "from -2e+38 to 2e+38" in status(app)
     before, computed = chart(app), status(app)
-    app.number_input(key="xmin").set_value(-1e308)
-    ok(app.number_input(key="xmax").set_value(1e308).run())  # both at once: a range wider than float64 holds
+    app.text_input(key="xmin_text").input("-1e308")
+    ok(app.text_input(key="xmax_text").input("1e308").run())  # both at once: a range wider than float64 holds
     (error,) = app.error
     assert error.value.startswith("The range -1e+308 … 1e+308 is too wide: its width overflows float64")
     assert status(app) == computed and chart(app) == before  # the last result, not ±inf and NaN
     assert any("Showing the last result" in info.value for info in app.info)
-    app.number_input(key="xmin").set_value(-2e38)
-    ok(app.number_input(key="xmax").set_value(2e38).run())
+    app.text_input(key="xmin_text").input("-2e38")
+    ok(app.text_input(key="xmax_text").input("2e38").run())
     assert not app.error and status(app) == computed  # from the cache
     ok(app.radio(key="dtype").set_value("float32").run())  # too wide for float32, whose largest number is 3.4e38
     (error,) = app.error
@@ -214,7 +239,7 @@ def test_the_link_fills_the_inputs():
     at = run(query)
     assert at.text_input(key="expr").value == "a sin(b x)"  # as it was typed
     assert "`f(x) = a*sin(b*x)`" in at.markdown[0].value  # and how it was read
-    assert (at.number_input(key="xmin").value, at.number_input(key="xmax").value) == (-2.0, 3.0)
+    assert (at.text_input(key="xmin_text").value, at.text_input(key="xmax_text").value) == ("-2", "3")
     assert at.select_slider(key="points").value == 1000
     assert at.slider(key="order").value == 3
     assert at.radio(key="dtype").value == "float32"
@@ -235,13 +260,15 @@ def test_the_link_fills_the_inputs():
 def test_changed_inputs_update_the_link(app):
     assert app.query_params["expr"] == "x^3 + sin(x)"
     ok(app.text_input(key="expr").input("k x^2").run())
-    ok(app.slider(key="p_k").set_value(2.5).run())
+    ok(app.slider(key="p_k").set_value(2.5).run())  # the parts below the sliders alone …
+    ok(app.run())  # (… so that AppTest's tree holds the whole page again)
     ok(app.slider(key="order").set_value(5).run())
-    ok(app.number_input(key="xmax").set_value(7.5).run())
+    ok(app.text_input(key="xmax_text").input("7.5").run())
     ok(app.select_slider(key="points").set_value(100_000).run())
     ok(app.radio(key="dtype").set_value("float32").run())
     ok(app.text_input(key="at").input("pi/2").run())
     ok(app.number_input(key="x0").set_value(0.5).run())
+    ok(app.run())
     ok(app.number_input(key="taylor_order").set_value(3).run())
     ok(app.toggle(key="remainder").set_value(True).run())
     ok(app.radio(key="file_format").set_value("CSV, compressed").run())
@@ -273,7 +300,7 @@ def test_changed_inputs_update_the_link(app):
         ({"order": "99"}, "`order=99` could not be used", "order", 2),
         ({"device": "cuda:7"}, "`device=cuda:7` could not be used", "device", "cpu"),
         ({"dtype": "float16"}, "`dtype=float16` could not be used", "dtype", "float64"),
-        ({"xmin": "nan"}, "`xmin=nan` could not be used (not a finite number)", "xmin", -5.0),
+        ({"xmin": "nan"}, "`xmin=nan` could not be used (unknown function or name 'nan'", "xmin", -5.0),
         ({"xmin": "3", "xmax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xmax", 5.0),
         ({"xmin": "-1e308", "xmax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xmin", -5.0),
         ({"at": "1, 2,"}, "`at=1, 2,` could not be used (empty item", "at", "1, pi, 5"),
@@ -313,16 +340,22 @@ def test_points_of_interest_tangent_and_lab_for_the_default_formula(app):
     tangent = marks["tangent at x₀"]  # x₀ = 1: f(1) + f′(1)(x − 1)
     x, y = array(tangent["x"]), array(tangent["y"])
     assert y == pytest.approx(1 + np.sin(1) + (3 + np.cos(1)) * (x - 1))
-    ok(app.number_input(key="x0").set_value(2.0).run())
-    x, y = array(insight(app)["tangent at x₀"]["x"]), array(insight(app)["tangent at x₀"]["y"])
-    assert y == pytest.approx(8 + np.sin(2) + (12 + np.cos(2)) * (x - 2))
-    assert array(insight(app)["x₀"]["x"]) == pytest.approx([2.0])
 
     trap = app.table[2].value  # the lab: x.grad after two backward() calls holds f′ + f″
     assert trap.iloc[:, -1].astype(float).round(4).tolist() == [8.6988, 47.4584, 106.2426]
     assert any("import torch" in code.value for code in app.code)
     assert [latex.value.split("=")[0].strip("$\n ") for latex in app.latex] == ["f'(x)", "f''(x)"]
     assert any("f′ agrees" in md.value for md in app.markdown) and any("f″ agrees" in md.value for md in app.markdown)
+
+    ok(app.number_input(key="x0").set_value(2.0).run())  # the chart and the lab alone are drawn again
+    x, y = array(insight(app)["tangent at x₀"]["x"]), array(insight(app)["tangent at x₀"]["y"])
+    assert y == pytest.approx(8 + np.sin(2) + (12 + np.cos(2)) * (x - 2))
+    assert array(insight(app)["x₀"]["x"]) == pytest.approx([2.0])
+    assert [m.value for m in app.markdown if "Finite differences" in m.value] == [
+        "**Finite differences against autograd at x₀ = 2.**"
+    ]
+    drawn = [list(table.value.columns) for table in app.table]  # the lab's trap, not the points' or places' tables:
+    assert drawn == [list(trap.columns)]  # x₀ does not change them, and they were not drawn again
 
 
 def test_every_derivative_up_to_the_highest_order_gets_its_formula_and_badge(app):
@@ -345,9 +378,28 @@ def test_taylor_order_and_remainder(app):
     ok(app.number_input(key="taylor_order").set_value(3).run())
     ok(app.toggle(key="remainder").set_value(True).run())
     marks = insight(app)
-    assert {"Taylor T₃", "|f − T₃|", "osculating circle"} <= set(marks)
+    assert {"Taylor T₃", "|f − T₃|"} <= set(marks)
+    ok(app.run())  # the whole page (AppTest's tree after a fragment's run holds that fragment alone)
     ok(app.slider(key="order").set_value(2).run())  # the Taylor order follows the highest derivative down
     assert app.number_input(key="taylor_order").value == 2
+    ok(app.number_input(key="taylor_order").set_value(4).run())  # more than is computed: said, and offered
+    (warning,) = app.warning
+    assert warning.value.startswith("Order 4 needs the derivatives up to f⁽⁴⁾, and 2 are computed (the sidebar's")
+    assert "Taylor T₂" in insight(app)
+    ok(app.button[0].click().run())  # "Compute 4 derivatives": the whole page, with f‴ and f⁽⁴⁾
+    assert app.slider(key="order").value == 4 and "Taylor T₄" in insight(app)
+
+
+def test_the_osculating_circle_is_drawn_where_it_is_readable_and_otherwise_says_why(app):
+    assert "osculating circle" not in insight(app)  # x³ + sin x at 1: radius 9.65 on a panel 10 wide
+    (line,) = [c.value for c in app.caption if "osculating circle" in c.value]
+    assert "is not drawn: its radius 9.65 makes it larger than the panel" in line
+    ok(app.text_input(key="expr").input("x^2").run())
+    app.text_input(key="xmin_text").input("-1")
+    ok(app.text_input(key="xmax_text").input("1").run())
+    ok(app.number_input(key="x0").set_value(0.0).run())
+    x, y = array(insight(app)["osculating circle"]["x"]), array(insight(app)["osculating circle"]["y"])
+    assert np.hypot(x, y - 0.5) == pytest.approx(0.5)  # x² at 0 bends as the circle of radius 1/2 about (0, 1/2)
 
 
 FUSED = "a*cos(x)^3 + sqrt(x)"
@@ -358,14 +410,15 @@ def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_p
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["expr"] = FUSED  # no other test uses it: the first use here is its first use
     at = ok(at.run())
-    assert "in Taylor mode (a compiled program for this formula is on its way" in status(at)
+    assert "in Taylor mode" in status(at) and "a compiled program for this formula is being prepared" in status(at)
     assert derivlib.fused_state(FUSED, order=2) == "waiting"
     first = grid_preview(at)
     state = derivlib.engine.fused.wait(derivlib.parse(FUSED), 2, torch.float64, torch.device("cpu"))
     assert state == "ready"
     at.slider(key="p_a").set_value(2.5)
     at = ok(at.run())
-    assert status(at).endswith(", by the compiled program.")
+    assert "by the program compiled for this formula" in status(at)
+    at = ok(at.run())
     at.slider(key="p_a").set_value(1.0)  # back to the first value: a cache hit, the first result again
     at = ok(at.run())
     assert grid_preview(at).equals(first)

@@ -115,8 +115,8 @@ def test_the_link_fills_every_input():
     at = run(query)
     assert at.text_input(key="xy_expr").value == "a x^2 + b y^2"  # as it was typed
     assert "`f(x, y) = a*x^2 + b*y^2`" in at.markdown[0].value  # and how it was read
-    assert (at.number_input(key="xy_xmin").value, at.number_input(key="xy_xmax").value) == (-2.0, 3.0)
-    assert (at.number_input(key="xy_ymin").value, at.number_input(key="xy_ymax").value) == (-1.0, 4.0)
+    assert (at.text_input(key="xy_xmin_text").value, at.text_input(key="xy_xmax_text").value) == ("-2", "3")
+    assert (at.text_input(key="xy_ymin_text").value, at.text_input(key="xy_ymax_text").value) == ("-1", "4")
     assert at.select_slider(key="xy_points").value == 200
     assert at.selectbox(key="xy_device").value == "cpu"
     assert at.radio(key="xy_dtype").value == "float32"
@@ -140,7 +140,7 @@ def test_the_link_fills_every_input():
     [
         ({"expr": "sinn(x) y"}, "`expr=sinn(x) y` could not be used (unknown function", "xy_expr", HIMMELBLAU),
         ({"points": "3000"}, "`points=3000` could not be used (choose one of 50, 100", "xy_points", 300),
-        ({"xmin": "nan"}, "`xmin=nan` could not be used (not a finite number)", "xy_xmin", -5.0),
+        ({"xmin": "nan"}, "`xmin=nan` could not be used (unknown function or name 'nan'", "xy_xmin", -5.0),
         ({"ymin": "3", "ymax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xy_ymax", 5.0),
         ({"ymin": "-1e308", "ymax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xy_ymin", -5.0),
         ({"dtype": "float16"}, "`dtype=float16` could not be used", "xy_dtype", "float64"),
@@ -254,7 +254,7 @@ def test_an_invalid_formula_shows_the_caret_and_keeps_the_last_result():
 def test_an_empty_range_is_refused_and_the_result_kept():
     at = run()
     computed = status(at)
-    ok(at.number_input(key="xy_ymin").set_value(9.0).run())
+    ok(at.text_input(key="xy_ymin_text").input("9").run())
     assert any("'y from' must be less than 'y to'" in error.value for error in at.error)
     assert status(at) == computed
 
@@ -269,7 +269,7 @@ def test_a_view_setting_does_not_recompute_and_the_link_follows():
     assert status(at) == computed
     ok(at.text_input(key="xy_expr").input("k x y").run())
     ok(at.slider(key="xy_p_k").set_value(2.5).run())
-    ok(at.number_input(key="xy_xmax").set_value(7.5).run())
+    ok(at.text_input(key="xy_xmax_text").input("7.5").run())
     ok(at.select_slider(key="xy_points").set_value(100).run())
     assert dict(at.query_params) == {
         "expr": "k x y",

@@ -257,3 +257,66 @@ def test_on_a_phone_the_legend_leaves_the_chart_its_height(page, server, tmp_pat
     drawn = chart_layout(page)
     assert drawn["legend"] < 0.25 * drawn["height"], drawn
     page.locator(".stPlotlyChart").first.screenshot(path=tmp_path / "phone-chart.png")
+
+
+def click_on_f(page, x: float) -> None:
+    """Click the f curve at its drawn point nearest x (on screen: the point's pixel, from Plotly's own axes)."""
+    where = page.evaluate(
+        """(x) => {
+            const plot = document.querySelector('.stPlotlyChart .js-plotly-plot'), layout = plot._fullLayout;
+            const f = plot._fullData[0], box = plot.getBoundingClientRect();
+            let k = 0;
+            for (let i = 0; i < f.x.length; i++) if (Math.abs(f.x[i] - x) < Math.abs(f.x[k] - x)) k = i;
+            return [box.left + layout.xaxis._offset + layout.xaxis.l2p(f.x[k]),
+                    box.top + layout.yaxis._offset + layout.yaxis.l2p(f.y[k])];
+        }""",
+        x,
+    )
+    page.mouse.click(*where)
+
+
+def wait_for_x0(page, x: float, within: float) -> None:
+    box = page.get_by_role("spinbutton", name="Tangent and Taylor at x₀ =", exact=True)
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while abs(float(box.input_value()) - x) > within:
+        assert time.monotonic() < deadline, f"x₀ is {box.input_value()}, not {x} ± {within}"
+        time.sleep(0.1)
+
+
+def test_a_click_on_the_f_curve_always_moves_x0(page, server):
+    # Where the tangent and the Taylor polynomial cross the click's x they once came first, and selected nothing.
+    page.goto(f"{server}/?{urlencode({'expr': 'exp(-x^2)*cos(5x)', 'xmin': -2, 'xmax': 2})}")
+    wait_for_chart(page, ["f", "f′", "f″"], timeout=FIRST_LOAD_MS)
+    for x in (0.5, -1.0, 1.3):
+        wait_until_idle(page)
+        click_on_f(page, x)
+        wait_for_x0(page, x, 1e-2)  # the drawn point of f nearest the click (a pixel is 0.003 here)
+    wait_until_idle(page)
+    click_on_f(page, -0.94)  # beside the root's marker, at -3π/10: x₀ moves onto the root itself
+    wait_for_x0(page, -0.3 * math.pi, 1e-9)
+
+
+def test_a_parameter_slider_sends_only_the_parts_that_depend_on_it(page, server):
+    """A slider step reruns the chart, the tables and the lab (fragments), not the header, the formula box or the
+    sidebar: the server sends nothing of theirs (their text is in no message) while the chart changes."""
+    page.goto(f"{server}/?{urlencode({'expr': 'a*sin(x)'})}")
+    received: list[bytes] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda frame: received.append(frame if isinstance(frame, bytes) else frame.encode())
+        ),
+    )
+    page.reload()
+    wait_for_chart(page, ["f", "f′", "f″"], f_max=1.0, timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
+    assert any(b"derivatives of a formula" in frame for frame in received)  # the full run sent the title
+    received.clear()
+    page.get_by_role("slider", name="Parameter a").focus()
+    page.keyboard.press("ArrowRight")
+    wait_for_chart(page, ["f", "f′", "f″"], f_max=1.01)
+    wait_until_idle(page)
+    sent = b"".join(received)
+    assert b"Values at your points" in sent  # the parts below the sliders were drawn again …
+    for text in ("derivatives of a formula", "Points evenly spaced over the range", "Read as"):  # … nothing above
+        assert text.encode() not in sent, text

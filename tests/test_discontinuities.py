@@ -99,3 +99,49 @@ def test_breaks_are_where_a_chart_must_not_join_its_points():
     kinks = [-3 * math.pi / 4, math.pi / 4]  # max(sin x, cos x) has corners there (its f″ is the same on both sides)
     np.testing.assert_allclose(np.setdiff1d(np.round(d1, 9), np.round(f, 9)), kinks, rtol=0, atol=1e-9)
     assert 0.0 in np.round(d2, 9)  # x|x|'s f″ jumps from -2 to 2
+
+
+def whole_grid_steps(x, g, slope, errors):
+    """The rule of `steps` written over the whole grid at once, as it reads (the specification of the chunked,
+    prefiltered version the pages run)."""
+    from derivlib.discontinuities import OUTLIER, RELATIVE, SAFETY, SIGNIFICANT, UNEXPLAINED, spread
+
+    with np.errstate(invalid="ignore", over="ignore"):
+        change = np.diff(g)
+        finite = np.isfinite(g[:-1]) & np.isfinite(g[1:])
+        if slope is None:
+            unexplained = np.abs(change)
+            neighbours = np.maximum(np.r_[np.inf, unexplained[:-1]], np.r_[unexplained[1:], np.inf])
+            candidate = unexplained > OUTLIER * np.where(np.isfinite(neighbours), neighbours, 0.0)
+        else:
+            left, right = slope[:-1], slope[1:]
+            mean = np.where(
+                np.isfinite(left) & np.isfinite(right),
+                (left + right) / 2,
+                np.where(np.isfinite(left), left, np.where(np.isfinite(right), right, 0.0)),
+            )
+            unexplained = np.abs(change - np.diff(x) * mean)
+            around = np.maximum(np.r_[0.0, unexplained[:-1]], np.r_[unexplained[1:], 0.0])
+            around = np.where(np.isfinite(around), around, np.inf)
+            candidate = (unexplained > UNEXPLAINED * np.abs(change)) | (unexplained > OUTLIER * around)
+        floor = np.maximum(np.maximum(SIGNIFICANT * spread(g), SAFETY * np.minimum(errors[:-1], errors[1:])), 0)
+        floor = np.maximum(floor, RELATIVE * np.maximum(np.abs(g[:-1]), np.abs(g[1:])))
+        significant = np.minimum(np.abs(change), unexplained) > floor
+    return np.flatnonzero(finite & candidate & significant)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_steps_looked_at_in_chunks_are_the_whole_grids_steps(seed, monkeypatch):
+    import derivlib.discontinuities as discontinuities
+
+    monkeypatch.setattr(discontinuities, "CHUNK", 7)  # many chunk edges, and steps across them
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(-3, 3, 200))
+    g = np.sin(x) + np.where(x > rng.uniform(-3, 3), rng.choice([0.0, 1.0, 1e-9]), 0.0)
+    slope = np.cos(x)
+    for array in (g, slope):  # undefined values and poles here and there
+        array[rng.integers(0, 200, 4)] = rng.choice([np.nan, np.inf, -np.inf, 50.0], 4)
+    errors = rng.choice([0.0, 1e-12, 1e-3], 200)
+    for row_slope in (slope, None):
+        expected = whole_grid_steps(x, g, row_slope, errors)
+        np.testing.assert_array_equal(discontinuities.steps(x, g, row_slope, errors), expected)

@@ -14,6 +14,7 @@ from derivlib.figures import (
     KIND_MARKERS,
     add_point_view,
     add_points_of_interest,
+    circle_problem,
     clickable,
     derivatives_figure,
     finite_difference_figure,
@@ -82,7 +83,8 @@ def test_the_real_points_of_x3_minus_x_are_marked(cubic):
 def test_tangent_taylor_remainder_and_circle(cubic):
     view = at_point("x^3 - x", 1.0, order=2)  # f = 0, f′ = 2, f″ = 6
     grid = (cubic["x"].to_numpy(), cubic["f"].to_numpy())
-    figure = add_point_view(derivatives_figure(cubic), view, (-2, 2), taylor_order=2, remainder_of=grid)
+    figure = derivatives_figure(cubic, overlay=True)  # one tall panel: one unit of x and of f look alike
+    figure = add_point_view(figure, view, (-2, 2), taylor_order=2, remainder_of=grid, f_range=(-2, 2))
     marks = added(figure)
     tangent = marks["tangent at x₀"]
     assert np.asarray(tangent.y) == pytest.approx(2 * (np.asarray(tangent.x) - 1))
@@ -99,6 +101,18 @@ def test_tangent_taylor_remainder_and_circle(cubic):
     assert view.radius == pytest.approx(5**1.5 / 6)
     assert np.min(np.hypot(np.asarray(circle.x) - 1, np.asarray(circle.y))) < 0.01 * view.radius  # through (x₀, f)
     assert list(marks["x₀"].x) == [1.0] and list(figure.layout.xaxis.range) == [-2, 2]
+
+
+def test_the_circle_is_drawn_only_where_it_reads_as_one(cubic):
+    view = at_point("x^3 - x", 1.0, order=2)  # radius 1.86
+    stacked = derivatives_figure(cubic)  # f's panel: 4 wide and 12 tall, in a strip 6 times wider than tall
+    assert "flat ellipse" in circle_problem(view.radius, stacked, (-2, 2))
+    assert "osculating circle" not in added(add_point_view(stacked, view, (-2, 2), taylor_order=2))
+    assert (
+        circle_problem(view.radius, stacked, (-1, 1), f_range=(-2, 2))
+        == "its radius 1.86 makes it larger than the panel"
+    )
+    assert circle_problem(view.radius, derivatives_figure(cubic, overlay=True), (-2, 2), f_range=(-2, 2)) == ""
 
 
 def test_a_straight_point_has_no_circle_and_order_one_no_taylor(cubic):
@@ -131,3 +145,11 @@ def test_clickable_curves_keep_their_look(cubic):
     curve = figure.data[0]
     assert curve.mode == "lines+markers" and curve.marker.opacity == 0 and curve.unselected.marker.opacity == 0
     assert added(figure)["root"].unselected.marker.opacity == 1
+
+
+def test_a_click_selects_fs_point_and_not_a_line_drawn_at_x0(cubic):
+    figure = add_point_view(derivatives_figure(cubic), at_point("x^3 - x", 1.0, order=2), (-2, 2), taylor_order=2)
+    clickable(figure)
+    assert figure.data[0].marker.maxdisplayed == 1  # one SVG node, not 5,000: clicked from the data all the same
+    lines = [trace for trace in figure.data if trace.meta == INSIGHT and trace.mode == "lines"]
+    assert lines and all(trace.hoverinfo == "skip" for trace in lines)  # never the first point a click finds
