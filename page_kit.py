@@ -7,6 +7,7 @@ reproduces the view.
 
 from __future__ import annotations
 
+import concurrent.futures
 import math
 import re
 import threading
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 import derivlib
 from derivlib.limits import Limits
@@ -396,6 +398,22 @@ def parameters(names: tuple[str, ...] | list[str], prefix: str = "") -> tuple[tu
     """The parameters' values as the sliders hold them, as (name, value) pairs (in a fragment's run too, where the
     sliders are not drawn)."""
     return tuple((name, float(st.session_state.get(f"{prefix}p_{name}", PARAMETER_DEFAULT))) for name in names)
+
+
+BACKGROUND = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="derivlib-page")
+
+
+def in_background(function: Callable[..., Any], *args) -> concurrent.futures.Future:
+    """function(*args) on a thread of its own, with this run's Streamlit context (its cached functions, which torch
+    and numpy leave the interpreter for, then work as on the page's thread): work the chart waits for, done beside
+    other such work on a second core. The result, or its exception, from .result()."""
+    context = get_script_run_ctx()
+
+    def run():
+        add_script_run_ctx(threading.current_thread(), context)
+        return function(*args)
+
+    return BACKGROUND.submit(run)
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,12 +7,14 @@ copied address reproduces the view and opening it fills the inputs.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import time
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
@@ -43,6 +45,9 @@ GRID_SIZES = [n for n in SIZES if n < LIMITS.points] + [LIMITS.points]  # up to 
 HIGHEST_ORDER = LIMITS.order  # DERIVLIB_MAX_ORDER: 8 on a CPU
 PROGRESS_FROM = 100_000  # grid points from which a progress bar is shown
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
+NOISE_POINTS = 2_000  # points on which each column's rounding error over the range is estimated (a level: a sample
+# is enough, and each slider step waits for it); even, so that the middle of a symmetric range, where 1/x has its
+# pole, is not among them
 PREVIEW_ROWS = 1_000  # rows of the grid shown on the page; the CSV has them all
 SYMBOLIC_SECONDS = 2.0  # sympy's time for a formula's derivatives up to order 4; then killed, and what is done shown
 SYMBOLIC_SECONDS_PER_ORDER = 0.5  # … beyond order 4 (order 8: 4 s); cached by formula and order, so paid once
@@ -175,9 +180,9 @@ def points_table(expr: str, at: tuple, order: int, params: tuple, device: str, d
     return zeroed_table(frame, expr, params=dict(params), dtype=dtype)
 
 
-def compute(inputs: dict) -> tuple[pd.DataFrame, float, str, str]:
-    """The grid result for these inputs, from the cache where it is there already; ValueError for inputs beyond this
-    server's limits."""
+def compute(inputs: dict) -> tuple[float, str, str, int]:
+    """The grid's summary for these inputs (computed, or from the cache); ValueError for inputs beyond this server's
+    limits."""
     kit.within_limits(
         points=inputs["points"],
         order=inputs["order"],
@@ -185,14 +190,56 @@ def compute(inputs: dict) -> tuple[pd.DataFrame, float, str, str]:
         parameters=dict(inputs["params"]),
         formula=inputs["text"],
     )
-    keys = ("expr", "xmin", "xmax", "points", "order", "params", "device", "dtype")
-    return grid_result(*(inputs[key] for key in keys))
+    return grid_summary(*grid_key(inputs))
+
+
+GRID_KEYS = ("expr", "xmin", "xmax", "points", "order", "params", "device", "dtype")
+
+
+def grid_key(inputs: dict) -> tuple:
+    """What a grid is computed from, in grid_result's order: the key of every cache below."""
+    return tuple(inputs[key] for key in GRID_KEYS)
+
+
+@st.cache_data(max_entries=LIMITS.cache_entries, show_spinner=False)
+def grid_summary(*key) -> tuple[float, str, str, int]:
+    """grid_result without its table: the seconds, how, the note, the rows (read back from the cache in microseconds;
+    the table of a million rows takes 20 ms to unpickle, on every change of the view)."""
+    frame, seconds, how, note = grid_result(*key)
+    return seconds, how, note, len(frame)
+
+
+def grid_frame(key: tuple) -> pd.DataFrame:
+    """The grid's table, held by the session while its grid is shown (the download's button holds it anyway): the
+    cache's copy is read back once per grid, not by every function that needs it."""
+    held = st.session_state.get("_grid")
+    if held is None or held[0] != key:
+        held = st.session_state._grid = (key, grid_result(*key)[0])
+    return held[1]
+
+
+@st.cache_data(max_entries=LIMITS.cache_entries, show_spinner=False)
+def chart_base(*key, overlay: bool) -> dict:
+    """The chart before x₀'s lines, as Plotly's dict: f, f′ … over the grid, no line across a jump, values within
+    rounding 0, the points of interest marked. A change of x₀ or of the Taylor order adds its lines to a copy."""
+    expr, xmin, xmax, _, order, params, _, dtype = key
+    found = kit.in_background(interest, expr, xmin, xmax, params)  # meanwhile, on the other core
+    figure = derivatives_figure(
+        grid_frame(key),
+        overlay=overlay,
+        noise=rounding_noise(expr, xmin, xmax, order, params, dtype),
+        breaks=jumps(*key),
+        errors_at=functools.partial(errors_at, expr, order, params, dtype),
+    )
+    with contextlib.suppress(ValueError):  # (said under the chart, by the table of places)
+        add_points_of_interest(figure, found.result()[0])
+    return figure.to_dict()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def rounding_noise(expr: str, xmin: float, xmax: float, order: int, params: tuple, dtype: str) -> dict[str, float]:
-    """Each column's estimated rounding error over the range, from kit.CHECK_POINTS points (see derivlib.rounding)."""
-    x = derivlib.grid(xmin, xmax, kit.CHECK_POINTS)
+    """Each column's estimated rounding error over the range, from NOISE_POINTS points (see derivlib.rounding)."""
+    x = derivlib.grid(xmin, xmax, NOISE_POINTS)
     levels = noise_levels(expr, x, order=order, params=dict(params), dtype=dtype)
     return dict(zip(derivlib.columns(order)[1:], map(float, levels), strict=True))
 
@@ -208,7 +255,7 @@ def interest(expr: str, xmin: float, xmax: float, params: tuple) -> tuple[pd.Dat
 @st.cache_data(max_entries=LIMITS.cache_entries, show_spinner=False)
 def jumps(expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str) -> list:
     """Per column of the grid, where it jumps between two grid points: the chart draws no line across."""
-    frame = grid_result(expr, xmin, xmax, points, order, params, device, dtype)[0]
+    frame = grid_frame((expr, xmin, xmax, points, order, params, device, dtype))
     rows = frame.iloc[:, 1:].to_numpy(dtype="float64").T
     levels = rounding_noise(expr, xmin, xmax, order, params, dtype).values()
     return breaks(derivlib.parse(expr), frame["x"].to_numpy(), rows, dict(params), list(levels))
@@ -225,7 +272,7 @@ def shown_sample(
     expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
 ) -> pd.DataFrame:
     """PREVIEW_ROWS rows of the grid, evenly spaced to show the whole range, each value within its rounding error 0."""
-    frame = grid_result(expr, xmin, xmax, points, order, params, device, dtype)[0]
+    frame = grid_frame((expr, xmin, xmax, points, order, params, device, dtype))
     sample = frame.iloc[:: -(-len(frame) // PREVIEW_ROWS)]
     return zeroed_table(sample.reset_index(drop=True), expr, params=dict(params), dtype=dtype)
 
@@ -418,7 +465,7 @@ def chart_part() -> None:
     if not st.session_state.x0_chosen:  # never on an undefined point: (x² − 1)/(x − 1) starts at 0.5, not at its hole
         st.session_state.x0 = start_point(good["expr"], good["xmin"], good["xmax"], good["params"])
     write_link(good)
-    frame, seconds, how, note = result
+    seconds, how, note, rows = result
     if good is not inputs:
         st.info(
             f"Showing the last result that could be computed, for `f(x) = {good['text']}`. Correct the input to "
@@ -435,25 +482,14 @@ def chart_part() -> None:
     if note:
         st.warning(note, icon=":material/warning:")
     x0 = float(st.session_state.x0)
-    found, places, _ = places_of_interest(good)
+    _, places, _ = places_of_interest(good)
     view = point_view(good["expr"], x0, good["order"], good["params"])
     (why,) = reasons_for(good, places, [x0])
     if why:  # at a corner, a jump, a hole or a pole there is no tangent: the point's own numbers are one side's
         first = 0 if why in ("hole", "pole") else 1
         values = tuple(v if k < first else math.nan for k, v in enumerate(view.derivatives))
         view = PointView(x0, values, math.nan, None, math.inf)
-    noise = rounding_noise(good["expr"], good["xmin"], good["xmax"], good["order"], good["params"], good["dtype"])
-    grid_keys = ("xmin", "xmax", "points", "order", "params", "device")
-    grid_jumps = jumps(good["expr"], *(good[key] for key in grid_keys), good["dtype"])
-    figure = derivatives_figure(
-        frame,
-        overlay=st.session_state.overlay,
-        noise=noise,
-        breaks=grid_jumps,
-        errors_at=functools.partial(errors_at, good["expr"], good["order"], good["params"], good["dtype"]),
-    )
-    if found is not None:
-        add_points_of_interest(figure, found)
+    figure = go.Figure(chart_base(*grid_key(good), overlay=st.session_state.overlay))
     st.session_state.marked_x = [] if places is None else [float(x) for x in places["x"]]
     st.session_state.x_width = good["xmax"] - good["xmin"]
     taylor_order = min(st.session_state.taylor_order, good["order"])
@@ -464,7 +500,9 @@ def chart_part() -> None:
         view,
         x_range,
         taylor_order=taylor_order,
-        remainder_of=(frame["x"].to_numpy(), frame["f"].to_numpy()) if st.session_state.remainder else None,
+        remainder_of=(grid_frame(grid_key(good))["x"].to_numpy(), grid_frame(grid_key(good))["f"].to_numpy())
+        if st.session_state.remainder
+        else None,
     )
     st.plotly_chart(
         clickable(figure),
@@ -530,11 +568,11 @@ def chart_part() -> None:
         )
     with download:
         kit.download(
-            f"Download the whole grid ({st.session_state.file_format}, {len(frame):,} rows)",
+            f"Download the whole grid ({st.session_state.file_format}, {rows:,} rows)",
             functools.partial(  # built when clicked, every value within its rounding error 0
                 shown_file,
                 kit.FILE_FORMATS[st.session_state.file_format][2],
-                frame,
+                grid_frame(grid_key(good)),
                 good["expr"],
                 good["params"],
                 good["dtype"],
@@ -607,10 +645,14 @@ def details_part() -> None:
         width="content",
     )
 
-    grid_keys = ("xmin", "xmax", "points", "order", "params", "device")
-    sample = shown_sample(good["expr"], *(good[key] for key in grid_keys), good["dtype"])
-    with st.expander(f"The grid's values ({len(sample):,} of {good['points']:,} rows shown, evenly spaced)"):
-        st.dataframe(table_view(sample, good["order"]), hide_index=True, height=300)
+    shown_rows = min(good["points"], -(-good["points"] // -(-good["points"] // PREVIEW_ROWS)))
+    values_view = st.expander(
+        f"The grid's values ({shown_rows:,} of {good['points']:,} rows shown, evenly spaced)",
+        key="values_open",
+        on_change="rerun",
+    )
+    if values_view.open:  # (sent only when opened)
+        values_view.dataframe(table_view(shown_sample(*grid_key(good)), good["order"]), hide_index=True, height=300)
 
     st.subheader("The derivatives as formulas, checked against the numbers above")
     checked = symbolic_check(good["expr"], good["xmin"], good["xmax"], good["points"], good["order"], good["params"])
@@ -648,7 +690,12 @@ def lab_part() -> None:
     if good is None or "good_at" not in st.session_state:
         return
     x0 = float(st.session_state.x0)
-    with st.expander("Autograd lab: how these derivatives are computed, and how far to trust them"):
+    lab_view = st.expander(
+        "Autograd lab: how these derivatives are computed, and how far to trust them", key="lab_open", on_change="rerun"
+    )
+    with lab_view:
+        if not lab_view.open:  # computed and sent only when opened: each x₀ would otherwise redo it unseen
+            return
         code, trap, elementwise = lab(good["expr"], st.session_state.good_at[1], good["order"], good["params"])
         st.markdown("**The tutorial's method, for your formula.** Copy it and run it: it prints the numbers above.")
         st.code(code, language="python")

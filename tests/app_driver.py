@@ -16,10 +16,15 @@ def ok(at: AppTest) -> AppTest:
     return at
 
 
-def open_page(page: str | None = None, query: dict[str, str] | None = None, *, timeout: float = 120) -> AppTest:
+def open_page(
+    page: str | None = None, query: dict[str, str] | None = None, *, timeout: float = 120, opened: tuple[str, ...] = ()
+) -> AppTest:
     """The app's first run on `page` (a script in pages/; None: the default page), its link's query parameters
-    `query`. The first run in a process imports torch: hence the generous timeout."""
+    `query`, the expanders keyed `opened` open (AppTest cannot click one; those whose content is sent only when
+    open). The first run in a process imports torch: hence the generous timeout."""
     at = AppTest.from_file(APP, default_timeout=timeout)
+    for key in opened:
+        at.session_state[key] = True
     if page is not None:
         at.switch_page(page)
     for name, value in (query or {}).items():

@@ -18,8 +18,11 @@ TUTORIAL_F1 = [3.5403, 28.6088, 75.2837]  # f′ of x^3 + sin(x) at 1, π, 5
 TUTORIAL_F2 = [5.1585, 18.8496, 30.9589]  # f″
 
 
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return open_page(None, query)
+OPENED = ("lab_open", "values_open")  # the lab's and the grid's values' expanders: their content is sent when open
+
+
+def run(query: dict[str, str] | None = None, opened: tuple[str, ...] = OPENED) -> AppTest:
+    return open_page(None, query, opened=opened)
 
 
 def chart(at: AppTest) -> dict:
@@ -67,6 +70,17 @@ def app() -> AppTest:
 def no_compiler(monkeypatch):
     """Each formula typed here would send the compiler to work: one test below turns it on."""
     monkeypatch.setenv("DERIVLIB_FUSE", "0")
+
+
+def test_the_lab_and_the_grids_values_are_computed_only_when_opened():
+    closed = run(opened=())
+    assert [e.label for e in closed.expander] == [
+        "The grid's values (1,000 of 10,000 rows shown, evenly spaced)",
+        "Autograd lab: how these derivatives are computed, and how far to trust them",
+    ]
+    assert not closed.dataframe and not closed.code and len(closed.get("plotly_chart")) == 1  # nothing inside
+    opened = run()
+    assert len(grid_preview(opened)) == 1_000 and opened.code and len(opened.get("plotly_chart")) == 2
 
 
 def test_the_first_load_shows_the_tutorial(app):
@@ -408,6 +422,7 @@ FUSED = "a*cos(x)^3 + sqrt(x)"
 def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_program(monkeypatch):
     monkeypatch.setenv("DERIVLIB_FUSE", "1")
     at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["values_open"] = True
     at.query_params["expr"] = FUSED  # no other test uses it: the first use here is its first use
     at = ok(at.run())
     assert "in Taylor mode" in status(at) and "a compiled program for this formula is being prepared" in status(at)
