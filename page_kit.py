@@ -58,6 +58,7 @@ TOP_CSS = """<style>
 @media (max-width: 640px) {
   .stMainBlockContainer { padding-top: 4rem; }
   .stMainBlockContainer h1 { font-size: 1.5rem; }
+  .stMarkdown .katex-display { font-size: 0.85em; }
 }
 .stMarkdown .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 2px; }
 </style>"""  # less room above the title: on a 1366 × 768 screen the chart then starts in the first screen; on a phone,

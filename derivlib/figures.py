@@ -255,8 +255,8 @@ def derivatives_figure(
         label = f"<b>{labels[column]}</b>"
         computed = frame[column].to_numpy()
         if flat[k] and np.any(computed[np.isfinite(computed)]):
-            bound = f"|{labels[column]}| ≤ {SAFETY * noise.get(column, 0.0):.1g}"
-            label += f"  <span style='color:#666'>= 0 up to rounding (the computed values are noise, {bound})</span>"
+            bound = f"{SAFETY * noise.get(column, 0.0):.1g}"  # (short: a phone's panel is 330 pixels wide)
+            label += f"  <span style='color:#666'>= 0 up to rounding (noise ≤ {bound})</span>"
         elif flat[k]:
             label += "  <span style='color:#666'>= 0</span>"
         figure.add_annotation(

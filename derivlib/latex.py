@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-WIDTH = 44  # visible characters per line: about what a formula column holds on a laptop
+WIDTH = 30  # visible characters per line: what a phone holds (a laptop's formula column holds more; two lines there
+# read as well as one)
 
 _COMMAND = re.compile(r"\\[a-zA-Z]+")
 _SILENT = {"\\frac", "\\left", "\\right", "\\Bigl", "\\Bigr", "\\quad", "\\cdot"}  # no width of their own (about)

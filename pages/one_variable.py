@@ -472,9 +472,9 @@ def chart_part() -> None:
             "update it."
         )
     highest = column_labels(good["order"])[f"d{good['order']}"]
-    derivatives = {1: "f′", 2: "f′ and f″"}.get(good["order"], f"f′ … {highest}")
+    derivatives = {1: "f and f′", 2: "f, f′ and f″", 3: "f, f′, f″ and f‴"}.get(good["order"], f"f, f′ … {highest}")
     st.caption(
-        f"f and {derivatives} at {good['points']:,} points from {good['xmin']:g} to {good['xmax']:g}, computed in "
+        f"{derivatives} at {good['points']:,} points from {good['xmin']:g} to {good['xmax']:g}, computed in "
         f"{seconds:.3g} s.",
         help=f"Computed {how}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
         f"{good['dtype']}, not finite differences. Values within their rounding error of 0 are shown as 0.",
