@@ -259,6 +259,31 @@ def test_on_a_phone_the_legend_leaves_the_chart_its_height(page, server, tmp_pat
     page.locator(".stPlotlyChart").first.screenshot(path=tmp_path / "phone-chart.png")
 
 
+def test_on_a_phone_the_page_is_whole_and_readable(page, server, tmp_path):
+    """At 390 × 844: the title below the header bar, the range's boxes in the page (not in the collapsed sidebar),
+    nothing wider than the screen, and a long derivative broken into lines that fit."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/?{urlencode({'expr': 'max(sin x, cos x)'})}")
+    wait_for_chart(page, ["f", "f′", "f″"], timeout=FIRST_LOAD_MS)
+    wait_until_idle(page)
+    expect(page.locator(".katex-display").nth(1)).to_be_visible()  # sympy's formulas arrive last
+    page.screenshot(path=tmp_path / "phone-page.png", full_page=True)
+    header = page.get_by_test_id("stHeader").bounding_box()
+    title = page.locator("h1").first.bounding_box()
+    assert title["y"] >= header["y"] + header["height"] - 1, (title, header)  # not under the header bar
+    for label in ("x from", "x to"):
+        box = page.get_by_role("textbox", name=label, exact=True)
+        expect(box).to_be_visible()
+        assert box.bounding_box()["x"] + box.bounding_box()["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page does not scroll sideways
+    formulas = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.katex-display'), e => [e.scrollWidth, e.clientWidth])"""
+    )
+    assert formulas and all(wide <= shown + 4 for wide, shown in formulas), (
+        formulas
+    )  # every formula fits (±KaTeX's struts)
+
+
 def click_on_f(page, x: float) -> None:
     """Click the f curve at its drawn point nearest x (on screen: the point's pixel, from Plotly's own axes)."""
     where = page.evaluate(
