@@ -203,7 +203,7 @@ def is_noise(values: np.ndarray, level: float) -> bool:
     if values.size == 0:
         return False
     with np.errstate(invalid="ignore"):  # (two passes without copies: a chart's million-point columns, each change)
-        low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))
+        low, high = float(np.fmin.reduce(values, axis=None)), float(np.fmax.reduce(values, axis=None))
     if math.isfinite(low) and math.isfinite(high):
         return bool(max(-low, high) <= SAFETY * level)
     finite = values[np.isfinite(values)]  # all NaN, or an infinite value among them

@@ -57,6 +57,16 @@ def test_values_beside_a_jump_are_not_taken_for_noise():
     assert zeroed(values, errors)[0].tolist() == [1.0, 2.0, -3.0]
 
 
+def test_a_map_of_values_is_noise_or_not_as_a_whole():
+    """is_noise takes a two-variable map (rows of y, columns of x) as well as a column."""
+    from derivlib.rounding import is_noise
+
+    noise = np.full((3, 4), 1e-17)
+    noise[1, 2] = np.nan
+    assert is_noise(noise, 1e-16) and not is_noise(np.ones((3, 4)), 1e-16)
+    assert not is_noise(np.full((2, 2), np.nan), 1.0)
+
+
 def test_tan_at_pi_is_zero_in_a_table_as_shown():
     frame = derivlib.table("tan(x)", [math.pi, -math.pi, 1.0], order=2)
     assert frame["f"].iloc[0] == pytest.approx(-1.2246e-16, rel=1e-3)  # the tangent of the float nearest π
