@@ -8,6 +8,7 @@ reproduces the view.
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import math
 import re
 import threading
@@ -359,6 +360,24 @@ def download(label: str, data, expr: str, what: str, *, file_format: str = "CSV"
         icon=":material/download:",
         **options,
     )
+
+
+def grid_download(key: str, rows: int, build, expr: str, what: str, *, help: str) -> None:
+    """The whole grid's download beside the choice of its file format (the radio `key`): `build(writer)` makes the
+    file with that format's writer when the button is clicked (the button spins meanwhile), not at every run."""
+    button_column, format_column = st.columns([2, 3], vertical_alignment="center")
+    format_column.radio("File format", list(FILE_FORMATS), key=key, horizontal=True, label_visibility="collapsed")
+    chosen = st.session_state[key]
+    with button_column:
+        download(
+            f"Download the whole grid ({chosen}, {rows:,} rows)",
+            functools.partial(build, FILE_FORMATS[chosen][2]),
+            expr,
+            what,
+            file_format=chosen,
+            type="primary",
+            help=help,
+        )
 
 
 def found_list(notes: list[str], found, shown, expr: str, what: str, *, none: str, width: str = "stretch") -> None:

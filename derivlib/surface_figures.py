@@ -9,6 +9,11 @@ Arrows, the point marker and the click layer are drawn in *screen* proportions: 
 of x and of y is on screen (the plot's longer side is 1), so that arrows all fit their cells and point, on screen,
 the way the data vector points. The map keeps x and y to scale (one unit as long on either axis) unless the ranges
 differ by more than ASPECT_LIMIT, when it is drawn square instead, and says so.
+
+Drawn in SVG, a map is drawn anew whenever its figure changes, so what costs a browser time at every draw is kept
+small: the arrows are two paths (shafts and heads alike, `add_gradient_arrows`), and of the click layer's thousands
+of invisible markers one is drawn (`marker.maxdisplayed`: a click still picks the nearest of them all, from the
+data; each drawn marker is an SVG node, and 6,561 of them took 0.6 s a draw).
 """
 
 from __future__ import annotations
@@ -20,26 +25,32 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
-from plotly.subplots import make_subplots
 
 from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, _for_browser, value_range
 from .markers import markers
-from .rounding import is_noise, zero_everywhere, zeroed
+from .rounding import SAFETY, is_noise, zero_everywhere, zeroed
 
 MAP_AXIS = 250  # grid points per axis sent for the contour map (250² float32: 0.33 MB of base64)
 PANEL_AXIS = 90  # … for each small map of a partial derivative (nine of them: 0.4 MB)
 SURFACE_AXIS = 120  # … for the 3-D surface (WebGL: fewer triangles redraw sooner when it is turned)
 ARROWS = 17  # gradient arrows along the longer side of the map (a readable field: 15–20)
 ARROW_FILL = 0.85  # of its cell, the length of the longest arrows
+ARROW_HEAD = (0.25, 0.1)  # an arrow's head: this share of its length plus this share of the longest arrow's …
+HEAD_ANGLE = 28  # … in two strokes back from the tip, each this many degrees off the shaft
 CLICK_SPACING = 1 / 80  # at most this far apart on screen (plot side = 1) are the click layer's points
 OUTER = (0.005, 0.5, 0.995)  # quantiles of a map's values: the outer ends of its bulk, and its median
 LEVELS = 20  # contour lines of f, at most (the step is a round number: `nice_step`)
 MAX_DECIMALS = 8  # contour labels with more decimals than this are written with an exponent
 ErrorsAt = Callable[[np.ndarray, np.ndarray, int], np.ndarray]  # (x, y, order) -> each partial's error at the points
+ERROR_SAMPLE = 50  # points per axis at which a map's rounding errors are estimated first (`zeroed_map`) …
+ERROR_SPREAD = 1_000  # … and a value is looked at closer only within this many times the largest of them
 ASPECT_LIMIT = 2.0  # ranges whose lengths differ more than this are drawn square, not to scale
 MAP_HEIGHT = 640  # pixels of the contour map (plot and legend)
-PANEL_HEIGHT = 230  # pixels per row of the small maps
+PANEL_HEIGHT = 250  # pixels of each small map
 SURFACE_HEIGHT = 600
+PLANE_SHARE = 0.09  # of the longer range, half the side of the tangent plane's square patch …
+PLANE_LINES = 5  # … drawn with this many lines each way (its outline among them)
+PLANE_LINE_COLOUR = "#8a0049"  # darker than the patch: the mesh reads as a flat sheet where it dips into the surface
 POINT_COLOUR = "#e6007e"
 ARROW_COLOUR = "#111111"
 HALO_COLOUR = "rgba(255, 255, 255, 0.8)"
@@ -95,6 +106,58 @@ def sampled(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, limit: int) -> tuple[
     """The grid with at most `limit` points per axis (every k-th row and column, the edges kept), as float32."""
     i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
     return _for_browser(xs[i]), _for_browser(ys[j]), _for_browser(z[np.ix_(j, i)])
+
+
+def map_errors(
+    x: np.ndarray, y: np.ndarray, values: np.ndarray, errors_at: ErrorsAt, order: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rounding errors of a map's values at the grid (x, y) (one row of `values` per y; `values` is a stack of
+    maps, one per row of `errors_at(x, y, order)`'s answer, NaN for one not wanted): each value's error where it
+    could be noise, 0 where it cannot; and where each value was looked at.
+
+    `errors_at` at every point of a 250² map takes 0.5 s (it computes each value 18 times: in float32, and at nudged
+    points). Most values are far from 0 for their rounding: so it is asked first at ERROR_SAMPLE² points spread over
+    the map, and then only where a value is within SAFETY × ERROR_SPREAD times the largest error found there (a map's
+    rounding errors vary smoothly: near a pole they grow with the values, which stay far above them).
+
+    >>> x = y = np.linspace(-1, 1, 101)
+    >>> values = np.add.outer(np.zeros(101), x)[None]          # f = x: 0 down the middle column only
+    >>> errors, looked = map_errors(x, y, values, lambda x, y, order: np.full((1, len(x)), 1e-17), 0)
+    >>> int(looked.sum()), float(errors.max())
+    (101, 1e-17)
+    """
+    gx, gy = np.meshgrid(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    k, m = sample_indices(gy.shape[0], ERROR_SAMPLE), sample_indices(gx.shape[1], ERROR_SAMPLE)
+    sample = errors_at(gx[np.ix_(k, m)].ravel(), gy[np.ix_(k, m)].ravel(), order)
+    largest = np.nanmax(np.where(np.isfinite(sample), sample, np.nan), axis=1, initial=0.0)
+    with np.errstate(invalid="ignore"):
+        looked = np.isfinite(values) & (np.abs(values) <= SAFETY * ERROR_SPREAD * largest[:, None, None])
+    errors = np.zeros(values.shape)
+    anywhere = looked.any(axis=0)
+    if anywhere.any():
+        errors[:, anywhere] = errors_at(gx[anywhere], gy[anywhere], order)
+    return np.where(looked, errors, 0.0), looked
+
+
+def zeroed_surface_table(frame: pd.DataFrame, errors_at: ErrorsAt) -> pd.DataFrame:
+    """A `derivlib.surface_table` frame (x, y, f, fx, fy, fxx, fxy, fyy) as a page lets it download: every value within
+    its rounding error 0 (`map_errors`: looked at closely only where it could be noise, so a million rows take a
+    fraction of a second more, not seconds).
+
+    >>> import derivlib
+    >>> frame = derivlib.surface_table("sin(x)^2 + cos(x)^2 + y", (0, 1, 3), (0, 1, 2))
+    >>> shown = zeroed_surface_table(frame, lambda x, y, order: np.full((6, len(x)), 1e-16))
+    >>> float(shown["fxx"].abs().max()), shown["fy"].tolist()
+    (0.0, [1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    """
+    xs, ys, _ = grid_arrays(frame, "f")
+    names = ("f", "fx", "fy", "fxx", "fxy", "fyy")
+    stack = np.stack([grid_arrays(frame, name)[2].astype(float) for name in names])
+    errors, _ = map_errors(xs, ys, stack, errors_at, 2)
+    shown = frame.copy()
+    for row, name in enumerate(names):
+        shown[name] = zeroed(stack[row], errors[row]).ravel().astype(frame[name].dtype)
+    return shown
 
 
 def colour_range(values: np.ndarray, *, centred: bool = False, noise: float = 0.0) -> tuple[float, float] | None:
@@ -268,8 +331,7 @@ def contour_figure(
     i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
     z = z[np.ix_(j, i)]
     if errors_at is not None:  # what the browser shows on hover, each value within its rounding error 0
-        gx, gy = np.meshgrid(xs[i], ys[j])
-        z = zeroed(z.ravel(), errors_at(gx.ravel(), gy.ravel(), 0)[0]).reshape(z.shape)
+        z = zeroed(z, map_errors(xs[i], ys[j], z[None], errors_at, 0)[0][0])
     x, y, z = _for_browser(xs[i]), _for_browser(ys[j]), _for_browser(z)
     figure = go.Figure(
         go.Contour(  # coloured as a smooth heatmap, with lines at round values of f
@@ -324,8 +386,8 @@ def add_gradient_arrows(
     An arrow shows ∇f's direction as a vector of x and y. Its length grows with the square root of |∇f| up to the
     90th percentile over the points, where it fills ARROW_FILL of its cell (longer ones are capped): weak slopes stay
     visible beside steep ones, and no arrow runs into its neighbour. Where |∇f| is under 2 % of that percentile the
-    slope is nil at the scale of the map and no arrow is drawn; undefined points get none either.
-    Returns the figure.
+    slope is nil at the scale of the map and no arrow is drawn; undefined points get none either. A head grows with
+    its arrow (ARROW_HEAD), so a short arrow is a small one. Returns the figure.
     """
     x_range, y_range = _ranges(figure)
     sx, sy, _ = screen_scale(x_range, y_range)
@@ -342,47 +404,38 @@ def add_gradient_arrows(
         dx, dy = ux * per_unit / 2, uy * per_unit / 2
         tails = [x[keep] - dx, y[keep] - dy]
         tips = [x[keep] + dx, y[keep] + dy]
+    # One path of strokes, NaN between them: each arrow is its shaft, then its head (from one barb to the tip and on
+    # to the other), drawn in screen proportions. Two SVG paths in all (a marker per head was an SVG node each).
     n = len(tails[0]) if tails else 0
-    xs, ys = np.full(3 * n, np.nan), np.full(3 * n, np.nan)
+    xs, ys = np.full((n, 7), np.nan), np.full((n, 7), np.nan)
     if n:
-        xs[0::3], xs[1::3], ys[0::3], ys[1::3] = tails[0], tips[0], tails[1], tips[1]
-    # Dark arrows on a pale halo (a wider pale line under each shaft, a pale outline round each head): legible on
-    # the dark and the light colours of the map alike. Heads grow with their arrows, so a short arrow is a small one.
-    heads = np.zeros(3 * n)
-    if n:
-        heads[1::3] = 4 + 6 * on_screen / (cell * ARROW_FILL)
-    figure.add_trace(
-        go.Scatter(
-            x=_for_browser(xs),
-            y=_for_browser(ys),
-            mode="lines",
-            line={"color": HALO_COLOUR, "width": 3.2},
-            connectgaps=False,
-            hoverinfo="skip",
-            showlegend=False,
-            meta="arrows",
+        xs[:, 0], xs[:, 1], ys[:, 0], ys[:, 1] = tails[0], tips[0], tails[1], tips[1]
+        back = -np.stack([ux * sx, uy * sy]) / np.hypot(ux * sx, uy * sy)  # unit, on screen, from the tip back
+        head = ARROW_HEAD[0] * on_screen + ARROW_HEAD[1] * cell * ARROW_FILL
+        for column, turn in ((3, HEAD_ANGLE), (5, -HEAD_ANGLE)):
+            cos, sin = math.cos(math.radians(turn)), math.sin(math.radians(turn))
+            xs[:, column] = tips[0] + head * (cos * back[0] - sin * back[1]) / sx
+            ys[:, column] = tips[1] + head * (sin * back[0] + cos * back[1]) / sy
+        xs[:, 4], ys[:, 4] = tips[0], tips[1]
+    xs, ys = xs.ravel(), ys.ravel()
+    # Dark arrows on a pale halo (the same strokes, wider and pale, underneath): legible on the dark and the light
+    # colours of the map alike.
+    for line, extra in (
+        ({"color": HALO_COLOUR, "width": 3.2}, {"showlegend": False}),
+        ({"color": ARROW_COLOUR, "width": 1.3}, {"name": "∇f (uphill)"}),
+    ):
+        figure.add_trace(
+            go.Scatter(
+                x=_for_browser(xs),
+                y=_for_browser(ys),
+                mode="lines",
+                line=line,
+                connectgaps=False,
+                hoverinfo="skip",
+                meta="arrows",
+                **extra,
+            )
         )
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=_for_browser(xs),
-            y=_for_browser(ys),
-            name="∇f (uphill)",
-            mode="lines+markers",
-            line={"color": ARROW_COLOUR, "width": 1.3},
-            marker={
-                "symbol": "arrow",
-                "angleref": "previous",
-                "size": heads,
-                "color": ARROW_COLOUR,
-                "line": {"color": HALO_COLOUR, "width": 0.8},
-            },
-            connectgaps=False,
-            hoverinfo="skip",
-            unselected={"marker": {"opacity": 1}},
-            meta="arrows",
-        )
-    )
     return figure
 
 
@@ -463,7 +516,9 @@ def add_click_layer(figure: go.Figure, x: np.ndarray, y: np.ndarray, f: np.ndarr
 
     A contour trace sends no selection events (Streamlit's `on_select` hears of markers only), so this layer lies
     over the map: never seen, selected or not, showing x, y and f on hover. Its x and y go as float64: a click
-    returns the round numbers as they are. Added last, it is on top. Returns the figure.
+    returns the round numbers as they are. Added last, it is on top. One of its markers is drawn (`maxdisplayed`):
+    hovering and clicking find the nearest point from the data, and each drawn marker would be an SVG node at every
+    draw. Returns the figure.
     """
     hidden = {"opacity": 0}
     figure.add_trace(
@@ -473,7 +528,7 @@ def add_click_layer(figure: go.Figure, x: np.ndarray, y: np.ndarray, f: np.ndarr
             customdata=_for_browser(f),
             name="click to pick a point",
             mode="markers",
-            marker={"size": 6, "opacity": 0, "color": "black"},
+            marker={"size": 6, "opacity": 0, "color": "black", "maxdisplayed": 1},
             selected={"marker": hidden},
             unselected={"marker": hidden},
             hovertemplate="x = %{x:.6g}, y = %{y:.6g}<br>f = %{customdata:.6g}<extra>click to pick</extra>",
@@ -498,13 +553,14 @@ def surface_figure(
 ) -> go.Figure:
     """f as a 3-D surface (at most `limit` points per axis, float32), its height and colours over the bulk of its
     values: points beyond it (spikes towards a pole) are left out, not allowed to flatten the rest. With `point`
-    (x₀, y₀, f(x₀, y₀)) and `gradient` (f_x, f_y there), the picked point and a patch of its tangent plane.
+    (x₀, y₀, f(x₀, y₀)) and `gradient` (f_x, f_y there), the picked point and a patch of its tangent plane
+    (`add_tangent_plane`).
 
     >>> import derivlib
     >>> frame = derivlib.surface_table("x y", (-1, 1, 500), (-1, 1, 500))
     >>> figure = surface_figure(frame, point=(0.0, 0.0, 0.0), gradient=(0.0, 0.0))
     >>> [trace.type for trace in figure.data], figure.data[0].z.shape
-    (['surface', 'surface', 'scatter3d'], (120, 120))
+    (['surface', 'surface', 'scatter3d', 'scatter3d'], (120, 120))
     """
     xs, ys, z = grid_arrays(frame, "f")
     shown = colour_range(z)
@@ -526,33 +582,7 @@ def surface_figure(
         )
     )
     if point is not None and gradient is not None and all(map(math.isfinite, (*point, *gradient))):
-        x0, y0, f0 = point
-        half = 0.12 * max(float(xs[-1] - xs[0]), float(ys[-1] - ys[0]))
-        px, py = np.array([x0 - half, x0 + half]), np.array([y0 - half, y0 + half])
-        plane = f0 + gradient[0] * (px[None, :] - x0) + gradient[1] * (py[:, None] - y0)
-        figure.add_trace(
-            go.Surface(
-                x=px,
-                y=py,
-                z=plane,
-                name="tangent plane",
-                colorscale=[[0, POINT_COLOUR], [1, POINT_COLOUR]],
-                showscale=False,
-                opacity=0.55,
-                hovertemplate="tangent plane: %{z:.6g}<extra></extra>",
-            )
-        )
-        figure.add_trace(
-            go.Scatter3d(
-                x=[x0],
-                y=[y0],
-                z=[f0],
-                name="picked point",
-                mode="markers",
-                marker={"size": 5, "color": POINT_COLOUR},
-                hovertemplate="picked point: f = %{z:.6g}<extra></extra>",
-            )
-        )
+        add_tangent_plane(figure, point, gradient, PLANE_SHARE * max(float(xs[-1] - xs[0]), float(ys[-1] - ys[0])))
     scene_z = {"title": {"text": "f"}}
     if shown is not None:
         pad = 0.05 * (shown[1] - shown[0])
@@ -562,6 +592,62 @@ def surface_figure(
         margin={"l": 0, "r": 0, "t": 10, "b": 0},
         scene={"xaxis": {"title": {"text": "x"}}, "yaxis": {"title": {"text": "y"}}, "zaxis": scene_z},
         showlegend=False,
+    )
+    return figure
+
+
+def add_tangent_plane(
+    figure: go.Figure, point: tuple[float, float, float], gradient: tuple[float, float], half: float
+) -> go.Figure:
+    """The tangent plane at `point` (x₀, y₀, f(x₀, y₀)) with slopes `gradient` (f_x, f_y there) on a 3-D surface: a
+    square patch `half` either side of (x₀, y₀), translucent, with a mesh of PLANE_LINES lines each way, and the point.
+
+    Where f curves away from its plane both ways (a saddle) the plane cuts through the surface, and a patch alone
+    showed as scattered fragments where it dips in and out; the mesh and its outline keep reading as one flat sheet.
+    Returns the figure.
+    """
+    x0, y0, f0 = point
+    side = np.linspace(-half, half, PLANE_LINES)
+    px, py = x0 + side, y0 + side
+    plane = f0 + gradient[0] * (px[None, :] - x0) + gradient[1] * (py[:, None] - y0)
+    figure.add_trace(
+        go.Surface(
+            x=px,
+            y=py,
+            z=plane,
+            name="tangent plane",
+            colorscale=[[0, POINT_COLOUR], [1, POINT_COLOUR]],
+            showscale=False,
+            opacity=0.45,
+            hovertemplate="tangent plane: %{z:.6g}<extra></extra>",
+        )
+    )
+    lines = [(px, np.full(PLANE_LINES, y), plane[k]) for k, y in enumerate(py)]  # along x, one per y …
+    lines += [(np.full(PLANE_LINES, x), py, plane[:, k]) for k, x in enumerate(px)]  # … and along y
+    gap = [np.array([np.nan])] * 3
+    x, y, z = (np.concatenate([part for line in lines for part in (line[k], gap[k])]) for k in range(3))
+    figure.add_trace(
+        go.Scatter3d(
+            x=x,
+            y=y,
+            z=z,
+            name="tangent plane",
+            mode="lines",
+            line={"color": PLANE_LINE_COLOUR, "width": 4},
+            connectgaps=False,
+            hoverinfo="skip",
+        )
+    )
+    figure.add_trace(
+        go.Scatter3d(
+            x=[x0],
+            y=[y0],
+            z=[f0],
+            name="picked point",
+            mode="markers",
+            marker={"size": 5, "color": POINT_COLOUR},
+            hovertemplate="picked point: f = %{z:.6g}<extra></extra>",
+        )
     )
     return figure
 
@@ -577,99 +663,109 @@ def hessian_columns(fxx: np.ndarray, fxy: np.ndarray, fyy: np.ndarray) -> dict[s
     return {"det": fxx * fyy - fxy * fxy, "lmin": mean - radius, "lmax": mean + radius}
 
 
-def partials_figure(
+def partial_maps(
     frame: pd.DataFrame,
     *,
     noise: Mapping[str, float] | None = None,
     limit: int = PANEL_AXIS,
     errors_at: ErrorsAt | None = None,
-) -> go.Figure:
-    """Small maps of fx, fy, |∇f|, fxx, fxy, fyy, det H and H's eigenvalues, three to a row, each with its own colour
-    bar; diverging colours with white at 0 (|∇f|: from 0), and a black line where the value is 0, so that a student
-    sees where f is convex (λ₁ ≥ 0) at a glance. `noise` maps fx … fyy to their estimated rounding error: a map
-    within rounding of 0 is drawn as 0 and titled so, not as a pattern of noise. `errors_at(x, y, order)` (each
-    partial's rounding error at the points) sends every value within its rounding error as 0, and decides which maps
-    are 0 everywhere point by point (`rounding.zero_everywhere`).
+) -> tuple[np.ndarray, np.ndarray, dict[str, tuple[np.ndarray, str]]]:
+    """The small maps' values: fx, fy, |∇f|, fxx, fxy, fyy, det H and H's eigenvalues at most `limit` points per axis
+    of a `derivlib.surface_table` frame, each with its title; and the maps' x and y. `noise` maps fx … fyy to their
+    estimated rounding error: a map within rounding of 0 is 0 and titled so, not a pattern of noise.
+    `errors_at(x, y, order)` (each partial's rounding error at the points) makes every value within its rounding error
+    0, and decides which maps are 0 everywhere point by point (`rounding.zero_everywhere`).
 
     >>> import derivlib
-    >>> figure = partials_figure(derivlib.surface_table("x^2 - y^2", (-1, 1, 300), (-1, 1, 300)))
-    >>> len(figure.data), max(trace.z.shape[0] for trace in figure.data), figure.data[0].z.dtype
-    (9, 90, dtype('float32'))
+    >>> x, y, maps = partial_maps(derivlib.surface_table("x^2 - y^2", (-1, 1, 300), (-1, 1, 300)))
+    >>> list(maps) == list(PANELS), maps["det"][1], float(maps["det"][0].max()), len(x)
+    (True, 'det H = fxx·fyy − fxy²', -4.0, 90)
     """
     noise = noise or {}
     xs, ys, _ = grid_arrays(frame, "f")
     i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
+    names = ("fx", "fy", "fxx", "fxy", "fyy")
+    computed = {name: grid_arrays(frame, name)[2][np.ix_(j, i)].astype(float) for name in names}
+    errors = looked = None
+    if errors_at is not None:  # rows as errors_at(…, 2) gives them: f (not wanted here: NaN), fx … fyy
+        stack = np.stack([np.full_like(computed["fx"], np.nan)] + [computed[name] for name in names])
+        errors, looked = map_errors(xs[i], ys[j], stack, errors_at, 2)
     columns, titles = {}, dict(PANELS)
-    errors = None
-    if errors_at is not None:
-        gx, gy = np.meshgrid(xs[i], ys[j])
-        errors = dict(zip(("f", "fx", "fy", "fxx", "fxy", "fyy"), errors_at(gx.ravel(), gy.ravel(), 2), strict=True))
-    for name in ("fx", "fy", "fxx", "fxy", "fyy"):
-        computed = grid_arrays(frame, name)[2]
-        values = computed[np.ix_(j, i)].astype(float)
+    for row, name in enumerate(names, start=1):
+        values = computed[name]
         if errors is not None:
-            own = errors[name].reshape(values.shape)
             defined = np.isfinite(values)
-            flat = bool(defined.any()) and zero_everywhere(values[defined], own[defined])
-            values = zeroed(values, own)
+            flat = bool(defined.any() and looked[row][defined].all())  # a value not looked at is not noise
+            flat = flat and zero_everywhere(values[defined], errors[row][defined])
+            values = zeroed(values, errors[row])
         else:
-            flat = name in noise and is_noise(computed, noise[name])
+            flat = name in noise and is_noise(frame[name].to_numpy(), noise[name])
         if flat:
+            largest = float(np.nanmax(np.abs(frame[name].to_numpy())))
             values = np.where(np.isnan(values), np.nan, 0.0)
-            largest = float(np.nanmax(np.abs(computed)))
             titles[name] += f" = 0 (up to rounding: |computed| ≤ {largest:.0e})" if largest else " = 0"
         columns[name] = values
     columns["grad"] = np.hypot(columns["fx"], columns["fy"])
     columns |= hessian_columns(columns["fxx"], columns["fxy"], columns["fyy"])
-    figure = make_subplots(  # one x and one y axis for all: tick labels on the outer panels only, zooming together
-        rows=3,
-        cols=3,
-        subplot_titles=list(titles.values()),
-        shared_xaxes="all",
-        shared_yaxes="all",
-        horizontal_spacing=0.09,
-        vertical_spacing=0.08,
-    )
-    x, y = _for_browser(xs[i]), _for_browser(ys[j])
-    for k, name in enumerate(PANELS):
-        row, col = divmod(k, 3)
-        values = columns[name]
-        shown = colour_range(values, centred=name != "grad")
-        if name == "grad" and shown is not None:
-            shown = (0.0, shown[1] or 1.0)
-        axis = figure.get_subplot(row + 1, col + 1)
-        x_domain, y_domain = axis.xaxis.domain, axis.yaxis.domain
-        figure.add_trace(
-            go.Contour(
-                x=x,
-                y=y,
-                z=_for_browser(values),
-                name=PANELS[name],
-                zmin=shown[0] if shown else None,
-                zmax=shown[1] if shown else None,
-                autocontour=False,
-                # One contour line, at 0; the colours are a smooth heatmap.
-                contours={"coloring": "heatmap", "start": 0, "end": 0, "size": 1, "showlines": True},
-                line={"width": 1, "color": "black"},
-                colorscale=balanced_colours(values, *shown) if name == "grad" and shown else DIVERGING,
-                colorbar={
-                    "x": x_domain[1] + 0.005,
-                    "xanchor": "left",
-                    "y": sum(y_domain) / 2,
-                    "len": y_domain[1] - y_domain[0],
-                    "thickness": 8,
-                    "tickfont": {"size": 9},
-                },
-                hovertemplate=f"x = %{{x:.4g}}, y = %{{y:.4g}}<br>{PANELS[name].split(',')[0]} = %{{z:.6g}}"
-                "<extra></extra>",
-                showlegend=False,
-            ),
-            row=row + 1,
-            col=col + 1,
+    return xs[i], ys[j], {name: (columns[name], titles[name]) for name in PANELS}
+
+
+def panel_figure(x: np.ndarray, y: np.ndarray, values: np.ndarray, name: str, title: str) -> go.Figure:
+    """One small map of `partial_maps` (the column `name`): diverging colours with white at 0 and a black line where
+    the value is 0, so that a student sees where f is convex (λ₁ ≥ 0) at a glance; |∇f| from 0 in the map's colours.
+    Its own figure, so that on a phone the maps stack one above the other, each the screen's width.
+
+    >>> x = y = np.linspace(-1, 1, 3)
+    >>> figure = panel_figure(x, y, np.add.outer(y, x), "fx", "∂f/∂x")
+    >>> figure.data[0].zmin, figure.data[0].zmax, figure.data[0].contours.start, figure.layout.title.text
+    (-2.0, 2.0, 0, '∂f/∂x')
+    """
+    shown = colour_range(values, centred=name != "grad")
+    if name == "grad" and shown is not None:
+        shown = (0.0, shown[1] or 1.0)
+    figure = go.Figure(
+        go.Contour(
+            x=_for_browser(x),
+            y=_for_browser(y),
+            z=_for_browser(values),
+            name=PANELS[name],
+            zmin=shown[0] if shown else None,
+            zmax=shown[1] if shown else None,
+            autocontour=False,
+            # One contour line, at 0; the colours are a smooth heatmap.
+            contours={"coloring": "heatmap", "start": 0, "end": 0, "size": 1, "showlines": True},
+            line={"width": 1, "color": "black"},
+            colorscale=balanced_colours(values, *shown) if name == "grad" and shown else DIVERGING,
+            colorbar={"thickness": 8, "len": 0.9, "tickfont": {"size": 9}},
+            hovertemplate=f"x = %{{x:.4g}}, y = %{{y:.4g}}<br>{PANELS[name].split(',')[0]} = %{{z:.6g}}<extra></extra>",
+            showlegend=False,
         )
-    figure.update_annotations(font={"size": 12})
-    figure.update_layout(height=3 * PANEL_HEIGHT, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    )
+    figure.update_layout(
+        height=PANEL_HEIGHT,
+        title={"text": title, "font": {"size": 12}, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
     return figure
+
+
+def partials_figures(
+    frame: pd.DataFrame,
+    *,
+    noise: Mapping[str, float] | None = None,
+    limit: int = PANEL_AXIS,
+    errors_at: ErrorsAt | None = None,
+) -> dict[str, go.Figure]:
+    """Every small map of `partial_maps` as its own figure (`panel_figure`), by column: fx, fy, grad, fxx, fxy, fyy,
+    det, lmin, lmax.
+
+    >>> import derivlib
+    >>> figures = partials_figures(derivlib.surface_table("x^2 - y^2", (-1, 1, 300), (-1, 1, 300)))
+    >>> len(figures), figures["fx"].data[0].z.shape, figures["fx"].data[0].z.dtype
+    (9, (90, 90), dtype('float32'))
+    """
+    x, y, maps = partial_maps(frame, noise=noise, limit=limit, errors_at=errors_at)
+    return {name: panel_figure(x, y, values, name, title) for name, (values, title) in maps.items()}
 
 
 def payload(figure: go.Figure) -> int:

@@ -561,31 +561,20 @@ def chart_part() -> None:
             icon=":material/info:",
         )
         st.button(f"Compute {wanted} derivatives", on_click=raise_order, icon=":material/add:")
-    download, file_format = st.columns([2, 3], vertical_alignment="center")
-    with file_format:
-        st.radio(
-            "File format", list(kit.FILE_FORMATS), key="file_format", horizontal=True, label_visibility="collapsed"
-        )
-    with download:
-        kit.download(
-            f"Download the whole grid ({st.session_state.file_format}, {rows:,} rows)",
-            functools.partial(  # built when clicked, every value within its rounding error 0
-                shown_file,
-                kit.FILE_FORMATS[st.session_state.file_format][2],
-                grid_frame(grid_key(good)),
-                good["expr"],
-                good["params"],
-                good["dtype"],
-            ),
-            good["expr"],
-            "grid",
-            file_format=st.session_state.file_format,
-            type="primary",
-            help="Every point of the grid, every number as it was computed, built when you click (the button spins "
-            "meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, which takes a few "
-            "seconds for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, and arrives "
-            "several times sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or polars.",
-        )
+    kit.grid_download(
+        "file_format",
+        rows,
+        functools.partial(  # built when clicked, every value within its rounding error 0
+            shown_file, frame=grid_frame(grid_key(good)), expr=good["expr"], params=good["params"], dtype=good["dtype"]
+        ),
+        good["expr"],
+        "grid",
+        help="Every point of the grid, each value within its rounding error 0, as the page shows it, built when you "
+        "click (the button spins meanwhile). CSV opens in a spreadsheet; the server compresses it as it sends it, "
+        "which takes a few seconds for a million rows. Compressed CSV (.csv.gz) is compressed once, in parallel, "
+        "and arrives several times sooner; pandas and R read it as it is. Parquet is the smallest, for pandas, R or "
+        "polars.",
+    )
     st.toggle("Overlay all orders on one panel", key="overlay")
 
 

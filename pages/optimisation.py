@@ -6,11 +6,17 @@ Thin by design, as the other pages: widgets in, derivlib calls, Plotly figures a
 mirrored in the address's query parameters (LINK below: expr as typed, the start x0 and y0, the methods as
 comma-separated names, the options, the ranges, the bowl's condition number and p_<name> for each parameter), so a
 copied address reproduces the view. Widget keys start with "opt_".
+
+Everything below the formula, its range and its parameters is one fragment (`st.fragment`): a new start (typed or
+clicked on the map), a method, one of its options or a parameter's slider draws the runs again, the map first, then
+the convergence and the tables, and leaves the header, the formula and the sidebar as they are.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import time
 
 import numpy as np
@@ -20,16 +26,18 @@ import streamlit as st
 import derivlib
 import page_kit as kit
 from derivlib.functions import names_in_words
+from derivlib.hessian import hessian_at
 from derivlib.optimisation_figures import (
     PARABOLAS,
-    add_paths,
-    convergence_figure,
+    convergence_figures,
     curve_figure,
     label,
+    map_figure,
     tangent_parabolas,
 )
 from derivlib.optimize import METHODS
-from derivlib.surface_figures import add_click_layer, click_lattice, contour_figure
+from derivlib.rounding import pointwise_errors, zeroed
+from derivlib.surface_figures import click_lattice
 
 VARIABLES = ("x", "y")
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
@@ -39,6 +47,13 @@ CURVE_POINTS = 1_000  # points of f in one variable
 TIME_BUDGET = min(10.0, kit.limits().time_budget)  # seconds one method's run may take
 PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREFIX = "opt_"  # of every widget key on this page
+DIGITS = 10  # significant digits of a coordinate, relative to the largest the run's path reached (below: 0)
+RUNS_PART = "optimisation_runs"  # the fragment's key
+ENDS = {  # the Hessian's verdict where a run converged (derivlib.hessian) -> what that point is, in words
+    "positive definite": "minimum",
+    "negative definite": "maximum",
+    "indefinite": "saddle",
+}
 
 
 def bowl(kappa: float) -> str:
@@ -210,6 +225,40 @@ def landscape(expr: str, two: bool, xmin: float, xmax: float, ymin: float, ymax:
     return {"x": x, "f": f}
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def ends(expr: str, points: tuple[tuple[float, ...], ...], params: tuple) -> list[dict]:
+    """f and ‖∇f‖ at the points where the runs ended (as the table shows them: `ended_at`), each 0 within its
+    rounding error, and what f does around each point: the Hessian's verdict (derivlib.hessian, or the sign of f″ in
+    one variable) and its words."""
+    found = []
+    for point in points:
+        if len(point) == 2:
+            view = hessian_at(expr, *point, params=dict(params))
+            found.append(
+                {"f": view.f, "grad": math.hypot(*view.gradient), "verdict": view.verdict, "words": view.words}
+            )
+            continue
+        values, errors = pointwise_errors(expr, {"x": np.array(point)}, order=2, params=dict(params))
+        f, slope, curvature = (float(v) for v in zeroed(values[:, 0], errors[:, 0]))
+        verdict = (
+            "undefined"
+            if not math.isfinite(curvature)
+            else "positive definite"
+            if curvature > 0
+            else "negative definite"
+            if curvature < 0
+            else "zero"
+        )
+        words = {
+            "positive definite": f"f″ = {curvature:.4g} > 0: f curves up here",
+            "negative definite": f"f″ = {curvature:.4g} < 0: f curves down here",
+            "zero": "f″ = 0 up to rounding: the second derivative alone does not say how f curves here",
+            "undefined": "f″ is undefined here",
+        }[verdict]
+        found.append({"f": f, "grad": abs(slope), "verdict": verdict, "words": words})
+    return found
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def parabolas(expr: str, xs: tuple[float, ...], params: tuple) -> dict[str, np.ndarray]:
     """f, f′ and f″ at Newton's first iterates in one variable: its tangent parabolas."""
@@ -234,9 +283,19 @@ def use_example() -> None:
 
 
 def use_bowl() -> None:
-    """The condition-number slider puts the bowl with that κ in the formula box (and its start and ranges)."""
+    """The condition-number slider puts the bowl with that κ in the formula box (and its start and ranges): a new
+    formula, the whole page."""
     st.session_state.opt_example = BOWL
     use_example()
+    st.rerun()
+
+
+def parameter_moved() -> None:
+    """A parameter's slider: the runs and all that shows them are drawn again, the map first; the header, the formula
+    and the sidebar stay as they are. (The start, the methods and their options are in the fragment: a change of
+    them reruns it without being asked, and without the full garbage collection that Streamlit runs between a run a
+    callback's st.rerun cuts short and the next, a tenth of a second here.)"""
+    st.rerun([RUNS_PART])
 
 
 def pick_start() -> None:
@@ -247,23 +306,362 @@ def pick_start() -> None:
         st.session_state.opt_y0 = float(points[0]["y"])
 
 
-def number(value: float, digits: int = 10) -> str:
+def current_inputs() -> dict | None:
+    """The runs' inputs as the widgets hold them now, or None where the formula or the range cannot be used (the
+    problem is shown beside its box) or no method is chosen. Read from the session, so that a fragment drawn again on
+    its own sees what a full run would."""
+    try:
+        expr = derivlib.parse(st.session_state.opt_expr, variables=VARIABLES)
+    except derivlib.ExpressionError:
+        return None
+    methods = list(st.session_state.opt_methods)
+    if not (methods and st.session_state.get("opt_range_usable", True)):
+        return None
+    two = "y" in expr.variables
+    variables = VARIABLES if two else VARIABLES[:1]
+    settings = {
+        "tol": float(st.session_state.opt_tol),
+        "max_iter": int(st.session_state.opt_max_iter),
+        "lr": float(st.session_state.opt_lr),
+        "memory": int(st.session_state.opt_memory),
+    }
+    return {
+        "expr": str(expr),
+        "text": st.session_state.opt_expr,
+        "two": two,
+        "variables": variables,
+        "start": tuple((name, float(st.session_state[f"{PREFIX}{name}0"])) for name in variables),
+        "params": kit.parameters(expr.parameters, PREFIX),
+        "settings": settings,
+        "methods": methods,
+        "ranges": tuple(float(st.session_state[PREFIX + key]) for key in ("xmin", "xmax", "ymin", "ymax")),
+    }
+
+
+def write_link(good: dict) -> None:
+    """The address bar: the inputs as they are, the formula and parameters of the runs shown."""
+    LINK.write(
+        {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ("methods", "y0", "expr")}
+        | ({"y0": st.session_state.opt_y0} if good["two"] else {})
+        | {"methods": ",".join(st.session_state.opt_methods)}
+        | {f"p_{name}": value for name, value in good["params"]}
+        | {"expr": good["text"]}  # the formula that ran, as typed
+    )
+
+
+def coordinate(value: float, scale: float) -> float:
+    """A coordinate to DIGITS significant digits of `scale` (the largest the path reached): 3.6e-15 after a step
+    from 1.5 is 0, the float64 residue of a step that lands on 0.
+
+    >>> coordinate(3.552713678800501e-15, 1.5), coordinate(1.29e-9, 1.5), coordinate(0.9999999999400667, 1.2)
+    (0.0, 1.29e-09, 0.9999999999400667)
+    """
+    return 0.0 if abs(value) < 0.5 * 10.0 ** (math.floor(math.log10(scale or 1.0)) + 1 - DIGITS) else value + 0.0
+
+
+def plain(text: str) -> str:
+    """Text as a table cell shows it, not read as Markdown (st.table renders Markdown in its cells)."""
+    return re.sub(r"([\\`*$|\[\]<>~])", r"\\\1", text)
+
+
+def number(value: float, digits: int = DIGITS) -> str:
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
     return f"{value + 0.0:.{digits}g}" if math.isfinite(value) else "undefined"
 
 
-def summary(results: dict[str, dict], variables: tuple[str, ...]) -> pd.DataFrame:
+def duration(seconds: float) -> str:
+    """A run's time as people write it, the number and its unit kept together (a no-break space).
+
+    >>> [duration(s).replace("\u00a0", " ") for s in (0.0004, 0.0762, 1.7712, 12.34)]
+    ['0.4 ms', '76 ms', '1.77 s', '12.3 s']
+    """
+    if seconds < 0.01:
+        text = f"{seconds * 1e3:.1g} ms" if seconds < 0.001 else f"{seconds * 1e3:.2g} ms"
+    else:
+        text = f"{seconds * 1e3:,.0f} ms" if seconds < 1 else f"{seconds:.3g} s"
+    return text.replace(" ", "\u00a0")
+
+
+def steps(n: int) -> str:
+    return f"{n:,} step{'' if n == 1 else 's'}"
+
+
+def ended_at(result: dict, variables: tuple[str, ...]) -> dict[str, float]:
+    """The run's last point, each coordinate to DIGITS digits of the largest its path reached."""
+    path = result["path"]
+    scale = float(np.nanmax(np.abs(path[list(variables)].to_numpy()))) if len(path) else 1.0
+    return {name: coordinate(result["x"][name], scale) for name in variables}
+
+
+def where(point: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {number(value)}" for name, value in point.items())
+
+
+def status(method: str, result: dict, end: dict | None, settings: dict, variables: tuple[str, ...]) -> tuple[str, str]:
+    """How a run ended, in words, and the details for the help: (icon and text, details)."""
+    name = label(method)
+    if "error" in result:
+        return f":material/error: **{name}** did not start: {result['error']}", ""
+    point, nit = where(ended_at(result, variables)), result["nit"]
+    details = (
+        f"{result['message'][:1].upper()}{result['message'][1:]}. {nit:,} iterations, {result['nfev']:,} "
+        f"evaluations of f, {duration(result['seconds'])} on this server."
+    )
+    if result["success"]:
+        details = details.replace("≤ tol", f"≤ tol = {settings['tol']:g}") + f" {end['words']}."
+        kind = ENDS.get(end["verdict"])
+        if kind == "minimum":
+            return f":material/check_circle: **{name}** found a minimum, f = {number(end['f'], 6)} at {point}, in " + (
+                f"{steps(nit)}."
+            ), details
+        if kind in ("saddle", "maximum"):
+            shape = "f falls away in another direction" if kind == "saddle" else "f falls away in every direction"
+            return (
+                f":material/warning: **{name}** came to rest at a {'saddle point' if kind == 'saddle' else kind} of f, "
+                f"{point}: the gradient is 0 there, but {shape}, so it is no minimum. A start off the line it came "
+                "along leads elsewhere.",
+                details,
+            )
+        return (
+            f":material/help: **{name}** reached a point where the gradient is 0, f = {number(end['f'], 6)} at "
+            f"{point}, in {steps(nit)}; the second derivatives there do not say whether it is a minimum.",
+            details,
+        )
+    why = {
+        1: f"used all its {steps(settings['max_iter'])} before the gradient reached 0 (‖∇f‖ = "
+        f"{number(end['grad'], 3)} where it stopped): allow more under “Options of the methods”",
+        2: f"could not go further downhill after {steps(nit)}",
+        3: f"stopped after {steps(nit)}, at a point where "
+        + ("f is not differentiable (a kink)" if "not differentiable" in result["message"] else "f is undefined"),
+        4: "found that f decreases without bound: f has no minimum that way, "
+        + result["message"].removeprefix("f decreases without bound: "),
+        5: f"ran out of its {TIME_BUDGET:g} s after {steps(nit)}",
+        6: f"is stuck at a kink of f, where f is not differentiable: no gradient method converges there (after "
+        f"{steps(nit)})",
+    }.get(result["status"], result["message"])
+    return f":material/warning: **{name}** {why}. Its path so far is drawn, its end marked ⊠.", details
+
+
+def summary(results: dict[str, dict], found: dict[str, dict], variables: tuple[str, ...]) -> pd.DataFrame:
+    """One row per method, for people: where it ended (coordinates to DIGITS digits of its path's scale), f and ‖∇f‖
+    there (0 within their rounding error), its counts and time, and how it ended, in full."""
     rows = []
     for method, result in results.items():
         if "error" in result:
-            rows.append({"method": label(method), "message": result["error"]})
+            rows.append({"method": label(method), "how it ended": plain(result["error"])})
             continue
-        row = {"method": label(method), "nit": result["nit"], "nfev": result["nfev"]}
-        row |= {name: number(result["x"][name]) for name in variables}
-        grad = math.sqrt(sum(v * v for v in result["grad"].values()))
-        row |= {"f": number(result["fun"]), "‖∇f‖": f"{grad:.3g}", "time": f"{result['seconds'] * 1e3:.3g} ms"}
-        rows.append(row | {"message": result["message"]})
-    columns = ["method", "nit", "nfev", *variables, "f", "‖∇f‖", "time", "message"]
-    return pd.DataFrame(rows, columns=columns).astype({"nit": "Int64", "nfev": "Int64"})
+        end = found[method]
+        row = {"method": label(method), "iterations": f"{result['nit']:,}", "evaluations of f": f"{result['nfev']:,}"}
+        row |= {name: number(value) for name, value in ended_at(result, variables).items()}
+        row |= {"f": number(end["f"], 6), "‖∇f‖": number(end["grad"], 3), "time": duration(result["seconds"])}
+        rows.append(row | {"how it ended": plain(result["message"])})
+    columns = ["method", "iterations", "evaluations of f", *variables, "f", "‖∇f‖", "time", "how it ended"]
+    return pd.DataFrame([{name: row.get(name, "") for name in columns} for row in rows], columns=columns)
+
+
+def shown_path(path: pd.DataFrame, variables: tuple[str, ...]) -> pd.DataFrame:
+    """A run's iterations as the table shows and the file holds them: coordinates to DIGITS digits of the largest the
+    path reached."""
+    shown = path.copy()
+    coordinates = shown[list(variables)].to_numpy()
+    scale = float(np.nanmax(np.abs(coordinates))) if len(shown) else 1.0
+    shown[list(variables)] = np.vectorize(lambda v: coordinate(v, scale), otypes=[float])(coordinates)
+    return shown
+
+
+PATH_COLUMNS = {  # a path's columns (minimize's names, kept in the file) as the table names and formats them
+    "k": st.column_config.NumberColumn("iteration k", format="%d"),
+    "x": st.column_config.NumberColumn("x", format="%.10g"),
+    "y": st.column_config.NumberColumn("y", format="%.10g"),
+    "f": st.column_config.NumberColumn("f", format="%.6g"),
+    "grad_norm": st.column_config.NumberColumn("‖∇f‖", format="%.3g", help="The gradient's length at the iterate"),
+    "step": st.column_config.NumberColumn(
+        "step size α",
+        format="%.4g",
+        help="The multiple of the search direction taken to reach this iterate: x ← x + α·p (1: Newton's full step)",
+    ),
+    "evaluations": st.column_config.NumberColumn(
+        "evaluations of f", format="%d", help="So far, line searches included"
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The page's part that the runs make: one fragment, the map first
+
+
+@st.fragment(key=RUNS_PART)
+def runs_part() -> None:
+    """The start and the methods, the methods' options, the map (or the curve in one variable) with every run's path,
+    how each run ended, the convergence of every run, the table of their ends, and each one's iterations."""
+    inputs, good = current_inputs(), st.session_state.get("opt_good")
+    start_and_methods(two=(inputs or good or {"two": True})["two"])
+    if not st.session_state.opt_methods:
+        st.info("Pick at least one method.", icon=":material/route:")
+    if inputs is None and good is None:
+        return
+    if inputs is None:  # a formula, range or choice that cannot run: the last run stays on screen
+        st.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
+    else:
+        good = st.session_state.opt_good = inputs
+    write_link(good)
+    expr, params = good["expr"], good["params"]
+    results = {method: run(expr, good["start"], method, params, **good["settings"]) for method in good["methods"]}
+    drawn = {m: r for m, r in results.items() if "error" not in r}
+    points = tuple(tuple(ended_at(r, good["variables"]).values()) for r in drawn.values())
+    found = dict(zip(drawn, ends(expr, points, params), strict=True))  # at the points as shown
+    for method, result in drawn.items():  # what its end is marked as: a minimum, a saddle, a maximum, a stop
+        result["end"] = ENDS.get(found[method]["verdict"], "minimum") if result["success"] else "stopped"
+    draw_runs(good, drawn)
+    for method, result in results.items():
+        text, more = status(method, result, found.get(method), good["settings"], good["variables"])
+        if "error" in result:
+            st.error(text.removeprefix(":material/error: "), icon=":material/error:")
+        else:
+            st.caption(text, help=more)
+    details(good, results, found)
+
+
+def start_and_methods(two: bool) -> None:
+    """The start (y₀ only for a formula in x and y), the methods, and their options, folded away."""
+    start_column, methods_column = st.columns([2, 3])
+    with start_column:
+        left, right = st.columns(2)
+        left.number_input("Start x₀ =", key="opt_x0", step=0.1, format="%g", help="Or click the map")
+        right.number_input("Start y₀ =", key="opt_y0", step=0.1, format="%g", help="Or click the map", disabled=not two)
+    methods_column.multiselect(
+        "Methods",
+        list(METHODS),
+        key="opt_methods",
+        format_func=label,
+        max_selections=kit.limits().methods,
+        select_all=False,  # all of them is more than may be chosen
+        wrap=True,  # in a column the chips would scroll sideways and cut the first one ("wton")
+        help=f"Up to {kit.limits().methods} of them. Each runs from the same start with the same exact derivatives; "
+        "their paths are drawn side by side",
+    )
+    options()
+
+
+def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
+    """Every run's path on the map of f, which a click starts them from (two variables), or on the curve of f with
+    Newton's tangent parabolas (one)."""
+    expr, params = good["expr"], good["params"]
+    ground = landscape(expr, good["two"], *good["ranges"], params)
+    if good["two"]:
+        figure = map_figure(ground["frame"], drawn, (ground["cx"], ground["cy"], ground["cf"]))
+        st.plotly_chart(
+            figure, config={"displaylogo": False}, on_select=pick_start, selection_mode="points", key="opt_map"
+        )
+        st.caption("Click the map to start every method from there. The legend says what each mark is.")
+        return
+    newton = drawn.get("newton")
+    tangents = []
+    if newton is not None and not newton["path"].empty:
+        xs = tuple(float(v) for v in newton["path"]["x"].to_numpy()[:PARABOLAS])
+        tangents = tangent_parabolas(newton["path"], parabolas(expr, xs, params))
+    st.plotly_chart(
+        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents),
+        config={"displaylogo": False},
+        key="opt_curve",
+    )
+    st.caption(
+        "Each method's iterates on the curve of f, joined in order. "
+        + (
+            "The dashed parabolas are Newton's model of f at its first iterates (f's Taylor polynomial of degree 2): "
+            "each step goes to the parabola's lowest point, or, where f″ ≤ 0, downhill instead."
+            if tangents
+            else "Add Newton to see its tangent parabolas."
+        )
+    )
+
+
+def options() -> None:
+    """The methods' options, folded away."""
+    with st.expander("Options of the methods", icon=":material/tune:"):
+        left, middle, right, far = st.columns(4)
+        left.number_input(
+            "Step lr (plain gradient descent)",
+            key="opt_lr",
+            min_value=1e-12,
+            format="%g",
+            step=1e-4,
+            help="Gradient descent's fixed step: x ← x − lr·∇f",
+        )
+        middle.number_input(
+            "Tolerance on ‖∇f‖∞",
+            key="opt_tol",
+            min_value=1e-15,
+            format="%g",
+            step=1e-8,
+            help="A run stops there: success",
+        )
+        right.number_input(
+            "Most iterations",
+            key="opt_max_iter",
+            min_value=1,
+            max_value=kit.limits().iterations,
+            step=100,
+        )
+        far.number_input(
+            "L-BFGS memory",
+            key="opt_memory",
+            min_value=1,
+            max_value=100,
+            step=1,
+            help="Pairs (s, y) kept",
+        )
+        st.select_slider(
+            "Condition number κ of the ill-conditioned bowl",
+            CONDITION_NUMBERS,
+            key="opt_kappa",
+            on_change=use_bowl,
+            help=f"Moving it puts the bowl {bowl(100).replace('100', 'κ')} in the formula box: its Hessian's "
+            "eigenvalues are 4 and 4κ, so gradient descent zig-zags more as κ grows, while Newton takes one step",
+        )
+        st.caption(f"Each method's run stops after {TIME_BUDGET:g} s at most, and says so.")
+
+
+def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> None:
+    """The convergence of every run, the table of how each ended, and each one's iterations."""
+    variables = good["variables"]
+    drawn = {m: r for m, r in results.items() if "error" not in r}
+
+    st.subheader("Convergence")
+    for column, figure, key in zip(st.columns(2), convergence_figures(drawn), ("opt_gradient", "opt_gap"), strict=True):
+        column.plotly_chart(figure, config={"displaylogo": False}, key=key)
+    st.caption(
+        "Both on a log scale: a straight falling line is linear convergence (gradient descent's, slower the worse "
+        "f is conditioned), a line that bends down ever more steeply is superlinear (L-BFGS) or quadratic (Newton: "
+        "the number of correct digits doubles each step). f_best is the lowest f any method reached; where f equals "
+        "it, log 0 is not drawn."
+    )
+    st.table(summary(results, found, variables), hide_index=True)
+    st.caption(
+        f"Where each run ended: x{' and y' if len(variables) == 2 else ''} to {DIGITS} significant digits of the "
+        "largest coordinate its path reached (smaller is 0: what is left of a step that lands on 0), f and ‖∇f‖ "
+        "there, each 0 within its rounding error. Iterations: steps taken; evaluations of f: each with its gradient "
+        "(and Hessian for Newton), line searches included; time on this server."
+    )
+
+    st.subheader("Each method's iterations")
+    for method, result in drawn.items():
+        path = shown_path(result["path"], variables)
+        with st.expander(f"{label(method)}: {len(path):,} rows", icon=":material/table:"):
+            st.dataframe(
+                path,
+                hide_index=True,
+                height=min(400, 40 + 35 * len(path)),
+                column_config=PATH_COLUMNS,
+                placeholder="—",  # the start has no step
+            )
+            kit.download(  # built when clicked: no file sent with every run
+                f"Download {label(method)}'s iterations (CSV)",
+                functools.partial(derivlib.to_csv, path),
+                good["expr"],
+                f"path_{method}",
+            )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -295,147 +693,10 @@ expr = kit.formula_row(
     variables=VARIABLES,
     only_used=True,
 )
-two = expr is None or "y" in expr.variables
-range_ok = kit.range_inputs(VARIABLES, PREFIX, "float64")  # the map's range only: the methods go where their steps go
+# the map's range only: the methods go where their steps go
+st.session_state.opt_range_usable = kit.range_inputs(VARIABLES, PREFIX, "float64")
+good_now = st.session_state.get("opt_good")
+names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
+kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
 
-good = st.session_state.get("opt_good")
-names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
-params = kit.parameter_sliders(names, prefix=PREFIX)
-
-start_column, methods_column = st.columns([2, 3])
-with start_column:
-    left, right = st.columns(2)
-    left.number_input("Start x₀ =", key="opt_x0", step=0.1, format="%g", help="Or click the map")
-    right.number_input("Start y₀ =", key="opt_y0", step=0.1, format="%g", help="Or click the map", disabled=not two)
-with methods_column:
-    st.multiselect(
-        "Methods",
-        list(METHODS),
-        key="opt_methods",
-        format_func=label,
-        max_selections=kit.limits().methods,
-        help="Each runs from the same start with the same exact derivatives; their paths are drawn side by side",
-    )
-with st.expander("Options of the methods", icon=":material/tune:"):
-    left, middle, right, far = st.columns(4)
-    left.number_input(
-        "Step lr (plain gradient descent)",
-        key="opt_lr",
-        min_value=1e-12,
-        format="%g",
-        step=1e-4,
-        help="Gradient descent's fixed step: x ← x − lr·∇f",
-    )
-    middle.number_input(
-        "Tolerance on ‖∇f‖∞", key="opt_tol", min_value=1e-15, format="%g", step=1e-8, help="A run stops there: success"
-    )
-    right.number_input("Most iterations", key="opt_max_iter", min_value=1, max_value=kit.limits().iterations, step=100)
-    far.number_input("L-BFGS memory", key="opt_memory", min_value=1, max_value=100, step=1, help="Pairs (s, y) kept")
-    st.select_slider(
-        "Condition number κ of the ill-conditioned bowl",
-        CONDITION_NUMBERS,
-        key="opt_kappa",
-        on_change=use_bowl,
-        help=f"Moving it puts the bowl {bowl(100).replace('100', 'κ')} in the formula box: its Hessian's eigenvalues "
-        "are 4 and 4κ, so gradient descent zig-zags more as κ grows, while Newton takes one step",
-    )
-    st.caption(f"Each method's run stops after {TIME_BUDGET:g} s at most, and says so.")
-
-methods = list(st.session_state.opt_methods)
-variables = VARIABLES if two else VARIABLES[:1]
-start = tuple((name, float(st.session_state[f"{PREFIX}{name}0"])) for name in variables)
-settings = {
-    "tol": float(st.session_state.opt_tol),
-    "max_iter": int(st.session_state.opt_max_iter),
-    "lr": float(st.session_state.opt_lr),
-    "memory": int(st.session_state.opt_memory),
-}
-inputs = None
-if expr is not None and range_ok and methods:
-    inputs = {"expr": str(expr), "text": st.session_state.opt_expr, "two": two, "variables": variables}
-    inputs |= {"start": start, "params": params, "settings": settings, "methods": methods}
-    inputs["ranges"] = tuple(float(st.session_state[PREFIX + key]) for key in ("xmin", "xmax", "ymin", "ymax"))
-elif expr is not None and range_ok:
-    st.info("Pick at least one method.", icon=":material/route:")
-if inputs is None and good is None:
-    st.stop()
-if inputs is None:  # a formula, range or choice that cannot run: the last run stays on screen
-    st.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
-else:
-    good = st.session_state.opt_good = inputs
-expr_text, two, variables, params = good["expr"], good["two"], good["variables"], good["params"]
-LINK.write(
-    {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ("methods", "y0")}
-    | ({"y0": st.session_state.opt_y0} if two else {})
-    | {"methods": ",".join(methods)}
-    | {f"p_{name}": value for name, value in params}
-    | {"expr": good["text"]}  # the formula that ran, as typed
-)
-results = {method: run(expr_text, good["start"], method, params, **good["settings"]) for method in good["methods"]}
-ranges = good["ranges"]
-ground = landscape(expr_text, two, *ranges, params)
-
-drawn = {m: r for m, r in results.items() if "error" not in r}
-if two:
-    figure = contour_figure(ground["frame"])
-    add_paths(figure, drawn)
-    add_click_layer(figure, ground["cx"], ground["cy"], ground["cf"])
-    st.plotly_chart(figure, config={"displaylogo": False}, on_select=pick_start, selection_mode="points", key="opt_map")
-    st.caption(
-        "Click the map to start from there. Each method's iterates are joined in order; a star marks the minimum it "
-        "found, a cross where it stopped without converging, the black ring the start."
-    )
-else:
-    newton = drawn.get("newton")
-    tangents = []
-    if newton is not None and not newton["path"].empty:
-        xs = tuple(float(v) for v in newton["path"]["x"].to_numpy()[:PARABOLAS])
-        tangents = tangent_parabolas(newton["path"], parabolas(expr_text, xs, params))
-    st.plotly_chart(
-        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents),
-        config={"displaylogo": False},
-        key="opt_curve",
-    )
-    st.caption(
-        "Each method's iterates on the curve of f, joined in order; a star marks the minimum it found. "
-        + (
-            "The dashed parabolas are Newton's model of f at its first iterates (f's Taylor polynomial of degree 2): "
-            "each step goes to the parabola's lowest point, or, where f″ ≤ 0, downhill instead."
-            if tangents
-            else "Add Newton to see its tangent parabolas."
-        )
-    )
-
-failed = [m for m, r in results.items() if "error" in r or not r["success"]]
-for method in failed:
-    result = results[method]
-    if "error" in result:
-        st.error(f"{label(method)} did not start: {result['error']}", icon=":material/error:")
-    else:
-        st.warning(
-            f"{label(method)} did not converge ({result['nit']:,} iteration{'' if result['nit'] == 1 else 's'}): "
-            f"{result['message']}. Its path so far "
-            "is drawn, its end marked ×.",
-            icon=":material/warning:",
-        )
-
-st.subheader("Convergence")
-st.plotly_chart(convergence_figure(drawn), config={"displaylogo": False}, key="opt_convergence")
-st.caption(
-    "Both on a log scale: a straight falling line is linear convergence (gradient descent's, slower the worse "
-    "f is conditioned), a line that bends down ever more steeply is superlinear (L-BFGS) or quadratic (Newton: the "
-    "number of correct digits doubles each step). f_best is the lowest f any method reached; where f equals it, "
-    "log 0 is not drawn."
-)
-st.dataframe(summary(results, variables), hide_index=True)
-st.caption(
-    "nit: iterations; nfev: evaluations of f (each with its gradient, or Hessian for Newton), counting those in the "
-    "line searches; final x, f and ‖∇f‖ where the run ended; time on this server."
-)
-
-st.subheader("Each method's iterations")
-for method, result in drawn.items():
-    path = result["path"]
-    with st.expander(f"{label(method)}: {len(path):,} rows", icon=":material/table:"):
-        st.dataframe(path, hide_index=True, height=min(400, 40 + 35 * len(path)))
-        kit.download(f"Download {label(method)}'s iterations (CSV)", derivlib.to_csv(path), expr_text, f"path_{method}")
+runs_part()

@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
 
@@ -23,6 +24,8 @@ import derivlib
 import page_kit as kit
 from derivlib.functions import names_in_words
 from derivlib.hessian import HessianView, hessian_at
+from derivlib.latex import lines as latex_lines
+from derivlib.optimisation_figures import add_level_labels
 from derivlib.partials import surface_grid
 from derivlib.rounding import pointwise_errors
 from derivlib.surface_figures import (
@@ -33,9 +36,10 @@ from derivlib.surface_figures import (
     arrow_lattice,
     click_lattice,
     contour_figure,
-    partials_figure,
+    partials_figures,
     screen_scale,
     surface_figure,
+    zeroed_surface_table,
 )
 from derivlib.symbolic_partials import cross_check_partials, partial_formulas, partial_noise_levels
 
@@ -58,6 +62,7 @@ CHECK_AXIS = 100  # points per axis of the symbolic check's sample of the grid (
 SYMBOLIC_SECONDS = 3.0  # sympy's time for the five partial derivatives and their simplification; then killed
 STEPS = (0.5, 0.1, 0.01)  # distances along u at which f is compared with its tangent plane and Taylor polynomial
 PREFIX = "xy_"  # of every widget key on this page
+TAYLOR_MODE = "in Taylor mode (derivatives carried through each operation as power series)"
 DEFAULTS = {
     "expr": HIMMELBLAU,
     "xmin": -5.0,
@@ -272,6 +277,7 @@ def pick_point() -> None:
     if points and points[0].get("x") is not None and points[0].get("y") is not None:
         st.session_state.xy_px = float(points[0]["x"])
         st.session_state.xy_py = float(points[0]["y"])
+    point_moved()
 
 
 def point_uphill() -> None:
@@ -279,6 +285,45 @@ def point_uphill() -> None:
     fx, fy = st.session_state.xy_gradient
     if fx or fy:
         st.session_state.xy_angle = round(math.degrees(math.atan2(fy, fx)), 2) + 0.0
+    point_moved()
+
+
+def point_moved() -> None:
+    """(x₀, y₀) or u changed: the point's part is drawn again first, so that its values come soonest, then the map,
+    which marks the point; nothing else depends on it."""
+    st.rerun([POINT_PART, MAP_PART])
+
+
+def parameter_moved() -> None:
+    """A parameter's slider: everything below the sliders depends on it, the header, the formula and the sidebar do
+    not. The map is drawn first."""
+    st.rerun([MAP_PART, POINT_PART, REST_PART])
+
+
+def current_inputs() -> dict | None:
+    """The grid's inputs as the widgets hold them now, or None where the formula or a range cannot be used (the
+    problem is shown beside its box). Read from the session, so that a part of the page drawn again on its own (a
+    fragment) sees what the full run saw, and the parameters as they are now."""
+    try:
+        expr = derivlib.parse(st.session_state.xy_expr, variables=VARIABLES)
+    except derivlib.ExpressionError:
+        return None
+    if not st.session_state.get("xy_range_usable", True):
+        return None
+    keys = ("xmin", "xmax", "ymin", "ymax", "points", "device", "dtype")
+    inputs = {key: st.session_state[PREFIX + key] for key in keys} | {"expr": str(expr)}
+    inputs["text"] = st.session_state.xy_expr  # as typed, for the link; "expr" (how it was read) keys the caches
+    return inputs | {"params": kit.parameters(expr.parameters, PREFIX)}
+
+
+def write_link(good: dict) -> None:
+    """The address bar: the grid's inputs that gave the result shown, and the view."""
+    LINK.write(
+        {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
+        | {"expr": good["text"]}  # as typed: "Read as" shows how it was read
+        | {f"p_{name}": value for name, value in good["params"]}
+        | {key: st.session_state[PREFIX + key] for key in VIEW_KEYS}
+    )
 
 
 def number(value: float, digits: int = 10) -> str:
@@ -334,12 +379,323 @@ def critical_view(frame: pd.DataFrame) -> Styler:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# The page's parts: the map (the grid's status line, the contour map, the download), the picked point (its values,
+# its Hessian, the 3-D surface), the rest (the critical points, the partial derivatives' maps and formulas). Each is a
+# fragment: a click on the map, x₀, y₀ or u draw the point's part again, then the map (it marks the point), and
+# nothing else; a parameter's slider draws all three, never the header, the formula box or the sidebar.
+
+MAP_PART, POINT_PART, REST_PART = "two_variables_map", "two_variables_point", "two_variables_rest"
+PAGE_CSS = """<style>
+.st-key-xy_map_box { aspect-ratio: 1 / 1; max-height: 680px; }
+.st-key-xy_3d_box { aspect-ratio: 1 / 1; max-height: 560px; }
+@media (max-width: 640px) { .st-key-xy_map_box { aspect-ratio: 6 / 7; } }
+</style>"""  # a chart's height follows its width (the charts' height "stretch"), up to a laptop's: on a phone, a map
+# 640 pixels high was a square 250 wide with blank above and below; a square box left the map itself 130 pixels wide
+# under its legend's six lines, a taller one lets it fill the width beside its colour bar
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def base_map(
+    expr: str,
+    xmin: float,
+    xmax: float,
+    ymin: float,
+    ymax: float,
+    points: int,
+    params: tuple,
+    device: str,
+    dtype: str,
+    _frame: pd.DataFrame,  # the grid of these inputs (not hashed: the inputs name it)
+) -> go.Figure:
+    """The map without the picked point: contour with a few labelled levels, arrows of ∇f, critical points. A click
+    moves the point and draws the map again; this part of it is then ready."""
+    figure = add_level_labels(contour_figure(_frame, errors_at=functools.partial(errors_at, expr, params, dtype)))
+    sampled = samples(expr, xmin, xmax, ymin, ymax, params, device, dtype)
+    add_gradient_arrows(figure, sampled["ax"], sampled["ay"], sampled["fx"], sampled["fy"])
+    found, _ = critical(expr, xmin, xmax, ymin, ymax, params)
+    if found is not None:
+        add_critical_points(figure, found)
+    return figure
+
+
+@st.fragment(key=MAP_PART)
+def map_part() -> None:
+    """The grid computed (or the last good one), its status line, the contour map with the picked point, the grid's
+    download."""
+    result, good = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("xy_good"))
+    if result is None:
+        return
+    st.session_state.xy_good = good
+    write_link(good)
+    frame, seconds = result
+    if good is not inputs:
+        st.info(
+            f"Showing the last result that could be computed, for `f(x, y) = {good['text']}`. Correct the input to "
+            "update it."
+        )
+    ranges = (good["xmin"], good["xmax"], good["ymin"], good["ymax"])
+    n = good["points"]
+    undefined = int(np.isnan(frame["f"].to_numpy()).sum())
+    if undefined:
+        st.warning(
+            f"f is undefined at {undefined:,} of the {n * n:,} points: blank on the maps, empty in the file.",
+            icon=":material/warning:",
+        )
+    st.caption(
+        f"f and its partial derivatives up to the second at {n:,} × {n:,} = {n * n:,} points over "
+        f"{good['xmin']:g} ≤ x ≤ {good['xmax']:g}, {good['ymin']:g} ≤ y ≤ {good['ymax']:g}, computed in "
+        f"{seconds:.3g} s.",
+        help=f"Computed {TAYLOR_MODE}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
+        f"{good['dtype']}, not finite differences. Values within their rounding error of 0 are shown as 0.",
+    )
+    keys = ("expr", "xmin", "xmax", "ymin", "ymax", "points", "params", "device", "dtype")
+    figure = base_map(*(good[key] for key in keys), frame)
+    angle = math.radians(float(st.session_state.xy_angle))
+    add_picked_point(
+        figure, (float(st.session_state.xy_px), float(st.session_state.xy_py)), (math.cos(angle), math.sin(angle))
+    )
+    sampled = samples(good["expr"], *ranges, good["params"], good["device"], good["dtype"])
+    add_click_layer(figure, sampled["cx"], sampled["cy"], sampled["cf"])
+    with st.container(key="xy_map_box"):
+        st.plotly_chart(
+            figure,
+            config={"displaylogo": False},
+            on_select=pick_point,
+            selection_mode="points",
+            key="xy_map",
+            height="stretch",
+        )
+    to_scale = screen_scale(ranges[:2], ranges[2:])[2]
+    st.caption(
+        "Click the map (or a critical point) to pick (x₀, y₀). The arrows are ∇f, pointing uphill, perpendicular to "
+        "the contour lines"
+        + ("" if to_scale else " in x and y (the map is drawn square, not to scale: on screen they may not look it)")
+        + "; their length grows with the square root of |∇f|, capped, so weak slopes stay visible. The colours are "
+        "spread over f's values half by value and half by rank, so that low ground shows its shape too (the colour "
+        "bar says which is which); a spike towards a pole is clipped to the end colours, still there for hovering. "
+        "A few of the contour lines are labelled with their value."
+    )
+    kit.grid_download(
+        "xy_file_format",
+        len(frame),
+        lambda writer: writer(  # built when clicked, every value within its rounding error 0
+            zeroed_surface_table(frame, functools.partial(errors_at, good["expr"], good["params"], good["dtype"]))
+        ),
+        good["expr"],
+        "surface",
+        help="Every point of the grid, x varying fastest: x, y, f, fx, fy, fxx, fxy, fyy, each value within its "
+        "rounding error 0, as the page shows it, built when you click (the button spins meanwhile). Compressed CSV "
+        "(.csv.gz) and Parquet arrive several times sooner than CSV for a big grid.",
+    )
+
+
+@st.fragment(key=POINT_PART)
+def point_part() -> None:
+    """What f, ∇f and H say at the picked point: its inputs, its table, ∇f and H in LaTeX with the second-derivative
+    test's verdict, the tangent plane and Taylor polynomial, and the 3-D surface with its toggle."""
+    good = st.session_state.get("xy_good")
+    if good is None:
+        return
+    write_link(good)
+    px, py = float(st.session_state.xy_px), float(st.session_state.xy_py)
+    angle = float(st.session_state.xy_angle)
+    direction = (math.cos(math.radians(angle)), math.sin(math.radians(angle)))
+    _, along = at_point(good["expr"], px, py, angle, good["params"])
+    view = hessian(good["expr"], px, py, good["params"])
+    f0, (fx, fy), (fxx, fxy, fyy) = view.f, view.gradient, view.entries
+    st.session_state.xy_gradient = (fx, fy)
+    differentiable = math.isfinite(fx) and math.isfinite(fy)
+
+    st.subheader("At the picked point (x₀, y₀)")
+    inputs_column, table_column = st.columns([2, 3])
+    with inputs_column:
+        left, right = st.columns(2)
+        left.number_input("x₀ =", key="xy_px", step=0.1, format="%g", help="Or click the map", on_change=point_moved)
+        right.number_input("y₀ =", key="xy_py", step=0.1, format="%g", help="Or click the map", on_change=point_moved)
+        st.number_input(
+            "Direction u at angle θ (degrees) =",
+            key="xy_angle",
+            min_value=-360.0,
+            max_value=360.0,
+            step=15.0,
+            format="%g",
+            help="Measured from the x axis, counter-clockwise: u = (cos θ, sin θ)",
+            on_change=point_moved,
+        )
+        st.button("Turn u along ∇f", on_click=point_uphill, help="The direction of steepest ascent")
+        st.toggle(
+            "3-D surface", key="xy_surface", help="f as a surface you can turn, with the tangent plane at (x₀, y₀)"
+        )
+        if st.session_state.xy_surface:
+            frame = compute(good)[0]
+            with st.container(key="xy_3d_box"):
+                st.plotly_chart(
+                    surface_figure(frame, point=(px, py, f0), gradient=(fx, fy) if differentiable else None),
+                    config={"displaylogo": False},
+                    key="xy_3d",
+                    height="stretch",
+                )
+            st.caption(
+                "Drag to turn it, scroll to zoom. The pink square with its mesh is the tangent plane at (x₀, y₀)"
+                + ("." if differentiable else ": there is none here, f is not differentiable at (x₀, y₀).")
+            )
+    (low, high), vectors = view.eigenvalues, view.eigenvectors
+    gradient = math.hypot(fx, fy)
+    derivative, curvature = view.along(direction)
+    with table_column:
+        rows = [
+            ("f(x₀, y₀)", number(f0)),
+            ("∂f/∂x", number(fx)),
+            ("∂f/∂y", number(fy)),
+            ("|∇f|", number(gradient)),
+            ("∇f points at θ =", pointing(fx, fy)),
+            ("∂²f/∂x²", number(fxx)),
+            ("∂²f/∂x∂y", number(fxy)),
+            ("∂²f/∂y²", number(fyy)),
+            ("det H", number(view.determinant)),
+            ("eigenvalues λ₁ ≤ λ₂", f"{number(low, 8)}, {number(high, 8)}"),
+            (f"Dᵤf = ∇f · u, along θ = {angle:g}°", number(derivative)),
+            ("D²ᵤf = uᵀHu", number(curvature)),
+        ]
+        st.table(pd.DataFrame(rows, columns=[f"at ({px:g}, {py:g})", "value"]), hide_index=True)
+
+    if not differentiable:  # a corner, crease or cone: no gradient, so no Hessian, plane or Taylor polynomial either
+        st.caption(
+            f":material/info: f is not differentiable at ({px:g}, {py:g}) (a corner, crease or cone): ∇f is undefined "
+            "there, and so are H, the tangent plane and the Taylor polynomial. Pick a point beside it to see them."
+        )
+        return
+    # Side by side on a laptop, one under the other on a phone (columns stack there): no formula wider than a phone.
+    for left, right in (
+        (
+            rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}",
+            rf"H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
+            rf"\det H = {tex(view.determinant)}",
+        ),
+        (
+            rf"\lambda_1 = {tex(low)},\ v_1 = \begin{{pmatrix}} {tex(vectors[0, 0], 4)} \\ {tex(vectors[1, 0], 4)} "
+            r"\end{pmatrix}",
+            rf"\lambda_2 = {tex(high)},\ v_2 = \begin{{pmatrix}} {tex(vectors[0, 1], 4)} \\ {tex(vectors[1, 1], 4)} "
+            r"\end{pmatrix}",
+        ),
+    ):
+        for column, latex in zip(st.columns(2), (left, right), strict=True):
+            column.latex(latex)
+    if view.gradient_is_zero:
+        gradient_words = "∇f = 0 here, up to rounding: a critical point."
+    else:
+        gradient_words = "∇f ≠ 0, so this is not a critical point: f rises fastest along ∇f, at the rate |∇f|."
+    st.caption(
+        f"{view.words}. {gradient_words} The second derivative along a direction, uᵀHu, is smallest along v₁ (where it "
+        "is λ₁) and largest along v₂ (λ₂)."
+    )
+    dx, dy = shift("x", px), shift("y", py)
+    st.latex(latex_lines(rf"T_1(x, y) = {terms([(f0, ''), (fx, f'({dx})'), (fy, f'({dy})')])}"))
+    quadratic = terms([(fxx / 2, f"({dx})^2"), (fxy, f"({dx})({dy})"), (fyy / 2, f"({dy})^2")])
+    st.latex(latex_lines(rf"T_2(x, y) = T_1(x, y) {quadratic if quadratic.startswith('-') else '+ ' + quadratic}"))
+    st.caption("T₁ is the tangent plane at (x₀, y₀), T₂ the Taylor polynomial of degree 2 (T₁ and H's terms).")
+    for column, latex in zip(
+        st.columns(3),
+        (
+            rf"u = ({tex(direction[0], 4)}, {tex(direction[1], 4)})",
+            rf"D_u f = \nabla f \cdot u = {tex(derivative)}",
+            rf"D_u^2 f = u^\top H u = {tex(curvature)}",
+        ),
+        strict=True,
+    ):
+        column.latex(latex)
+    ux, uy = direction
+    rows = []
+    for h, f_h in zip(STEPS, along, strict=True):
+        plane = f0 + h * derivative
+        taylor = plane + h * h * curvature / 2
+        rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
+    taylor_table = pd.DataFrame(rows)
+    taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
+    taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
+    st.caption(
+        "f against its tangent plane and its second-order Taylor polynomial T₂ at distances h from (x₀, y₀) along u: "
+        "the plane's error shrinks like h², T₂'s like h³ (each tenth of h, about a thousandth of the error)."
+    )
+    st.table(
+        taylor_table.style.format(lambda v: f"{v + 0.0:.10g}", na_rep="undefined").format(
+            lambda v: f"{v:.2e}", subset=["|f − plane|", "|f − T₂|"], na_rep="undefined"
+        ),
+        hide_index=True,
+    )
+
+
+@st.fragment(key=REST_PART)
+def rest_part() -> None:
+    """The critical points, the maps of the partial derivatives, and sympy's formulas checked against them."""
+    good = st.session_state.get("xy_good")
+    if good is None:
+        return
+    ranges = (good["xmin"], good["xmax"], good["ymin"], good["ymax"])
+    found, found_notes = critical(good["expr"], *ranges, good["params"])
+    st.subheader("Critical points")
+    st.caption(
+        "Where ∇f = 0 in the ranges, classified by the second-derivative test: a minimum (▼) where det H > 0 and "
+        "fxx > 0, a maximum (▲) where det H > 0 and fxx < 0, a saddle point (×) where det H < 0; where det H = 0 the "
+        "test says nothing (degenerate). And where ∇f does not exist (a corner, crease or cone: |x| + |y| at 0) but f "
+        "still has a minimum, maximum or saddle there, classified by what f does all round it (∇f: undefined). Marked "
+        "on the map as on every page; click one there to pick it. Values within rounding of 0 are 0, here and in the "
+        "download."
+    )
+    kit.found_list(found_notes, found, critical_view, good["expr"], "critical_points", none="None in these ranges.")
+
+    st.subheader("The partial derivatives, and where f is convex")
+    noise = rounding_noise(good["expr"], *ranges, good["params"], good["dtype"])
+    panels = partials_figures(
+        compute(good)[0],
+        noise=noise,
+        errors_at=functools.partial(errors_at, good["expr"], good["params"], good["dtype"]),
+    )
+    names = list(panels)
+    for row in range(0, len(names), 3):  # three to a row; on a phone, one under the other
+        for column, name in zip(st.columns(3), names[row : row + 3], strict=True):
+            column.plotly_chart(panels[name], config={"displaylogo": False}, key=f"xy_panel_{name}")
+    st.caption(
+        "Blue below 0, red above, white at 0, with a black line where the value is 0. f is convex where the smaller "
+        "eigenvalue λ₁ of the Hessian H is ≥ 0 (and concave where λ₂ ≤ 0); det H = λ₁·λ₂ is negative between them, "
+        "where f is saddle-shaped. A derivative that is zero up to rounding is drawn as 0 and its title says so."
+    )
+
+    st.subheader("The partial derivatives as formulas, checked against the numbers above")
+    checked = symbolic_check(good["expr"], *ranges, good["points"], good["params"]).set_index("name")
+    found_formulas = formulas(good["expr"])
+    for name, words in PARTIAL_WORDS.items():
+        formula, row = found_formulas[name], checked.loc[name]
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        if formula.latex:
+            left.latex(f"{PARTIAL_TEX[name]} = {formula.latex}")
+        if formula.note:
+            left.caption(f":material/info: {formula.note}")
+        agrees = row["badge"].startswith("agrees")
+        right.badge(
+            f"{words} {row['badge']}",
+            icon=":material/check:" if agrees else ":material/warning:",
+            color="green" if agrees else "orange",
+        )
+    checked_points = min(good["points"], CHECK_AXIS) ** 2
+    st.caption(
+        f"Each formula is sympy's, evaluated on {checked_points:,} points of the grid and compared with derivlib's "
+        "numbers as the maps and tables show them (the largest difference, relative to the largest value). sympy gets "
+        f"{SYMBOLIC_SECONDS:g} s for all of them: a formula it has not simplified by then is shown as differentiated, "
+        "and one it has not reached says so. They may legitimately differ where f is not smooth or not defined (a "
+        "kink of abs, a removable singularity). Points where either side is undefined are not compared."
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # The page
 
 devices = derivlib.available_devices()
 start_partials_helper()  # in the background: the formulas further down are then ready sooner
 kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
+for view_key in VIEW_KEYS:
+    st.session_state.setdefault(PREFIX + view_key, DEFAULTS[view_key])
 
 kit.page_top(
     "∂ f(x, y): its gradient and Hessian",
@@ -347,6 +703,7 @@ kit.page_top(
     "derivatives and Hessian over a grid, and what they say at a point you pick. Exact derivatives (automatic "
     "differentiation with PyTorch), not finite differences.",
 )
+st.html(PAGE_CSS)
 LINK.warn()
 
 with st.sidebar:
@@ -374,236 +731,11 @@ expr = kit.formula_row(
     help=FORMULA_HELP,
     variables=VARIABLES,
 )
+st.session_state.xy_range_usable = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
+good_now = st.session_state.get("xy_good")
+names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
+kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
 
-range_ok = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
-good = st.session_state.get("xy_good")
-names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
-params = kit.parameter_sliders(names, prefix=PREFIX)
-
-inputs = None
-if expr and range_ok:
-    keys = ("xmin", "xmax", "ymin", "ymax", "points", "device", "dtype")
-    inputs = {key: st.session_state[PREFIX + key] for key in keys} | {"expr": str(expr), "params": params}
-    inputs["text"] = st.session_state.xy_expr  # as typed, for the link; "expr" (how it was read) keys the caches
-
-result, good = kit.last_good(compute, inputs, good)  # the current inputs, or else the last good ones
-if result is None:
-    st.stop()
-
-st.session_state.xy_good = good
-for key in VIEW_KEYS:
-    st.session_state.setdefault(PREFIX + key, DEFAULTS[key])
-LINK.write(
-    {key: good[key] for key in DEFAULTS if key not in VIEW_KEYS}
-    | {"expr": good["text"]}  # as typed: "Read as" shows how it was read
-    | {f"p_{name}": value for name, value in good["params"]}
-    | {key: st.session_state[PREFIX + key] for key in VIEW_KEYS}
-)
-
-frame, seconds = result
-if good is not inputs:
-    st.info(
-        f"Showing the last result that could be computed, for `f(x, y) = {good['text']}`. Correct the input to "
-        "update it."
-    )
-ranges = (good["xmin"], good["xmax"], good["ymin"], good["ymax"])
-n = good["points"]
-
-undefined = int(np.isnan(frame["f"].to_numpy()).sum())
-if undefined:
-    st.warning(
-        f"f is undefined at {undefined:,} of the {n * n:,} points: blank on the maps, empty in the file.",
-        icon=":material/warning:",
-    )
-found, found_notes = critical(good["expr"], *ranges, good["params"])
-sampled = samples(good["expr"], *ranges, good["params"], good["device"], good["dtype"])
-px, py = float(st.session_state.xy_px), float(st.session_state.xy_py)
-angle = float(st.session_state.xy_angle)
-direction = (math.cos(math.radians(angle)), math.sin(math.radians(angle)))
-
-st.caption(
-    f"f and its partial derivatives up to the second over {good['xmin']:g} ≤ x ≤ {good['xmax']:g}, "
-    f"{good['ymin']:g} ≤ y ≤ {good['ymax']:g} at {n:,} × {n:,} = {n * n:,} points, computed in {seconds:.3g} s on "
-    f"{good['device']} in {good['dtype']}."
-)
-figure = contour_figure(frame, errors_at=functools.partial(errors_at, good["expr"], good["params"], good["dtype"]))
-add_gradient_arrows(figure, sampled["ax"], sampled["ay"], sampled["fx"], sampled["fy"])
-if found is not None:
-    add_critical_points(figure, found)
-add_picked_point(figure, (px, py), direction)
-add_click_layer(figure, sampled["cx"], sampled["cy"], sampled["cf"])
-st.plotly_chart(figure, config={"displaylogo": False}, on_select=pick_point, selection_mode="points", key="xy_map")
-to_scale = screen_scale(ranges[:2], ranges[2:])[2]
-st.caption(
-    "Click the map (or a critical point) to pick (x₀, y₀). The arrows are ∇f, pointing uphill, perpendicular to the "
-    "contour lines"
-    + ("" if to_scale else " in x and y (the map is drawn square, not to scale: on screen they may not look it)")
-    + "; their length grows with the square root of |∇f|, capped, so weak slopes stay visible. The colours are spread "
-    "over f's values half by value and half by rank, so that low ground shows its shape too (the colour bar says "
-    "which is which); a spike towards a pole is clipped to the end colours, still there for hovering."
-)
-
-download, file_format, view = st.columns([2, 2, 1], vertical_alignment="center")
-with file_format:
-    st.radio("File format", list(kit.FILE_FORMATS), key="xy_file_format", horizontal=True, label_visibility="collapsed")
-with download:
-    kit.download(
-        f"Download the whole grid ({st.session_state.xy_file_format}, {len(frame):,} rows)",
-        functools.partial(kit.FILE_FORMATS[st.session_state.xy_file_format][2], frame),  # built when clicked
-        good["expr"],
-        "surface",
-        file_format=st.session_state.xy_file_format,
-        type="primary",
-        help="Every point of the grid, x varying fastest: x, y, f, fx, fy, fxx, fxy, fyy, every number as it was "
-        "computed, built when you click (the button spins meanwhile). Compressed CSV (.csv.gz) and Parquet arrive "
-        "several times sooner than CSV for a big grid.",
-    )
-view.toggle("3-D surface", key="xy_surface", help="f as a surface you can turn, with the tangent plane at (x₀, y₀)")
-
-st.subheader("At the picked point (x₀, y₀)")
-inputs_column, table_column = st.columns([2, 3])
-with inputs_column:
-    left, right = st.columns(2)
-    left.number_input("x₀ =", key="xy_px", step=0.1, format="%g", help="Or click the map")
-    right.number_input("y₀ =", key="xy_py", step=0.1, format="%g", help="Or click the map")
-    st.number_input(
-        "Direction u at angle θ (degrees) =",
-        key="xy_angle",
-        min_value=-360.0,
-        max_value=360.0,
-        step=15.0,
-        format="%g",
-        help="Measured from the x axis, counter-clockwise: u = (cos θ, sin θ)",
-    )
-    _, along = at_point(good["expr"], px, py, angle, good["params"])
-    view = hessian(good["expr"], px, py, good["params"])
-    f0, (fx, fy), (fxx, fxy, fyy) = view.f, view.gradient, view.entries
-    st.session_state.xy_gradient = (fx, fy)
-    st.button("Turn u along ∇f", on_click=point_uphill, help="The direction of steepest ascent")
-(low, high), vectors = view.eigenvalues, view.eigenvectors
-gradient = math.hypot(fx, fy)
-derivative, curvature = view.along(direction)
-with table_column:
-    rows = [
-        ("f(x₀, y₀)", number(f0)),
-        ("∂f/∂x", number(fx)),
-        ("∂f/∂y", number(fy)),
-        ("|∇f|", number(gradient)),
-        ("∇f points at θ =", pointing(fx, fy)),
-        ("∂²f/∂x²", number(fxx)),
-        ("∂²f/∂x∂y", number(fxy)),
-        ("∂²f/∂y²", number(fyy)),
-        ("det H", number(view.determinant)),
-        ("eigenvalues λ₁ ≤ λ₂", f"{number(low, 8)}, {number(high, 8)}"),
-        (f"Dᵤf = ∇f · u, along θ = {angle:g}°", number(derivative)),
-        ("D²ᵤf = uᵀHu", number(curvature)),
-    ]
-    st.table(pd.DataFrame(rows, columns=[f"at ({px:g}, {py:g})", "value"]), hide_index=True)
-
-differentiable = math.isfinite(fx) and math.isfinite(fy)
-if not differentiable:  # a corner, crease or cone: no gradient, so no Hessian, plane or Taylor polynomial either
-    st.caption(
-        f":material/info: f is not differentiable at ({px:g}, {py:g}) (a corner, crease or cone): ∇f is undefined "
-        "there, and so are H, the tangent plane and the Taylor polynomial. Pick a point beside it to see them."
-    )
-else:
-    st.latex(
-        rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}"
-        rf", \qquad H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
-        rf"\det H = {tex(view.determinant)}"
-    )
-    st.latex(
-        rf"\lambda_1 = {tex(low)},\ v_1 = \begin{{pmatrix}} {tex(vectors[0, 0], 4)} \\ {tex(vectors[1, 0], 4)} "
-        rf"\end{{pmatrix}}; \qquad \lambda_2 = {tex(high)},\ v_2 = \begin{{pmatrix}} {tex(vectors[0, 1], 4)} \\ "
-        rf"{tex(vectors[1, 1], 4)} \end{{pmatrix}}"
-    )
-    if view.gradient_is_zero:
-        gradient_words = "∇f = 0 here, up to rounding: a critical point."
-    else:
-        gradient_words = "∇f ≠ 0, so this is not a critical point: f rises fastest along ∇f, at the rate |∇f|."
-    st.caption(
-        f"{view.words}. {gradient_words} The second derivative along a direction, uᵀHu, is smallest along v₁ (where it "
-        "is λ₁) and largest along v₂ (λ₂)."
-    )
-    dx, dy = shift("x", px), shift("y", py)
-    st.latex(rf"T_1(x, y) = {terms([(f0, ''), (fx, f'({dx})'), (fy, f'({dy})')])} \qquad \text{{(the tangent plane)}}")
-    quadratic = terms([(fxx / 2, f"({dx})^2"), (fxy, f"({dx})({dy})"), (fyy / 2, f"({dy})^2")])
-    st.latex(rf"T_2(x, y) = T_1(x, y) {quadratic if quadratic.startswith('-') else '+ ' + quadratic}")
-    st.latex(
-        rf"u = ({tex(direction[0], 4)}, {tex(direction[1], 4)}):\quad D_u f = \nabla f \cdot u = {tex(derivative)}, "
-        rf"\quad D_u^2 f = u^\top H u = {tex(curvature)}"
-    )
-    ux, uy = direction
-    rows = []
-    for h, f_h in zip(STEPS, along, strict=True):
-        plane = f0 + h * derivative
-        taylor = plane + h * h * curvature / 2
-        rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
-    taylor_table = pd.DataFrame(rows)
-    taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
-    taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
-    st.caption(
-        "f against its tangent plane and its second-order Taylor polynomial T₂ at distances h from (x₀, y₀) along u: "
-        "the plane's error shrinks like h², T₂'s like h³ (each tenth of h, about a thousandth of the error)."
-    )
-    st.table(
-        taylor_table.style.format(lambda v: f"{v + 0.0:.10g}", na_rep="undefined").format(
-            lambda v: f"{v:.2e}", subset=["|f − plane|", "|f − T₂|"], na_rep="undefined"
-        ),
-        hide_index=True,
-    )
-
-if st.session_state.xy_surface:
-    st.plotly_chart(
-        surface_figure(frame, point=(px, py, f0), gradient=(fx, fy) if differentiable else None),
-        config={"displaylogo": False},
-        key="xy_3d",
-    )
-    st.caption("Drag to turn the surface, scroll to zoom. The pink patch is the tangent plane at (x₀, y₀).")
-
-st.subheader("Critical points")
-st.caption(
-    "Where ∇f = 0 in the ranges, classified by the second-derivative test: a minimum where det H > 0 and fxx > 0, a "
-    "maximum where det H > 0 and fxx < 0, a saddle point where det H < 0; where det H = 0 the test says nothing "
-    "(degenerate). And where ∇f does not exist (a corner, crease or cone: |x| + |y| at 0) but f still has a minimum, "
-    "maximum or saddle there, classified by what f does all round it (∇f: undefined). Marked on the map; click one "
-    "there to pick it. Values within rounding of 0 are 0, here and in the download."
-)
-kit.found_list(found_notes, found, critical_view, good["expr"], "critical_points", none="None in these ranges.")
-
-st.subheader("The partial derivatives, and where f is convex")
-noise = rounding_noise(good["expr"], *ranges, good["params"], good["dtype"])
-panels = partials_figure(
-    frame, noise=noise, errors_at=functools.partial(errors_at, good["expr"], good["params"], good["dtype"])
-)
-st.plotly_chart(panels, config={"displaylogo": False}, key="xy_panels")
-st.caption(
-    "Blue below 0, red above, white at 0, with a black line where the value is 0. f is convex where the smaller "
-    "eigenvalue λ₁ of the Hessian H is ≥ 0 (and concave where λ₂ ≤ 0); det H = λ₁·λ₂ is negative between them, "
-    "where f is saddle-shaped. A derivative that is zero up to rounding is drawn as 0 and its title says so."
-)
-
-st.subheader("The partial derivatives as formulas, checked against the numbers above")
-checked = symbolic_check(good["expr"], *ranges, good["points"], good["params"]).set_index("name")
-found_formulas = formulas(good["expr"])
-for name, words in PARTIAL_WORDS.items():
-    formula, row = found_formulas[name], checked.loc[name]
-    left, right = st.columns([3, 2], vertical_alignment="center")
-    if formula.latex:
-        left.latex(f"{PARTIAL_TEX[name]} = {formula.latex}")
-    if formula.note:
-        left.caption(f":material/info: {formula.note}")
-    agrees = row["badge"].startswith("agrees")
-    right.badge(
-        f"{words} {row['badge']}",
-        icon=":material/check:" if agrees else ":material/warning:",
-        color="green" if agrees else "orange",
-    )
-checked_points = min(good["points"], CHECK_AXIS) ** 2
-st.caption(
-    f"Each formula is sympy's, evaluated on {checked_points:,} points of the grid and compared with derivlib's numbers "
-    "as the maps and tables show them (the largest difference, relative to the largest value). sympy gets "
-    f"{SYMBOLIC_SECONDS:g} s for all of them: a formula it has not simplified by then is shown as differentiated, and "
-    "one it has not reached says so. They may legitimately differ where f is not smooth or not defined (a kink of "
-    "abs, a removable singularity). Points where either side is undefined are not compared."
-)
+map_part()
+point_part()
+rest_part()

@@ -2,7 +2,11 @@
 charts, its tables, what happens to a run that fails and to a link that cannot be used, and the link written back.
 
 The expected answers are known independently of derivlib: Rosenbrock's minimum is (1, 1), Booth's (1, 3) and,
-being a quadratic, Newton reaches it in one step; x⁴ − 3x² + x has f′ = 4x³ − 6x + 1.
+being a quadratic, Newton reaches it in one step; x⁴ − 3x² + x has f′ = 4x³ − 6x + 1; x² − y² has a saddle at 0.
+
+AppTest runs the whole page for a widget's change: only a callback's st.rerun(keys) runs a fragment alone in it, so
+a parameter's slider is tested here for what it draws again, a new start (a widget inside the fragment, rerun by
+the browser without a callback) in tests/test_browser_optimisation.py.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import pytest
 from app_driver import ok, open_page
 from streamlit.testing.v1 import AppTest
 
+from derivlib.markers import MARKERS
 from derivlib.optimisation_figures import PATH, label
 from derivlib.surface_figures import CLICK
 
@@ -28,14 +33,18 @@ def run(query: dict[str, str] | None = None) -> AppTest:
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    """The page's charts: the map (with the click layer) or the curve, and the convergence plot (log axes)."""
+    """The page's charts: the map (with the click layer) or the curve, and the two convergence charts (log axes):
+    "gradient" (‖∇f‖) and "gap" (f − f_best)."""
     found = {}
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
-        if any(t.get("meta") == CLICK for t in spec["data"]):
+        metas = {t.get("meta") for t in spec["data"]}
+        if CLICK in metas:
             key = "map"
-        elif spec["layout"].get("yaxis", {}).get("type") == "log":
-            key = "convergence"
+        elif "‖∇f‖" in metas:
+            key = "gradient"
+        elif "f − f_best" in metas:
+            key = "gap"
         else:
             key = "curve"
         found[key] = spec | {"bytes": len(chart.proto.spec)}
@@ -53,7 +62,17 @@ def paths(spec: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def summary(at: AppTest):
-    return at.dataframe[0].value.set_index("method")
+    """The table of how each run ended, as shown (text)."""
+    return at.table[0].value.set_index("method")
+
+
+def statuses(at: AppTest) -> dict[str, tuple[str, str]]:
+    """How each run ended, under the chart: method -> (the line, its details on hover)."""
+    found = {}
+    for caption in at.caption:
+        if caption.value.startswith(":material/") and "**" in caption.value:
+            found[caption.value.split("**")[1]] = (caption.value, caption.proto.help)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -72,26 +91,74 @@ def test_the_default_runs_four_methods_on_rosenbrock_to_its_minimum(default):
     for name in names[:3]:  # these converge; gradient descent needs far more than 1 000 iterations
         assert float(table.loc[name, "x"]) == pytest.approx(1.0, abs=1e-6)
         assert float(table.loc[name, "y"]) == pytest.approx(1.0, abs=1e-6)
-        assert table.loc[name, "message"].startswith("converged")
-    assert table.loc["Newton", "nit"] <= 40
-    assert table.loc["gradient descent + Armijo", "nit"] == 1000
-    (warning,) = [w.value for w in at.warning]
-    assert "gradient descent + Armijo did not converge" in warning and "max_iter = 1000" in warning
+        assert table.loc[name, "how it ended"].startswith("converged")
+        assert float(table.loc[name, "f"]) < 1e-15  # f(1, 1) = 0
+        line, details = statuses(at)[name]
+        assert f"**{name}** found a minimum" in line and "positive definite" in details
+    assert int(table.loc["Newton", "iterations"]) <= 40
+    assert table.loc["gradient descent + Armijo", "iterations"] == "1,000"
+    assert table.loc["gradient descent + Armijo", "how it ended"] == "stopped after max_iter = 1000 iterations"
+    line, details = statuses(at)["gradient descent + Armijo"]
+    assert "used all its 1,000 steps" in line and "Options of the methods" in line  # what to do about it
+    assert "max_iter = 1000" in details  # the method's own words, on hover
+    assert not at.warning and not at.error
     start_x, start_y = paths(drawn["map"])["Newton"]
     assert (start_x[0], start_y[0]) == pytest.approx((-1.2, 1.0))
-    assert drawn["map"]["bytes"] < 400_000  # 150² of f and the click layer, the paths at most 400 points each
-    assert drawn["convergence"]["bytes"] < 100_000
+    assert drawn["map"]["bytes"] < 550_000  # 150² of f (colours and lines) and the click layer, the paths ≤ 400 points
+    assert drawn["gradient"]["bytes"] < 60_000 and drawn["gap"]["bytes"] < 60_000
 
 
-def test_the_convergence_plot_has_a_line_per_method_on_log_scales(default):
-    spec = charts(default)["convergence"]
-    assert spec["layout"]["yaxis"]["type"] == spec["layout"]["yaxis2"]["type"] == "log"
-    shown = [t["name"] for t in spec["data"] if t.get("showlegend", True)]
-    assert shown == ["Newton", "L-BFGS", "CG (Polak–Ribière+)", "gradient descent + Armijo"]
-    newton = next(t for t in spec["data"] if t["name"] == "Newton" and t["meta"] == "‖∇f‖")
-    norms = decoded(newton["y"])
-    assert norms[-1] < 1e-8 < norms[0]  # from ‖∇f(−1.2, 1)‖ = 232.9 … to below the tolerance
-    assert norms[0] == pytest.approx(math.hypot(-215.6, -88.0), rel=1e-5)  # ∇f by hand at the start
+def test_the_tables_are_for_people(default):
+    table = summary(default)
+    assert list(table.columns) == ["iterations", "evaluations of f", "x", "y", "f", "‖∇f‖", "time", "how it ended"]
+    for time in table["time"]:  # 76 ms, 1.77 s: never 1.77e+03 ms
+        number, unit = time.split("\u00a0")
+        assert unit in ("ms", "s") and "e" not in number and float(number.replace(",", "")) < 1000
+    path = default.dataframe[0]  # Newton's iterations: minimize's columns, named for people
+    config = json.loads(path.proto.columns)
+    assert {name: config[name]["label"] for name in ("grad_norm", "step")} == {
+        "grad_norm": "‖∇f‖",
+        "step": "step size α",
+    }
+    assert path.proto.placeholder == "—" and math.isnan(path.value["step"][0])  # the start has no step: a dash
+
+
+def test_a_link_to_the_methods_multiselect_offers_no_select_all_and_wraps(default):
+    methods = default.multiselect(key="opt_methods")
+    assert methods.proto.max_selections == 4 and methods.proto.select_all == 0  # never "all 11" of at most 4
+    assert methods.proto.wrap  # chips on more rows, none cut ("wton")
+
+
+def test_values_within_rounding_are_0():
+    """Newton on a quadratic bowl lands on (0, 0) in one step, up to float64's residue of that step (3.6e-15)."""
+    at = run({"expr": "(x + y)^2 + 100(x - y)^2", "x0": "1.5", "y0": "0.5", "methods": "newton"})
+    table = summary(at)
+    assert (table.loc["Newton", "x"], table.loc["Newton", "y"], table.loc["Newton", "‖∇f‖"]) == ("0", "0", "0")
+    assert table.loc["Newton", "iterations"] == "1"
+
+
+def test_a_run_that_converges_to_a_saddle_point_says_so():
+    """x² − y² from (1, 0): ∂f/∂y = −2y is 0 all along y = 0, so every method runs to (0, 0), a saddle, not a
+    minimum (by hand: fxx = 2, fyy = −2)."""
+    at = run({"expr": "x^2 - y^2", "x0": "1", "y0": "0", "methods": "newton"})
+    line, details = statuses(at)["Newton"]
+    assert "saddle point" in line and "no minimum" in line and "found a minimum" not in line
+    assert "indefinite" in details
+    map_spec = charts(at)["map"]
+    (mark,) = [t for t in map_spec["data"] if t.get("name") == "Newton: converged to a saddle point"]
+    assert mark["marker"]["symbol"] == MARKERS["saddle"][0]  # the saddle's mark of every page
+    assert not [t for t in map_spec["data"] if t.get("name") == "Newton: minimum found"]
+
+
+def test_a_parameter_slider_draws_again_only_the_runs():
+    at = run({"expr": "(x - a)^2 + (y - 1)^2", "x0": "0", "y0": "0", "methods": "newton"})
+    ok(at.slider(key="opt_p_a").set_value(2.0).run())
+    assert not at.title and not at.sidebar.children  # the header, the formula and the sidebar were not drawn again
+    assert not at.text_input  # (the formula box and the ranges are above the fragment)
+    assert at.table[0].value.set_index("method").loc["Newton", "x"] == "2"  # the minimum at (a, 1), by hand
+    assert at.query_params["p_a"] == "2"
+    ok(at.run())  # the whole page again: AppTest's tree holds only the fragment's elements after a fragment's run
+    assert at.title and at.text_input(key="opt_expr").value == "(x - a)^2 + (y - 1)^2"
 
 
 def test_the_link_is_written_back(default):
@@ -106,7 +173,7 @@ def test_methods_and_options_come_from_the_link():
     at = run({"expr": BOOTH, "x0": "-5", "y0": "-5", "methods": "newton,scipy-bfgs", "tol": "1e-10"})
     table = summary(at)
     assert list(table.index) == ["Newton", "scipy BFGS"]
-    assert table.loc["Newton", "nit"] == 1  # a quadratic: one Newton step
+    assert table.loc["Newton", "iterations"] == "1"  # a quadratic: one Newton step
     for name in table.index:
         assert (float(table.loc[name, "x"]), float(table.loc[name, "y"])) == pytest.approx((1.0, 3.0), abs=1e-9)
     assert at.multiselect(key="opt_methods").value == ["newton", "scipy-bfgs"]
@@ -121,13 +188,14 @@ def test_methods_and_options_come_from_the_link():
     assert list(summary(at).index) == ["Newton", "scipy BFGS", label("cg-fr")]
 
 
-def test_a_run_that_fails_shows_its_message_beside_the_path_so_far():
+def test_a_run_that_fails_says_why_under_the_map_and_on_hover_over_the_path_so_far():
     at = run({"expr": "x^3 + y^2", "x0": "-1", "y0": "1", "methods": "newton,lbfgs"})
-    warnings = " ".join(w.value for w in at.warning)
-    assert "f decreases without bound" in warnings
+    for name in ("Newton", "L-BFGS"):
+        line, _ = statuses(at)[name]
+        assert "f decreases without bound" in line and "no minimum" in line
     map_spec = charts(at)["map"]
     ends = [t for t in map_spec["data"] if t.get("name", "").endswith(": stopped")]
-    assert len(ends) == 2 and all("f decreases without bound" in t["text"][0] for t in ends)
+    assert len(ends) == 2 and all("f decreases without bound" in t["hovertemplate"] for t in ends)
     drawn = paths(map_spec)
     assert list(drawn) == ["Newton", "L-BFGS"]  # the paths so far: from the start to where each stopped
     assert (drawn["Newton"][0][0], drawn["Newton"][1][0]) == (-1.0, 1.0)
@@ -136,7 +204,7 @@ def test_a_run_that_fails_shows_its_message_beside_the_path_so_far():
 def test_a_start_where_f_is_undefined_says_so():
     at = run({"expr": "log(x) + y^2", "x0": "-1", "y0": "0", "methods": "newton"})
     (error,) = [e.value for e in at.error]
-    assert "Newton did not start" in error and "undefined at the start" in error
+    assert "**Newton** did not start" in error and "undefined at the start" in error
 
 
 def test_a_formula_that_is_not_one_shows_where_and_the_last_run_stays():
@@ -145,7 +213,7 @@ def test_a_formula_that_is_not_one_shows_where_and_the_last_run_stays():
     ok(at.run())
     (error,) = [e.value for e in at.error]
     assert "sinn" in error and "^" in error
-    assert [chart.key for chart in at.get("plotly_chart")] == ["opt_map", "opt_convergence"]
+    assert [chart.key for chart in at.get("plotly_chart")] == ["opt_map", "opt_gradient", "opt_gap"]
     assert any("Showing the last run, for `f = x^2 + y^2`" in box.value for box in at.info)
     assert at.query_params["expr"] == "x^2 + y^2"  # the link keeps the formula that ran
 

@@ -1,9 +1,12 @@
 """The two-variable page through Streamlit's AppTest: its link, its map, the picked point, the critical points, the
-symbolic check, and what happens to a bad formula.
+symbolic check, what happens to a bad formula, and which parts of the page a change draws again.
 
 The entry script routes with st.navigation; `AppTest.switch_page("pages/two_variables.py")` before the first run
 opens this page straight away, as a link to /two_variables does (st.Page's address is the file's name, so the page
 is found before st.navigation has run once), and the query parameters set before that run are the link's.
+
+The page is in parts (fragments): after a change that draws some of them again, AppTest's element tree holds those
+parts alone; `at.run()` draws the whole page again before a widget outside them is touched.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from app_driver import ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
-from derivlib.surface_figures import CLICK, CRITICAL, MAP_AXIS
+from derivlib.optimisation_figures import LABELS_META
+from derivlib.surface_figures import CLICK, CRITICAL, MAP_AXIS, PANELS
 
 PAGE = "pages/two_variables.py"
 HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
@@ -29,14 +33,12 @@ def run(query: dict[str, str] | None = None) -> AppTest:
 
 
 def charts(at: AppTest) -> dict[str, dict]:
-    """The page's charts by key: the map (xy_map), the small maps (xy_panels) and the 3-D surface (xy_3d)."""
-    found = {}
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        key = "xy_map" if any(t.get("meta") == CLICK for t in spec["data"]) else None
-        key = key or ("xy_3d" if any(t["type"] == "surface" for t in spec["data"]) else "xy_panels")
-        found[key] = spec | {"bytes": len(chart.proto.spec)}
-    return found
+    """The page's charts by key: the map (xy_map), the small maps (xy_panel_fx … xy_panel_lmax) and the 3-D surface
+    (xy_3d). A keyed element's id ends with its key."""
+    return {
+        chart.proto.id.rsplit("-", 1)[-1]: json.loads(chart.proto.spec) | {"bytes": len(chart.proto.spec)}
+        for chart in at.get("plotly_chart")
+    }
 
 
 def decoded(value) -> np.ndarray:
@@ -57,7 +59,8 @@ def critical_table(at: AppTest):
 
 
 def status(at: AppTest) -> str:
-    (line,) = [caption.value for caption in at.caption if "computed in" in caption.value]
+    """The status line over the map, with its details (shown on hover)."""
+    (line,) = [f"{c.value} {c.proto.help}" for c in at.caption if "computed in" in c.value]
     return line
 
 
@@ -96,6 +99,7 @@ def test_the_map_is_a_contour_with_arrows_and_an_invisible_click_layer(app):
     assert "∇f (uphill)" in names and "picked point" in names
     layer = figure["data"][-1]
     assert layer["meta"] == CLICK and layer["marker"]["opacity"] == 0
+    assert layer["marker"]["maxdisplayed"] == 1  # one SVG node, not 6,561: clicked from the data all the same
     assert figure["bytes"] < 1_000_000
 
 
@@ -104,7 +108,8 @@ def test_a_million_points_send_under_a_megabyte():
     found = charts(at)
     assert "1,000 × 1,000 = 1,000,000 points" in status(at)
     assert found["xy_map"]["bytes"] < 1_000_000, found["xy_map"]["bytes"]
-    assert found["xy_panels"]["bytes"] < 1_000_000, found["xy_panels"]["bytes"]
+    panels = sum(found[f"xy_panel_{name}"]["bytes"] for name in PANELS)
+    assert panels < 1_000_000, panels
     assert decoded(found["xy_map"]["data"][0]["z"]).shape == (MAP_AXIS, MAP_AXIS)
 
 
@@ -161,7 +166,8 @@ def test_a_bad_link_value_falls_back_with_a_note(query, note, key, fallback):
     assert note in warning.value
     assert at.session_state[key] == fallback
     assert "xy_map" in charts(at)  # the page is drawn all the same
-    ok(at.number_input(key="xy_px").set_value(2.0).run())  # said once: the inputs now show what is used
+    ok(at.number_input(key="xy_px").set_value(2.0).run())
+    ok(at.run())  # said once: the inputs now show what is used
     assert not at.warning
 
 
@@ -267,8 +273,10 @@ def test_a_view_setting_does_not_recompute_and_the_link_follows():
     ok(at.number_input(key="xy_angle").set_value(-30.0).run())
     ok(at.radio(key="xy_file_format").set_value("CSV, compressed").run())
     assert status(at) == computed
+    ok(at.run())  # the whole page: the formula box is outside the parts just drawn
     ok(at.text_input(key="xy_expr").input("k x y").run())
     ok(at.slider(key="xy_p_k").set_value(2.5).run())
+    ok(at.run())
     ok(at.text_input(key="xy_xmax_text").input("7.5").run())
     ok(at.select_slider(key="xy_points").set_value(100).run())
     assert dict(at.query_params) == {
@@ -294,14 +302,41 @@ def test_a_parameter_gets_a_slider_that_changes_the_result():
     assert float(point_values(at)["f(x₀, y₀)"]) == 2.0
     ok(at.slider(key="xy_p_a").set_value(3.0).run())
     assert float(point_values(at)["f(x₀, y₀)"]) == 4.0
+    ok(at.run())  # the sliders are outside the parts a slider draws again
     ok(at.slider(key="xy_p_b").set_value(-1.0).run())
     assert critical_table(at)["kind"].tolist() == ["saddle"]
+
+
+def test_a_parameter_slider_draws_again_only_what_depends_on_it():
+    at = run({"expr": "a x^2 + b y^2"})
+    ok(at.slider(key="xy_p_a").set_value(2.0).run())
+    assert not at.title and not at.sidebar.children  # the header and the sidebar were not drawn again …
+    assert not at.text_input  # … nor the formula box and the ranges
+    assert set(charts(at)) == {"xy_map"} | {f"xy_panel_{name}" for name in PANELS}  # the maps were
+    assert float(point_values(at)["f(x₀, y₀)"]) == 3.0  # and the point's values: 2·1² + 1·1²
+    assert critical_table(at)["kind"].tolist() == ["minimum"]
+    assert at.query_params["p_a"] == "2"
+
+
+def test_a_new_point_draws_again_only_the_point_and_the_map():
+    at = run()
+    ok(at.number_input(key="xy_px").set_value(3.0).run())
+    assert not at.title and not at.text_input and not at.sidebar.children
+    assert set(charts(at)) == {"xy_map"}  # not the small maps …
+    assert not [table for table in at.table if "kind" in table.value.columns]  # … nor the critical points
+    ring = next(t for t in charts(at)["xy_map"]["data"] if t.get("name") == "picked point")
+    assert (decoded(ring["x"]).tolist(), decoded(ring["y"]).tolist()) == ([3.0], [1.0])  # the map marks the point
+    assert float(point_values(at)["f(x₀, y₀)"]) == 10.0  # (9 + 1 − 11)² + (3 + 1 − 7)²
+    assert at.query_params["px"] == "3"
+    # (A widget inside a part draws that part alone in a browser; AppTest runs the whole page for it: the toggle of
+    # the 3-D surface is checked in test_browser_two_variables.py.)
 
 
 def test_downloads_and_the_grid_file_they_build(app):
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Download the whole grid (CSV, 90,000 rows)", "Download the critical points (CSV)"]
-    # AppTest cannot read a download's content: the builder is derivlib.to_csv on the cached grid table.
+    # AppTest cannot read a download's content: the builder is derivlib.to_csv of the grid table as zeroed by
+    # surface_figures.zeroed_surface_table (tested there).
     lines = derivlib.to_csv(derivlib.surface_table(HIMMELBLAU, (-5, 5, 300), (-5, 5, 300))).splitlines()
     assert lines[0] == "x,y,f,fx,fy,fxx,fxy,fyy" and len(lines) == 1 + 90_000
     x, y = -5.0, -5.0
@@ -357,8 +392,15 @@ def test_rosenbrock_raises_no_false_alarm_about_missed_critical_points():
 
 
 def test_contour_levels_are_labelled_with_the_decimals_of_their_step():
-    """A level the browser computes as start + k·step (1.1e-16 for 0) is labelled by its decimals, not as 1.1e-16."""
-    contour = charts(run({"expr": "sin(x) cos(y)"}))["xy_map"]["data"][0]
-    assert contour["contours"]["labelformat"].endswith("~f")
+    """A few levels are written on the map as text (Plotly's own labels cost 0.4–0.6 s a draw), each with its step's
+    decimals: the level at 0 reads 0, not 1.1e-16."""
+    figure = charts(run({"expr": "sin(x) cos(y)"}))["xy_map"]
+    contour = figure["data"][0]
+    assert not contour["contours"].get("showlabels")
+    (labels,) = [t for t in figure["data"] if t.get("meta") == LABELS_META]
+    assert labels["mode"] == "text" and 2 <= len(labels["text"]) <= 12
+    step = contour["contours"]["size"]
+    for text in labels["text"]:
+        assert "e" not in text and float(text) / step == pytest.approx(round(float(text) / step)), text
     z = decoded(contour["z"])
     assert np.all((z == 0) | (np.abs(z) > 1e-12))  # values within their rounding error are sent as 0

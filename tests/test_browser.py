@@ -115,6 +115,18 @@ def wait_until_idle(page) -> None:
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
 
 
+def frames_received(page) -> list[bytes]:
+    """Every websocket frame the page receives from now on, as bytes, in a list that grows as they come."""
+    received: list[bytes] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framereceived", lambda frame: received.append(frame if isinstance(frame, bytes) else frame.encode())
+        ),
+    )
+    return received
+
+
 def wait_for_chart(page, names: list[str], f_max: float | None = None, timeout: int = TIMEOUT_MS) -> None:
     """Until Plotly has drawn exactly these traces (by name), and f's largest value is f_max where given."""
     page.wait_for_function(
@@ -325,13 +337,7 @@ def test_a_parameter_slider_sends_only_the_parts_that_depend_on_it(page, server)
     """A slider step reruns the chart, the tables and the lab (fragments), not the header, the formula box or the
     sidebar: the server sends nothing of theirs (their text is in no message) while the chart changes."""
     page.goto(f"{server}/?{urlencode({'expr': 'a*sin(x)'})}")
-    received: list[bytes] = []
-    page.on(
-        "websocket",
-        lambda socket: socket.on(
-            "framereceived", lambda frame: received.append(frame if isinstance(frame, bytes) else frame.encode())
-        ),
-    )
+    received = frames_received(page)
     page.reload()
     wait_for_chart(page, ["f", "f′", "f″"], f_max=1.0, timeout=FIRST_LOAD_MS)
     wait_until_idle(page)

@@ -198,8 +198,8 @@ def test_two_variables_a_corner_minimum_and_a_singular_hessian(tab, server, shot
     tab.set_viewport_size(PHONE)
     open_page(tab, server, {"expr": "sin x cos y", "px": "1", "py": "1"}, "two_variables")
     snap(tab, shots, "sin-x-cos-y-phone")
-    labels = tab.evaluate(
-        """() => Array.from(document.querySelectorAll('.stPlotlyChart .contourlabels text')).map(t => t.textContent)"""
+    labels = tab.evaluate(  # the labelled levels, written as text marks
+        "() => Array.from(document.querySelectorAll('.stPlotlyChart .textpoint text')).map(t => t.textContent)"
     )
     assert labels and not any("e-" in label for label in labels), labels  # no 1.4e-16 for a level at 0
 

@@ -1,5 +1,6 @@
 """The optimisation page's figures, without Streamlit: what each trace holds, checked against numbers worked out by
-hand (paths written here, not computed by derivlib), and how much of a long path reaches the browser."""
+hand (paths written here, not computed by derivlib), how much of a long path reaches the browser, and what is kept
+out of every draw (Plotly's contour labels, the contour's own heatmap, the click layer's markers)."""
 
 from __future__ import annotations
 
@@ -11,20 +12,25 @@ import plotly.graph_objects as go
 import pytest
 
 import derivlib
+from derivlib.markers import MARKERS
 from derivlib.optimisation_figures import (
     COLOURS,
     LABELS,
+    LABELS_META,
     PARABOLAS,
     PATH,
     PATH_POINTS,
+    STOPPED,
     add_paths,
-    convergence_figure,
+    convergence_figures,
     curve_figure,
+    level_labels,
+    map_figure,
     path_indices,
     tangent_parabolas,
 )
 from derivlib.optimize import METHODS
-from derivlib.surface_figures import contour_figure, payload
+from derivlib.surface_figures import CLICK, click_lattice, contour_figure, payload
 
 
 def path_of(points: list[tuple[float, float]], f, grad_norm) -> pd.DataFrame:
@@ -77,11 +83,32 @@ def test_paths_on_the_map_start_end_and_say_why_a_run_stopped():
     assert newton.customdata[:, 3].tolist() == [14.0, 0.0]  # k, x, y, f: f(2, 1) = 4 + 10
     assert by_name["Newton: minimum found"].marker.symbol == "star"
     stopped = by_name["gradient descent: stopped"]
-    assert stopped.marker.symbol == "x"
+    assert stopped.marker.symbol == STOPPED != MARKERS["saddle"][0]  # ⊠, never the saddle's ×
     assert (stopped.x[0], stopped.y[0]) == (1.62, 0.64)
-    assert stopped.text[0] == "gradient descent: stopped after max_iter = 2 iterations"  # beside the path so far
+    assert stopped.text is None  # no words on the map, where they ran off it: on hover, and under the chart
+    assert "stopped after max_iter = 2 iterations" in stopped.hovertemplate
     assert [t.name for t in figure.data].count("start") == 1
     assert (by_name["start"].x[0], by_name["start"].y[0]) == (2.0, 1.0)
+
+
+def test_the_legend_says_what_each_mark_at_an_end_is():
+    names = [t.name for t in add_paths(go.Figure(), RUNS).data if t.showlegend is not False]
+    assert names == ["Newton", "gradient descent", "start", "minimum found", "stopped, no minimum found"]
+    only_converged = add_paths(go.Figure(), {"newton": RUNS["newton"]})
+    assert "stopped, no minimum found" not in [t.name for t in only_converged.data]
+
+
+@pytest.mark.parametrize("end", ["saddle", "maximum"])
+def test_a_run_that_converged_to_a_saddle_or_a_maximum_is_marked_as_every_page_marks_one(end):
+    runs = {"newton": RUNS["newton"] | {"end": end}}
+    figure = add_paths(go.Figure(), runs)
+    by_name = {trace.name: trace for trace in figure.data}
+    symbol, colour, word = MARKERS[end]
+    mark = by_name[f"Newton: converged to a {'saddle point' if end == 'saddle' else end}"]
+    assert (mark.marker.symbol, mark.marker.color) == (symbol, colour)
+    legend = by_name[f"{word}, a run converged there"]
+    assert (legend.marker.symbol, legend.marker.color) == (symbol, colour)
+    assert "minimum found" not in by_name  # no star: it found no minimum
 
 
 def test_a_run_without_a_path_is_left_out():
@@ -106,21 +133,66 @@ def test_a_path_of_twenty_thousand_iterations_keeps_the_map_small():
     (trace,) = [t for t in figure.data if t.meta == PATH]
     assert len(trace.x) == PATH_POINTS
     assert payload(figure) < 250_000
-    convergence = convergence_figure({"gradient-descent": {"path": long}})
-    assert all(len(t.x) <= 4 * PATH_POINTS for t in convergence.data)
-    assert payload(convergence) < 60_000
+    for convergence in convergence_figures({"gradient-descent": {"path": long}}):
+        assert all(len(t.x) <= 4 * PATH_POINTS for t in convergence.data)
+        assert payload(convergence) < 30_000
 
 
 def test_convergence_is_the_gradients_length_and_the_gap_to_the_best_f_on_log_scales():
-    figure = convergence_figure(RUNS)
-    assert figure.layout.yaxis.type == figure.layout.yaxis2.type == "log"
-    assert figure.layout.meta["f_best"] == 0.0  # Newton reached f(0, 0) = 0
-    traces = {(t.name, t.meta): t for t in figure.data}
+    gradient, gap = convergence_figures(RUNS)  # two charts: side by side on a laptop, stacked on a phone
+    assert gradient.layout.yaxis.type == gap.layout.yaxis.type == "log"
+    assert "gradient's length" in gradient.layout.title.text and "gap to the lowest f" in gap.layout.title.text
+    assert gap.layout.meta["f_best"] == 0.0  # Newton reached f(0, 0) = 0
+    assert {t.meta for t in gradient.data} == {"‖∇f‖"} and {t.meta for t in gap.data} == {"f − f_best"}
+    assert [t.name for t in gradient.data] == [t.name for t in gap.data] == ["Newton", "gradient descent"]
+    traces = {(t.name, t.meta): t for t in (*gradient.data, *gap.data)}
     assert traces[("Newton", "‖∇f‖")].y.tolist() == pytest.approx([math.hypot(4, 20), 0.0])
-    gap = traces[("gradient descent", "f − f_best")].y
-    assert gap.tolist() == pytest.approx([14.0, 1.8**2 + 10 * 0.8**2, 1.62**2 + 10 * 0.64**2], rel=1e-6)
+    gaps = traces[("gradient descent", "f − f_best")].y
+    assert gaps.tolist() == pytest.approx([14.0, 1.8**2 + 10 * 0.8**2, 1.62**2 + 10 * 0.64**2], rel=1e-6)
     assert math.isnan(traces[("Newton", "f − f_best")].y[1])  # f − f_best = 0: no point on a log scale
-    assert [t.showlegend for t in figure.data] == [True, False, True, False]  # one legend entry per method
+
+
+ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
+
+
+@pytest.fixture(scope="module")
+def rosenbrock_map() -> go.Figure:
+    frame = derivlib.surface_table(ROSENBROCK, (-2, 2, 150), (-1, 3, 150), order=0)
+    x, y = click_lattice((-2, 2), (-1, 3))
+    f = (1 - x) ** 2 + 100 * (y - x**2) ** 2
+    return map_figure(frame, {"newton": RUNS["newton"]}, (x, y, f))
+
+
+def test_the_map_is_drawn_without_what_costs_a_browser_time_at_every_draw(rosenbrock_map):
+    colours, lines = rosenbrock_map.data[:2]
+    assert (colours.type, colours.name, colours.zsmooth) == ("heatmap", "f", "fast")  # stretched, not interpolated
+    assert (lines.type, lines.contours.coloring, lines.contours.showlabels) == ("contour", "none", False)
+    assert colours.colorscale == lines.colorscale and (colours.zmin, colours.zmax) == (lines.zmin, lines.zmax)
+    (click,) = [t for t in rosenbrock_map.data if t.meta == CLICK]
+    assert click.marker.maxdisplayed == 1 and len(click.x) == 81 * 81  # one drawn, every one of them clickable
+
+
+def test_a_few_levels_are_labelled_on_their_own_lines(rosenbrock_map):
+    (labels,) = [t for t in rosenbrock_map.data if t.meta == LABELS_META]
+    lines = rosenbrock_map.data[1]
+    assert 2 <= len(labels.text) <= 12
+    step = lines.contours.size
+    for x, y, text in zip(labels.x, labels.y, labels.text, strict=True):
+        level = float(text)
+        assert level % step == 0 and lines.contours.start <= level <= lines.contours.end  # a level that is drawn
+        assert (1 - x) ** 2 + 100 * (y - x**2) ** 2 == pytest.approx(level, rel=0.02)  # on its line, by hand
+    points = np.column_stack([labels.x, labels.y]) / 4  # the map is 4 wide: on screen, its side is 1
+    gaps = np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    assert gaps[np.triu_indices(len(points), 1)].min() >= 0.12  # apart, not piled up
+
+
+def test_levels_are_labelled_where_they_cross_the_map():
+    x = y = np.linspace(-1, 1, 81)
+    z = np.add.outer(y**2, x**2)  # circles: z = r²
+    labels = level_labels(x, y, z, [0.25, 0.64, 9.0])  # radii 0.5 and 0.8; 9 is nowhere on the map
+    assert {level for *_, level in labels} == {0.25, 0.64}
+    for a, b, level in labels:
+        assert math.hypot(a, b) == pytest.approx(math.sqrt(level), abs=0.01)
 
 
 def test_one_variable_draws_the_curve_the_iterates_and_newtons_parabolas():

@@ -17,6 +17,8 @@ from derivlib.surface_figures import (
     CRITICAL_MARKERS,
     MAP_AXIS,
     PANEL_AXIS,
+    PLANE_LINES,
+    PLANE_SHARE,
     SURFACE_AXIS,
     add_click_layer,
     add_critical_points,
@@ -28,11 +30,13 @@ from derivlib.surface_figures import (
     colour_range,
     contour_figure,
     grid_arrays,
-    partials_figure,
+    map_errors,
+    partials_figures,
     payload,
     sample_indices,
     screen_scale,
     surface_figure,
+    zeroed_surface_table,
 )
 
 HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
@@ -73,7 +77,7 @@ def test_the_whole_map_stays_under_a_megabyte_at_a_million_points(himmelblau):
     size = payload(figure)
     assert size < 1_000_000, size
     # A float64 contour of every point would be 11 MB (18 MB as Plotly's JSON lists): the decimation is the point.
-    assert payload(partials_figure(himmelblau)) < 1_000_000
+    assert sum(payload(panel) for panel in partials_figures(himmelblau).values()) < 1_000_000
     assert payload(surface_figure(himmelblau)) < 300_000
 
 
@@ -95,10 +99,14 @@ def test_the_gradient_arrows_are_a_readable_field_pointing_uphill():
     add_gradient_arrows(figure, ax, ay, 2 * ax, 2 * ay)
     halo, arrows = figure.data[1:]
     assert arrows.name == "∇f (uphill)" and halo.showlegend is False
-    tails = np.stack([arrows.x[0::3], arrows.y[0::3]], axis=1).astype(float)
-    tips = np.stack([arrows.x[1::3], arrows.y[1::3]], axis=1).astype(float)
+    assert arrows.mode == halo.mode == "lines"  # heads too: two SVG paths in all, not a marker per head
+    np.testing.assert_array_equal(halo.x, arrows.x)
+    # Each arrow is 7 points: tail, tip, a gap, one barb, the tip again, the other barb, a gap.
+    strokes = np.stack([arrows.x, arrows.y], axis=1).astype(float).reshape(-1, 7, 2)
+    tails, tips = strokes[:, 0], strokes[:, 1]
     assert len(tails) == ARROWS * ARROWS - 1  # all but the centre cell's: ∇f = 0 at the origin
-    assert np.isnan(arrows.x[2::3]).all()  # each arrow a separate stroke
+    assert np.isnan(strokes[:, [2, 6]]).all()  # each arrow separate strokes
+    np.testing.assert_array_equal(strokes[:, 4], tips)
     middles, along = (tails + tips) / 2, tips - tails
     drawn = np.hypot(ax, ay) > 1e-9
     np.testing.assert_allclose(middles, np.stack([ax, ay], axis=1)[drawn], atol=1e-5)  # centred on the lattice
@@ -108,14 +116,21 @@ def test_the_gradient_arrows_are_a_readable_field_pointing_uphill():
     on_screen = np.hypot(along[:, 0] * sx, along[:, 1] * sy)
     assert on_screen.max() <= ARROW_FILL / ARROWS + 1e-6  # no arrow runs into its neighbour
     assert on_screen.min() > 0.2 * on_screen.max()  # the square root keeps the short ones visible
-    assert arrows.marker.symbol == "arrow" and arrows.marker.angleref == "previous"
+    for barb in (strokes[:, 3], strokes[:, 5]):  # back from the tip, on screen, either side of the shaft
+        back = (barb - tips) * (sx, sy)
+        shaft = (tails - tips) * (sx, sy)
+        cosine = (back * shaft).sum(axis=1) / np.linalg.norm(back, axis=1) / np.linalg.norm(shaft, axis=1)
+        np.testing.assert_allclose(cosine, math.cos(math.radians(28)), rtol=1e-4)
+        heads = np.linalg.norm(back, axis=1)
+        assert np.all(heads < 0.5 * np.linalg.norm(shaft, axis=1) + 0.01)  # a head smaller than its arrow
+        assert np.all(np.diff(heads[np.argsort(on_screen)]) >= -1e-6)  # and growing with it
 
 
 def test_no_arrow_where_the_slope_is_nil_or_undefined():
     figure = contour_figure(derivlib.surface_table("x^2 + y^2", (-5, 5, 50), (-5, 5, 50)))
     x, y = np.array([0.0, 1.0, 2.0, 3.0]), np.zeros(4)
     add_gradient_arrows(figure, x, y, np.array([0.0, np.nan, 2.0, 1e-9]), np.zeros(4))
-    assert len(figure.data[-1].x) == 3  # one arrow, at x = 2
+    assert len(figure.data[-1].x) == 7  # one arrow, at x = 2
 
 
 def test_critical_points_are_marked_by_kind_with_a_legend():
@@ -146,6 +161,7 @@ def test_the_click_layer_is_invisible_on_top_and_picks_round_numbers(himmelblau)
     layer = figure.data[-1]
     assert layer.meta == CLICK and layer.mode == "markers" and layer.showlegend is False
     assert layer.marker.opacity == 0 and layer.selected.marker.opacity == 0 and layer.unselected.marker.opacity == 0
+    assert layer.marker.maxdisplayed == 1  # one SVG node, not 6,561 (0.6 s a draw): clicked from the data all the same
     assert layer.x.dtype == np.float64  # a click returns 0.125, not 0.125000001
     assert (3.0, 2.0) in set(zip(layer.x.tolist(), layer.y.tolist(), strict=True))  # Himmelblau's minimum, exactly
     steps = np.diff(np.unique(layer.x))
@@ -205,8 +221,11 @@ def test_the_map_is_to_scale_unless_the_ranges_differ_too_much(box, to_scale):
 
 
 def test_the_small_maps_show_each_partial_and_where_f_is_convex():
-    figure = partials_figure(derivlib.surface_table("x^2 - y^2 + x y", (-1, 1, 300), (-1, 1, 300)))
-    assert [trace.name.split(",")[0] for trace in figure.data] == [
+    figures = partials_figures(derivlib.surface_table("x^2 - y^2 + x y", (-1, 1, 300), (-1, 1, 300)))
+    assert list(figures) == ["fx", "fy", "grad", "fxx", "fxy", "fyy", "det", "lmin", "lmax"]
+    traces = [figure.data[0] for figure in figures.values()]  # one map each: on a phone they stack
+    assert all(len(figure.data) == 1 for figure in figures.values())
+    assert [trace.name.split(",")[0] for trace in traces] == [
         "∂f/∂x",
         "∂f/∂y",
         "|∇f|",
@@ -217,12 +236,13 @@ def test_the_small_maps_show_each_partial_and_where_f_is_convex():
         "λ₁",
         "λ₂",
     ]
-    assert all(trace.z.shape == (PANEL_AXIS, PANEL_AXIS) and trace.z.dtype == np.float32 for trace in figure.data)
+    assert all(trace.z.shape == (PANEL_AXIS, PANEL_AXIS) and trace.z.dtype == np.float32 for trace in traces)
     # H = [[2, 1], [1, -2]] everywhere: det −5, eigenvalues ∓√5.
-    det, low, high = (figure.data[k].z for k in (6, 7, 8))
+    det, low, high = (traces[k].z for k in (6, 7, 8))
     assert np.allclose(det, -5) and np.allclose(low, -math.sqrt(5)) and np.allclose(high, math.sqrt(5))
-    assert all(trace.zmin == -trace.zmax for k, trace in enumerate(figure.data) if k != 2)  # white at 0
-    assert figure.data[0].contours.start == figure.data[0].contours.end == 0  # the line where a value is 0
+    assert all(trace.zmin == -trace.zmax for k, trace in enumerate(traces) if k != 2)  # white at 0
+    assert traces[0].contours.start == traces[0].contours.end == 0  # the line where a value is 0
+    assert figures["lmin"].layout.title.text == "λ₁, the smaller eigenvalue of H"
 
 
 def test_a_partial_that_is_rounding_noise_is_drawn_as_0_and_titled_so():
@@ -233,24 +253,51 @@ def test_a_partial_that_is_rounding_noise_is_drawn_as_0_and_titled_so():
     sample = {"x": frame["x"].to_numpy()[::97], "y": frame["y"].to_numpy()[::97]}
     noise = partial_noise_levels(text, sample)
     computed = frame["fxy"].to_numpy()
-    figure = partials_figure(frame, noise=noise)
-    titles = [note.text for note in figure.layout.annotations]
+    figure = partials_figures(frame, noise=noise)["fxy"]
+    title = figure.layout.title.text
     if np.any(computed != 0):  # derivlib's passes leave ±1e-16: drawn flat, and said so
-        assert titles[4].startswith("∂²f/∂x∂y = 0 (up to rounding")
+        assert title.startswith("∂²f/∂x∂y = 0 (up to rounding")
     else:
-        assert titles[4] == "∂²f/∂x∂y = 0"
-    assert np.all(figure.data[4].z == 0)
+        assert title == "∂²f/∂x∂y = 0"
+    assert np.all(figure.data[0].z == 0)
+
+
+def test_rounding_errors_are_looked_for_only_where_a_value_could_be_noise():
+    """sin x cos y on a 250² map: errors_at is asked at a sample and at the values near 0, not at 62,500 points; the
+    values it makes 0 are the same as when asked everywhere."""
+    from derivlib.rounding import pointwise_errors, zeroed
+
+    text = "sin(x) cos(y) + x - x"
+    x = y = np.linspace(-5, 5, 250)
+    gx, gy = np.meshgrid(x, y)
+    every, asked = pointwise_errors(text, {"x": gx.ravel(), "y": gy.ravel()}, order=0), []
+
+    def errors_at(px, py, order):
+        asked.append(len(px))
+        return pointwise_errors(text, {"x": px, "y": py}, order=order)[1]
+
+    values = every[0][0].reshape(gx.shape)
+    errors, looked = map_errors(x, y, values[None], errors_at, 0)
+    assert sum(asked) < 0.1 * values.size, asked
+    np.testing.assert_array_equal(zeroed(values, errors[0]), zeroed(values, every[1][0].reshape(gx.shape)))
+    assert looked[0][values == 0].all()
 
 
 def test_the_surface_has_its_tangent_plane_through_the_picked_point():
     frame = derivlib.surface_table("x^2 + y^2", (-2, 2, 400), (-2, 2, 400))
     figure = surface_figure(frame, point=(1.0, 0.5, 1.25), gradient=(2.0, 1.0))
-    surface, plane, point = figure.data
+    surface, plane, mesh, point = figure.data
     assert surface.z.shape == (SURFACE_AXIS, SURFACE_AXIS) and surface.z.dtype == np.float32
     corners = np.array(plane.z)
     x, y = np.array(plane.x), np.array(plane.y)
     expected = 1.25 + 2.0 * (x[None, :] - 1.0) + 1.0 * (y[:, None] - 0.5)
     np.testing.assert_allclose(corners, expected)
+    assert (x[-1] - x[0]) / 2 == pytest.approx(PLANE_SHARE * 4)  # a patch a little smaller than a fifth of the map
+    # The mesh: PLANE_LINES lines each way, in the plane.
+    drawn = np.array([mesh.x, mesh.y, mesh.z], dtype=float)
+    drawn = drawn[:, ~np.isnan(drawn[0])]
+    assert drawn.shape[1] == 2 * PLANE_LINES * PLANE_LINES and mesh.mode == "lines"
+    np.testing.assert_allclose(drawn[2], 1.25 + 2.0 * (drawn[0] - 1.0) + 1.0 * (drawn[1] - 0.5))
     assert (point.x[0], point.y[0], point.z[0]) == (1.0, 0.5, 1.25)
 
 
@@ -258,3 +305,19 @@ def test_the_surface_leaves_a_pole_out_rather_than_flatten_the_rest():
     frame = derivlib.surface_table("1/(x^2 + y^2)", (-5, 5, 500), (-5, 5, 500))
     (surface,) = surface_figure(frame).data
     assert np.isnan(surface.z).any() and np.nanmax(surface.z) < 15
+
+
+@pytest.mark.parametrize("text", ["sin(x)^2 + cos(x)^2 + x y", "tan(x) cos(y)", "(x^2 - y^2)/(x - y)"])
+def test_the_grid_download_is_zeroed_as_if_every_value_were_checked(text):
+    """The download's values are those of `rounding.zeroed` with every point's own error (pointwise_errors at all of
+    them), though only the values that could be noise are looked at."""
+    from derivlib.rounding import pointwise_errors, zeroed
+
+    frame = derivlib.surface_table(text, (-math.pi, math.pi, 61), (-2, 2, 41))
+    points = {"x": frame["x"].to_numpy(), "y": frame["y"].to_numpy()}
+    shown = zeroed_surface_table(frame, lambda x, y, order: pointwise_errors(text, {"x": x, "y": y}, order=order)[1])
+    errors = pointwise_errors(text, points, order=2)[1]
+    for row, name in enumerate(("f", "fx", "fy", "fxx", "fxy", "fyy")):
+        expected = zeroed(frame[name].to_numpy(), errors[row])
+        np.testing.assert_array_equal(shown[name].to_numpy(), expected, err_msg=f"{text}: {name}")
+    assert (shown[["x", "y"]] == frame[["x", "y"]]).all().all()
