@@ -772,8 +772,6 @@ kit.page_top(
     "Type a formula in x and see f and its derivatives f′, f″ … over a range, and their values at the points you "
     "choose. The derivatives are exact (automatic differentiation with PyTorch), not finite differences.",
 )
-LINK.warn()
-
 with st.sidebar:
     st.header("Grid and settings")
     st.select_slider(
@@ -791,13 +789,20 @@ with st.sidebar:
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
 
-expr = kit.formula_row(
-    "Formula  f(x) =", "", EXAMPLES, use_example, placeholder="for example x^3 + sin(x)", help=FORMULA_HELP
-)
-st.session_state.range_usable = kit.range_inputs(("x",), "", st.session_state.dtype)
-good_now = st.session_state.get("good")
-names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
-kit.parameter_sliders(names, on_change=parameter_moved)
+# Everything above the page's parts in one container, whatever it holds (a link's warning, a problem with the
+# formula, a slider per parameter): a part's identity is its place on the page, and a part that moved left its
+# old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its key
+# (StreamlitDuplicateElementKey under load).
+with st.container():
+    LINK.warn()
+
+    expr = kit.formula_row(
+        "Formula  f(x) =", "", EXAMPLES, use_example, placeholder="for example x^3 + sin(x)", help=FORMULA_HELP
+    )
+    st.session_state.range_usable = kit.range_inputs(("x",), "", st.session_state.dtype)
+    good_now = st.session_state.get("good")
+    names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
+    kit.parameter_sliders(names, on_change=parameter_moved)
 
 chart_part()
 details_part()

@@ -704,8 +704,6 @@ kit.page_top(
     "differentiation with PyTorch), not finite differences.",
 )
 st.html(PAGE_CSS)
-LINK.warn()
-
 with st.sidebar:
     st.header("Range and settings")
     st.select_slider(
@@ -722,19 +720,26 @@ with st.sidebar:
         ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
     )
 
-expr = kit.formula_row(
-    "Formula  f(x, y) =",
-    PREFIX,
-    EXAMPLES,
-    use_example,
-    placeholder="for example x^2 - y^2",
-    help=FORMULA_HELP,
-    variables=VARIABLES,
-)
-st.session_state.xy_range_usable = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
-good_now = st.session_state.get("xy_good")
-names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
-kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
+# Everything above the page's parts in one container, whatever it holds (a link's warning, a problem with the
+# formula, a slider per parameter): a part's identity is its place on the page, and a part that moved left its
+# old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its key
+# (StreamlitDuplicateElementKey under load).
+with st.container():
+    LINK.warn()
+
+    expr = kit.formula_row(
+        "Formula  f(x, y) =",
+        PREFIX,
+        EXAMPLES,
+        use_example,
+        placeholder="for example x^2 - y^2",
+        help=FORMULA_HELP,
+        variables=VARIABLES,
+    )
+    st.session_state.xy_range_usable = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
+    good_now = st.session_state.get("xy_good")
+    names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
+    kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
 
 map_part()
 point_part()

@@ -30,3 +30,22 @@ def open_page(
     for name, value in (query or {}).items():
         at.query_params[name] = value
     return ok(at.run())
+
+
+def part_identities(at: AppTest) -> dict[str, set[str]]:
+    """Each keyed part (`@st.fragment(key=...)`) of the page and the identities Streamlit holds for it. An identity is
+    the part's place on the page: a part that moves leaves its old one behind whenever a run is cut short, and the
+    next `st.rerun` of its key then runs it twice (StreamlitDuplicateElementKey). Read from AppTest's own fragment
+    storage: no public API says where a part is."""
+    storage = at._fragment_storage
+    return {key: set(ids) for key, ids in storage._ids_by_target_key.items()}
+
+
+def assert_parts_stay_put(at: AppTest, formula_key: str, formulas: list[str]) -> None:
+    """The page's parts keep their identities whatever stands above them: a formula with parameters (a slider each),
+    a formula that cannot be read (its message under the box), and back."""
+    first = part_identities(at)
+    assert first, "the page has keyed parts"
+    for formula in formulas:
+        ok(at.text_input(key=formula_key).input(formula).run())
+        assert part_identities(at) == first, formula

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow
 import pytest
 import torch
-from app_driver import APP, ok, open_page
+from app_driver import APP, assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
@@ -648,3 +648,9 @@ def test_x_to_the_two_thirds_is_drawn_for_negative_x_too():
     x, f, _, _ = panel(formula("x^(2/3)"), 0)
     assert np.all(np.isfinite(f[x < -0.5])) and f[x < -4].min() > 2.5
     assert interest_table(formula("x^(2/3)")).iloc[0]["what it is"] == "root, minimum, cusp"
+
+
+def test_the_parts_of_the_page_stay_where_they_are_whatever_is_above_them():
+    """Sliders appearing, a message under the formula box: the parts below keep their identities, so that a run cut
+    short by the next change never leaves a part to be run twice."""
+    assert_parts_stay_put(run(), "expr", ["a x^2 + b sin(c x)", "x^^2", "x^3"])

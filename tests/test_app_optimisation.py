@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import pytest
-from app_driver import ok, open_page
+from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 from derivlib.markers import MARKERS
@@ -263,3 +263,9 @@ def test_an_example_and_the_bowls_condition_number_fill_the_inputs():
     ok(at.run())
     assert at.text_input(key="opt_expr").value == "(x + y)^2 + 1000(x - y)^2"
     assert at.query_params["kappa"] == "1000"
+
+
+def test_the_parts_of_the_page_stay_where_they_are_whatever_is_above_them():
+    """Sliders appearing, a message under the formula box: the parts below keep their identities, so that a run cut
+    short by the next change never leaves a part to be run twice."""
+    assert_parts_stay_put(run(), "opt_expr", ["a x^2 + b y^2 + c x", "x^^2", "x^2 + y^2"])

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 import pytest
-from app_driver import ok, open_page
+from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
@@ -404,3 +404,9 @@ def test_contour_levels_are_labelled_with_the_decimals_of_their_step():
         assert "e" not in text and float(text) / step == pytest.approx(round(float(text) / step)), text
     z = decoded(contour["z"])
     assert np.all((z == 0) | (np.abs(z) > 1e-12))  # values within their rounding error are sent as 0
+
+
+def test_the_parts_of_the_page_stay_where_they_are_whatever_is_above_them():
+    """Sliders appearing, a message under the formula box: the parts below keep their identities, so that a run cut
+    short by the next change never leaves a part to be run twice."""
+    assert_parts_stay_put(run(), "xy_expr", ["a x^2 + b y^2 + c", "x^^2", "x y"])
