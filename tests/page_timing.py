@@ -136,9 +136,15 @@ def typed(page, role: str, label: str, texts: Callable[[int], str]) -> dict:
 def status_details(page) -> str:
     """The status line's details, as a user reads them: hovering its help icon."""
     status = page.locator('[data-testid="stCaptionContainer"]', has_text="computed in").first
-    status.locator('[data-testid="stTooltipIcon"]').hover()
     tip = page.locator('[data-testid="stTooltipContent"]').first
-    tip.wait_for(timeout=10_000)
+    for _ in range(5):  # a part drawn again under the pointer (the points of interest arriving) hides the tip: again
+        page.locator("h1").first.hover()
+        status.locator('[data-testid="stTooltipIcon"]').hover()
+        try:
+            tip.wait_for(timeout=3_000)
+            break
+        except Exception:  # Playwright's TimeoutError
+            continue
     text = tip.inner_text()
     page.locator("h1").first.hover()  # away: the tooltip would cover the sliders
     tip.wait_for(state="detached", timeout=10_000)

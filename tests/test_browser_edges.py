@@ -209,3 +209,21 @@ def test_the_optimisation_page_stops_at_a_kink_and_says_why(tab, server, shots):
     snap(tab, shots, "optimisation-kink-laptop")
     expect(tab.get_by_text("not differentiable", exact=False).first).to_be_visible()
     assert tab.get_by_text("stopped after max_iter").count() == 0
+
+
+@pytest.mark.parametrize("screen", ["laptop", "phone"])
+def test_the_formulas_students_type_first_fit_the_screen(tab, server, shots, screen):  # noqa: F811
+    """x³ + sin x and eˣ/x on the first page, Himmelblau on the second: the chart drawn, nothing wider than the screen
+    (a wide table or formula scrolls in its own box), no rounding noise shown as an exponent in the tables."""
+    tab.set_viewport_size(LAPTOP if screen == "laptop" else PHONE)
+    width = tab.viewport_size["width"]
+    for name, query, path in [
+        ("x3-sin", {"expr": "x^3 + sin(x)"}, ""),
+        ("exp-over-x", {"expr": "e^x/x"}, ""),
+        ("himmelblau", {}, "two_variables"),
+    ]:
+        open_page(tab, server, query, path)
+        snap(tab, shots, f"{name}-{screen}")
+        assert tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollWidth") <= width, name
+        tables = " ".join(tab.get_by_test_id("stTable").all_inner_texts())
+        assert "e-16" not in tables and "e-17" not in tables, name
