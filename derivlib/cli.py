@@ -36,8 +36,9 @@ examples:
   python -m derivlib "(x^2 + y - 11)^2 + (x + y^2 - 7)^2" --variables x,y --grid-x -5 5 101 --grid-y -5 5 101
 """
 
-# Options and how many values follow each: values are formulas and may start with '-' (-pi, -1/2).
-_ARITY = {"--at": 1, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1}
+# Options and how many values follow each (--at: all up to the next option): values are formulas and may start with
+# '-' (-pi, -1/2).
+_ARITY = {"--at": 10**6, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1}
 GRID_PREFIX = "--grid-"  # --grid-NAME START STOP NUM: a variable's axis, with --variables
 _NAME = re.compile(r"[a-z][a-z0-9]*")  # a variable, as the tokenizer reads a name (lowercased)
 
@@ -55,9 +56,10 @@ def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     where = parser.add_mutually_exclusive_group(required=variables is None)
     where.add_argument(
         "--at",
-        metavar="LIST",
-        help="comma-separated points, each a constant formula: 1,pi,2pi/3; with --variables, points separated by "
-        "';', a value per variable in each: '1,2; 0.5,-1'",
+        nargs="+",
+        metavar="POINTS",
+        help="points, each a constant formula, separated by commas or spaces: 1,pi,2pi/3 or 1 pi 5; with "
+        "--variables, points separated by ';' or spaces, a value per variable in each: '1,2; 0.5,-1' or 1,2 0.5,-1",
     )
     where.add_argument("--grid", nargs=3, metavar=("START", "STOP", "NUM"), help="NUM evenly spaced points")
     parser.add_argument(
@@ -92,6 +94,8 @@ def _protect_values(argv: Sequence[str]) -> list[str]:
     """A leading space for values that start with '-' (formulas such as -x^2 or -pi), so argparse keeps them."""
     protected, expecting = [], 0
     for arg in argv:
+        if arg.startswith("--") and len(arg) > 2:  # the next option: the values before it are over
+            expecting = 0
         if expecting or (arg.startswith("-") and not arg.startswith("--") and len(arg) > 1 and arg != "-h"):
             protected.append(" " + arg if arg.startswith("-") and arg != "-" else arg)
             expecting = max(0, expecting - 1)
@@ -99,6 +103,21 @@ def _protect_values(argv: Sequence[str]) -> list[str]:
             protected.append(arg)
             expecting = 3 if arg.startswith(GRID_PREFIX) else _ARITY.get(arg, 0)
     return protected
+
+
+def _joined(items: Sequence[str], separator: str) -> str:
+    """--at's values as one list: `1 pi 5` as `1, pi, 5` (and `1,2 0.5,-1` as `1,2; 0.5,-1` with --variables); a
+    separator already typed at either side of a space is not doubled (`1, pi` typed as two values).
+
+    >>> _joined(["1", "pi", "5"], ","), _joined(["1,", "pi"], ","), _joined(["1,2", " -1,0"], ";")
+    ('1, pi, 5', '1, pi', '1,2; -1,0')
+    """
+    text = ""
+    for item in (item.strip() for item in items):
+        if text and not text.endswith(separator) and not item.startswith(separator):
+            text += separator
+        text += (" " if text else "") + item
+    return text
 
 
 def _given_variables(argv: Sequence[str]) -> str | None:
@@ -173,7 +192,7 @@ def run(args: argparse.Namespace, stdin_text: str | None) -> str:
     if args.variables is not None:
         frame = _partials_columns(expr, args, params)
     elif args.at is not None:
-        frame = arrays(expr, constants(args.at.strip(), params), **settings)
+        frame = arrays(expr, constants(_joined(args.at, ","), params), **settings)
     else:
         start, stop, num = args.grid
         count = _count(num, "--grid NUM")
@@ -201,7 +220,7 @@ def _partials_columns(expr: Expression, args: argparse.Namespace, params: dict[s
         )
     dtype, order = resolve_dtype(args.dtype), check_order(args.order)
     if args.at is not None:
-        rows = _points(args.at.strip(), variables, params)
+        rows = _points(_joined(args.at, ";"), variables, params)
         columns = [torch.tensor(values, dtype=dtype) for values in zip(*rows, strict=True)]
     else:
         columns = _grid(grids, dtype, columns=len(variables) + len(partial_names(variables, order)))

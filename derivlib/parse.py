@@ -81,7 +81,11 @@ GREEK_SYMBOLS = {
 GREEK_SYMBOLS["ς"] = "sigma"  # final sigma
 # Capitals that cannot pass for Latin ones; names are not case-sensitive, so Ω is omega.
 GREEK_SYMBOLS |= {capital: GREEK_SYMBOLS[capital.lower()] for capital in "ΓΔΘΛΞΠΣΦΨΩ"}
-WHITESPACE = " \t\r\n\u00a0\u2009\u202f"
+WHITESPACE = " \t\r\n\u00a0\u2009\u202f\u3000"  # … and the ideographic space an input method types with fullwidth
+# Fullwidth ASCII (U+FF01–U+FF5E: ｓｉｎ（ｘ）, as Chinese and Japanese input methods type it) read as the ASCII it
+# stands for, one character for one, so positions stay; only that block: x² keeps meaning x^2.
+FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+NOT_NUMBERS = ("nan", "inf", "infinity")  # words for what is not a number: a formula has none of them
 
 # Characters that look like an attempt at something the language does not have, and what to write instead.
 HINTS = {
@@ -116,6 +120,7 @@ class Token:
 
 def tokenize(source: str) -> list[Token]:
     """The tokens of `source`, ending with an "end" token; raises ExpressionError at the first bad character."""
+    source = source.translate(FULLWIDTH)
     tokens: list[Token] = []
     braces = 0  # how deep in piecewise braces, for the hint on '='
     i = 0
@@ -216,7 +221,11 @@ def parse(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
         raise ExpressionError(f"formula too long: {len(text)} characters (at most {MAX_LENGTH})", text, MAX_LENGTH)
     if not text.strip(WHITESPACE):
         raise ExpressionError("empty formula: type one, for example x^3 + sin(x)", text, 0)
-    return Expression(_Parser(text, tokenize(text), variables).parse_all(), text)
+    read = text.translate(FULLWIDTH)  # one character for one: a position in it is one in the text as typed
+    try:
+        return Expression(_Parser(read, tokenize(read), variables).parse_all(), text)
+    except ExpressionError as error:  # shown under the text as it was typed
+        raise ExpressionError(error.message, text, error.position) from None
 
 
 def parse_list(text: str, variables: tuple[str, ...] = VARIABLES) -> list[Expression]:
@@ -230,7 +239,7 @@ def parse_list(text: str, variables: tuple[str, ...] = VARIABLES) -> list[Expres
     if not text.strip(WHITESPACE):
         raise ExpressionError("empty list: write one or more values separated by commas", text, 0)
     pieces, start, depth = [], 0, 0
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(text.translate(FULLWIDTH)):  # a fullwidth comma separates too
         depth += {"(": 1, ")": -1, "{": 1, "}": -1}.get(ch, 0)  # commas in calls and piecewise braces stay
         if ch == "," and depth == 0:
             pieces.append((start, text[start:i]))
@@ -760,6 +769,12 @@ class _Parser:
             suggestion = ""
         elif self.at_op("("):
             suggestion = _call_suggestion(token.text, self.parenthesized_text(), self.variables)
+        elif token.text in NOT_NUMBERS:
+            return self.error(
+                f"'{token.text}' is not a number here: formulas have no constant for infinity or not-a-number (where "
+                "a result is one, it is shown as undefined)",
+                token.position,
+            )
         else:
             suggestion = _suggestion(token.text, self.variables)
         return self.error(f"unknown function or name '{token.text}'{suggestion}", token.position)

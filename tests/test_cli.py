@@ -372,3 +372,21 @@ def test_a_mismatched_point_in_a_real_process_exits_2_without_traceback():
     assert result.stderr == (
         "error: every point needs 2 values, one per variable (x, y): this one has 1\n  1,2; 0.5\n       ^\n"
     )
+
+
+@pytest.mark.parametrize(
+    "at",
+    [["1", "pi", "5"], ["1,pi,5"], ["1,", "pi", "5"], ["1", "pi,", "5"]],
+    ids=["spaces", "commas", "comma-then-space", "mixed"],
+)
+def test_the_points_may_be_separated_by_spaces_as_well_as_commas(at):
+    result = run_cli("x^3 + sin(x)", "--at", *at)
+    assert result.returncode == 0, result.stderr
+    rows = [line.split(",") for line in result.stdout.splitlines()[1:]]
+    assert [round(float(row[2]), 4) for row in rows] == [3.5403, 28.6088, 75.2837]  # the tutorial's f′
+
+
+def test_points_of_several_variables_may_be_separated_by_spaces():
+    result = run_cli("x^2 y", "--variables", "x,y", "--at", "1,2", "0.5,-1", "--order", "0")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == ["1,2,2", "0.5,-1,-0.25"]

@@ -71,7 +71,8 @@ PYTHON_INJECTIONS = [
     pytest.param(f"sin(x) + __import__('os').system('touch {PATH}')", id="formula-prefix-then-payload"),
     pytest.param(f"abs(open('{PATH}', 'w').write('1'))", id="allowed-function-around-payload"),
     pytest.param(f"__import__('torch').save(x, '{PATH}')", id="torch-save"),
-    # NFKC folds these into ASCII names, so Python runs them as open(...): a parser that normalises would too.
+    # NFKC folds these into ASCII names, so Python runs them as open(...); derivlib reads fullwidth ASCII as ASCII
+    # too (ｓｉｎ（ｘ） is sin(x)), and its grammar still has no open, no quotes and no strings.
     pytest.param(f"ｏｐｅｎ('{PATH}', 'w')", id="fullwidth-letters-open"),
     pytest.param(f"ᵒᵖᵉⁿ('{PATH}', 'w')", id="superscript-letters-in-name-open"),
 ]
@@ -93,8 +94,6 @@ LOOK_ALIKES = [
     pytest.param("sin(х)", 4, id="cyrillic-x"),
     pytest.param("ехр(x)", 0, id="cyrillic-exp"),
     pytest.param("sіn(x)", 1, id="cyrillic-i-in-sin"),
-    pytest.param("2ｘ", 1, id="fullwidth-x"),
-    pytest.param("sin（x）", 3, id="fullwidth-parenthesis"),
     pytest.param("𝑥^2", 0, id="mathematical-italic-x"),
     pytest.param("ⅹ^2", 0, id="roman-numeral-ten"),
     pytest.param("eˣ", 1, id="modifier-letter-x-as-exponent"),

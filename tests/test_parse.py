@@ -753,7 +753,7 @@ ERRORS = [
     # Found by review: each once slipped through or said the wrong thing.
     ("x" + "⁹" * 400, "exponent too large", 1),
     ("x^৪", "unexpected character '৪'", 2),
-    ("２x", "unexpected character '２'", 0),
+    ("２x^৪", "unexpected character '৪'", 3),  # a fullwidth digit is a digit (Bengali four is not)
     ("sin(x, )", "sin takes one argument: remove the ','", 5),
     ("x**", "'**' needs something after it (at the end)", 1),
     ("** x", "'**' needs something before it", 0),
@@ -1056,3 +1056,28 @@ def test_a_trailing_argument_with_a_default_may_be_left_out():
     """root(x) is the square root, as math.js's nthRoot(x); the record says so (`defaults`)."""
     assert parse("nthRoot(6x)") == parse("root(6x, 2)")
     assert error_of("root()").message == "root takes two arguments (got none)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "meaning"),
+    [
+        ("ｓｉｎ（ｘ）", "sin(x)"),  # as Chinese and Japanese input methods type it
+        ("２ｘ＾３　＋　ｃｏｓ ｘ", "2*x^3 + cos(x)"),  # with the input method's own space (U+3000)
+        ("ｅ＾ｘ／ｘ", "e^x/x"),
+        ("x² + ｘ", "x^2 + x"),  # a superscript is still an exponent: only the fullwidth block is read as ASCII
+    ],
+)
+def test_fullwidth_ascii_is_read_as_the_ascii_it_stands_for(typed, meaning):
+    assert parse(typed) == parse(meaning)
+
+
+def test_a_fullwidth_mistake_is_reported_where_it_was_typed():
+    error = error_of("ｓｉｎ（ｘ）＋＋＊")
+    assert (error.source, error.position) == ("ｓｉｎ（ｘ）＋＋＊", 7)  # the second ＋, before ＊
+
+
+@pytest.mark.parametrize(("text", "position"), [("nan", 0), ("x + inf", 4), ("NaN*x", 0), ("1/infinity", 2)])
+def test_nan_and_inf_are_not_numbers_a_formula_has(text, position):
+    error = error_of(text)
+    assert error.position == position
+    assert "no constant for infinity or not-a-number" in error.message and "did you mean" not in error.message
