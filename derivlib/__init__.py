@@ -6,6 +6,8 @@ tensor([[ 3.5403, 28.6088, 75.2837],
         [ 5.1585, 18.8496, 30.9589]], dtype=torch.float64)
 """
 
+import importlib
+
 from .engine import MAX_ORDER, available_devices, constant, constants, derivatives, fused_state
 from .errors import ExpressionError
 from .limits import LIMITS, Limits, TimeBudgetError
@@ -29,7 +31,6 @@ _LAZY = {
             "finite_difference_errors",
             "is_elementwise",
             "precision_errors",
-            "surface_table",
             "torch_source",
             "tutorial_code",
         ],
@@ -39,20 +40,9 @@ _LAZY = {
 
 
 def __getattr__(name: str):
-    module = _LAZY.get(name)
-    if module == "analysis":
-        from . import analysis as loaded
-    elif module == "critical":
-        from . import critical as loaded
-    elif module == "optimize":
-        from . import optimize as loaded
-    elif module == "symbolic":
-        from . import symbolic as loaded
-    elif module == "lab":
-        from . import lab as loaded
-    else:
+    if name not in _LAZY:
         raise AttributeError(f"module 'derivlib' has no attribute {name!r}")
-    return getattr(loaded, name)
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
 __all__ = [

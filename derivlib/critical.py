@@ -62,7 +62,6 @@ CONTINUUM_CELLS = 3  # degenerate points chained over this many grid cells (or m
 PROBES = 16  # angles probed around a degenerate point, for more critical points on a line through it …
 PROBE_CELLS = 2  # … at this many grid spacings away
 PROBE_ITERATIONS = 30  # Gauss–Newton steps along the probes' ellipse (quadratic where |∇f| reaches 0 on it)
-NAMED = 2  # points named in the note on lines or curves of critical points
 SMOOTH = 0.5  # |∇f| where it interpolates to 0 in a cell, beside its smallest at the corners, above which: no zero
 NOISY = 0.25  # the share of cells where fx and fy change sign above which ∇f may be rounding noise (checked)
 HESSIAN_SAMPLE = 4096  # grid points at which the Hessian's size over the grid is estimated

@@ -150,7 +150,6 @@ WHOLE = {  # the whole-number settings and their smallest and largest valid valu
     "methods": (1, 100),
     "cache_entries": (1, 10_000),
 }
-POSITIVE = ("range", "parameter", "time_budget")  # positive numbers (range may be inf)
 HELP = {  # one line per setting for the README's table
     "points": "grid points of a one-variable grid",
     "grid_2d": "grid points per axis of a two-variable grid",
