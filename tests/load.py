@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from browser_kit import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 CHART = "document.querySelector('.stPlotlyChart .js-plotly-plot')"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'

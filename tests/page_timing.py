@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
+from browser_kit import CHROMIUM, CHROMIUM_ARGS
 from load import serve, stop, tree_sum
-from test_browser import CHROMIUM, CHROMIUM_ARGS
 
 POINTS = 1_000_000
 REPEATS = 5

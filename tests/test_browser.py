@@ -1,130 +1,26 @@
 """The dashboard in a real browser: `streamlit run` on a free port, driven by headless Chromium through Playwright.
 
 Each test loads the page once and chains its interactions (a page load costs seconds: the Plotly bundle is large).
-Outside CI the tests skip when Chromium or Playwright is missing; in CI (the CI variable set) they fail instead.
+Outside CI the tests skip when Chromium or Playwright is missing; in CI (the CI variable set) they fail instead. The
+fixtures (browser, server, page) are conftest.py's; what the browser tests share is browser_kit.py's.
 """
 
 from __future__ import annotations
 
 import gzip
 import math
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from browser_kit import FIRST_LOAD_MS, TIMEOUT_MS, frames_received, wait_until_idle
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # the browser fixture says so: a skip outside CI, a failure in CI
-    expect = sync_playwright = None
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-TIMEOUT_MS = 30_000  # for one expected change on the page
-FIRST_LOAD_MS = 120_000  # for the first page: the server's first run imports torch, seconds on a busy machine
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture (conftest.py) says so: a skip outside CI, a failure in CI
+    expect = None
 
 pytestmark = pytest.mark.browser
-
-
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    if sync_playwright is None:
-        return "the playwright package is not installed"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if reason := _missing():
-        if os.environ.get("CI"):
-            pytest.fail(f"CI needs the browser tests: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def server():
-    """The address of `streamlit run streamlit_app.py`, started on a free port and stopped with its process group."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    command += ["--server.fileWatcherType", "none"]
-    # Without the background compiler (test_app.py tests it): it would take a core from the page for minutes.
-    environment = os.environ | {"DERIVLIB_FUSE": "0"}
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit run did not answer on {url} (exit status {process.poll()})")
-            time.sleep(0.2)
-        yield url
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)  # the server and anything it started, by process group
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1600})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
-
-
-def wait_until_idle(page) -> None:
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-
-
-def frames_received(page) -> list[bytes]:
-    """Every websocket frame the page receives from now on, as bytes, in a list that grows as they come."""
-    received: list[bytes] = []
-    page.on(
-        "websocket",
-        lambda socket: socket.on(
-            "framereceived", lambda frame: received.append(frame if isinstance(frame, bytes) else frame.encode())
-        ),
-    )
-    return received
 
 
 def wait_for_chart(page, names: list[str], f_max: float | None = None, timeout: int = TIMEOUT_MS) -> None:

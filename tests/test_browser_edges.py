@@ -3,17 +3,15 @@ sees them, on a laptop (1366 × 768) and a phone (390 × 844).
 
 Each test saves its screenshots to look at (DERIVLIB_SCREENSHOTS=folder keeps them; otherwise pytest's tmp_path) and
 checks, as numbers, what they must show: no line across a jump, no made-up derivative, no rounding noise as data.
-The fixtures are test_browser.py's (its own `streamlit run` for this module).
+The fixtures are conftest.py's (its own `streamlit run` for this module).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from test_browser import FIRST_LOAD_MS, browser, server, wait_until_idle  # noqa: F401 (fixtures)
+from browser_kit import FIRST_LOAD_MS, LAPTOP, PHONE, snap, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -22,27 +20,8 @@ try:
 except ImportError:  # test_browser's fixture says so
     expect = None
 
-LAPTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
 
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("DERIVLIB_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture
-def tab(browser):  # noqa: F811
-    context = browser.new_context(viewport=LAPTOP)
-    tab = context.new_page()
-    tab.set_default_timeout(30_000)
-    yield tab
-    context.close()
-
-
-def open_page(tab, server: str, query: dict, path: str = "") -> None:  # noqa: F811
+def open_page(tab, server: str, query: dict, path: str = "") -> None:
     tab.goto(f"{server}/{path}?{urlencode(query)}")
     tab.wait_for_function(
         "() => { const p = document.querySelector('.stPlotlyChart .js-plotly-plot'); return p && p._fullData; }",
@@ -50,15 +29,6 @@ def open_page(tab, server: str, query: dict, path: str = "") -> None:  # noqa: F
     )
     wait_until_idle(tab)
     assert tab.get_by_test_id("stException").count() == 0
-
-
-def snap(tab, shots: Path, name: str) -> None:
-    """The page as it is, whole: its main block's height is the screenshot's (Streamlit scrolls inside it)."""
-    size = tab.viewport_size
-    height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    tab.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12_000)})
-    tab.screenshot(path=shots / f"{name}.png")
-    tab.set_viewport_size(size)
 
 
 def curves(tab) -> list[dict]:
@@ -102,7 +72,7 @@ def metric(tab, label: str) -> str:
     return tab.get_by_test_id("stMetric").filter(has_text=label).first.get_by_test_id("stMetricValue").inner_text()
 
 
-def test_a_corner_has_no_derivative_and_no_line_across_its_jump(tab, server, shots):  # noqa: F811
+def test_a_corner_has_no_derivative_and_no_line_across_its_jump(tab, server, shots):
     open_page(tab, server, {"expr": "|x|", "x0": "0"})
     snap(tab, shots, "abs-laptop")
     corner = row_at(tab, "0")
@@ -117,7 +87,7 @@ def test_a_corner_has_no_derivative_and_no_line_across_its_jump(tab, server, sho
     assert joins_across(curves(tab)[1], 0.5) == []
 
 
-def test_a_step_function_jumps_with_gaps_and_its_one_sided_values(tab, server, shots):  # noqa: F811
+def test_a_step_function_jumps_with_gaps_and_its_one_sided_values(tab, server, shots):
     tab.set_viewport_size(PHONE)
     open_page(tab, server, {"expr": "floor(x)"})
     snap(tab, shots, "floor-phone")
@@ -135,7 +105,7 @@ def test_a_step_function_jumps_with_gaps_and_its_one_sided_values(tab, server, s
     assert dots == [22]  # a filled dot and an open one at each jump
 
 
-def test_a_hole_is_marked_listed_with_its_limit_and_x0_starts_beside_it(tab, server, shots):  # noqa: F811
+def test_a_hole_is_marked_listed_with_its_limit_and_x0_starts_beside_it(tab, server, shots):
     open_page(tab, server, {"expr": "(x^2-1)/(x-1)"})
     snap(tab, shots, "hole-laptop")
     assert row_at(tab, "1") == "1 | hole | undefined (hole) | undefined (hole) | undefined (hole) | 2 | 2"
@@ -150,7 +120,7 @@ def test_a_hole_is_marked_listed_with_its_limit_and_x0_starts_beside_it(tab, ser
     snap(tab, shots, "hole-phone")
 
 
-def test_an_oscillation_is_listed_in_part_and_said_so(tab, server, shots):  # noqa: F811
+def test_an_oscillation_is_listed_in_part_and_said_so(tab, server, shots):
     open_page(tab, server, {"expr": "sin(1/x)"})
     snap(tab, shots, "sin-one-over-x-laptop")
     assert len(places(tab)) - 1 <= 50
@@ -159,7 +129,7 @@ def test_an_oscillation_is_listed_in_part_and_said_so(tab, server, shots):  # no
     assert height < 6_000, height  # not 9,000 px of table
 
 
-def test_tan_has_no_rounding_noise_shown_as_data(tab, server, shots):  # noqa: F811
+def test_tan_has_no_rounding_noise_shown_as_data(tab, server, shots):
     open_page(tab, server, {"expr": "tan x", "at": "pi, -pi, 1"})
     snap(tab, shots, "tan-laptop")
     values = table_rows(tab.get_by_test_id("stTable").first)
@@ -171,7 +141,7 @@ def test_tan_has_no_rounding_noise_shown_as_data(tab, server, shots):  # noqa: F
             assert row[2:5] == ["undefined (pole)"] * 3 and row[-2:] == ["∞", "−∞"], row
 
 
-def test_x_to_the_two_thirds_is_the_whole_cusp(tab, server, shots):  # noqa: F811
+def test_x_to_the_two_thirds_is_the_whole_cusp(tab, server, shots):
     open_page(tab, server, {"expr": "x^(2/3)"})
     snap(tab, shots, "x-two-thirds-laptop")
     f = curves(tab)[0]
@@ -181,7 +151,7 @@ def test_x_to_the_two_thirds_is_the_whole_cusp(tab, server, shots):  # noqa: F81
     assert "root, minimum, cusp" in cusp and "−∞" in cusp and "∞" in cusp, cusp
 
 
-def test_two_variables_a_corner_minimum_and_a_singular_hessian(tab, server, shots):  # noqa: F811
+def test_two_variables_a_corner_minimum_and_a_singular_hessian(tab, server, shots):
     open_page(tab, server, {"expr": "|x| + |y|", "px": "0", "py": "0"}, "two_variables")
     snap(tab, shots, "abs-x-abs-y-laptop")
     critical = " ".join(
@@ -204,7 +174,7 @@ def test_two_variables_a_corner_minimum_and_a_singular_hessian(tab, server, shot
     assert labels and not any("e-" in label for label in labels), labels  # no 1.4e-16 for a level at 0
 
 
-def test_the_optimisation_page_stops_at_a_kink_and_says_why(tab, server, shots):  # noqa: F811
+def test_the_optimisation_page_stops_at_a_kink_and_says_why(tab, server, shots):
     open_page(tab, server, {"expr": "|x| + y^2", "x0": "-1.2", "y0": "1", "methods": "newton"}, "optimisation")
     snap(tab, shots, "optimisation-kink-laptop")
     expect(tab.get_by_text("not differentiable", exact=False).first).to_be_visible()
@@ -212,7 +182,7 @@ def test_the_optimisation_page_stops_at_a_kink_and_says_why(tab, server, shots):
 
 
 @pytest.mark.parametrize("screen", ["laptop", "phone"])
-def test_the_formulas_students_type_first_fit_the_screen(tab, server, shots, screen):  # noqa: F811
+def test_the_formulas_students_type_first_fit_the_screen(tab, server, shots, screen):
     """x³ + sin x and eˣ/x on the first page, Himmelblau on the second: the chart drawn, nothing wider than the screen
     (a wide table or formula scrolls in its own box), no rounding noise shown as an exponent in the tables."""
     tab.set_viewport_size(LAPTOP if screen == "laptop" else PHONE)

@@ -3,20 +3,17 @@ the contour map and its convergence on log scales, a click on the map moving the
 downloaded as CSV, a new start sending only the runs' part of the page, and the page as a student sees it on a laptop
 (1366 × 768) and a phone (390 × 844).
 
-The fixtures are test_browser.py's; imported here, their module scope gives this file its own `streamlit run`, so the
+The fixtures are conftest.py's; their module scope gives this file its own `streamlit run`, so the
 first address the server ever sees is this page's link. Screenshots go to the folder DERIVLIB_SCREENSHOTS names
 (kept), or else tmp_path, to be looked at.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from test_browser import FIRST_LOAD_MS, browser, frames_received, page, server, wait_until_idle  # noqa: F401
-from test_browser_two_variables import click_target
+from browser_kit import FIRST_LOAD_MS, click_target, frames_received, snap, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -29,13 +26,6 @@ CHARTS = ".stPlotlyChart .js-plotly-plot"
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
 THREE = ["Newton", "L-BFGS", "CG (Polak–Ribière+)"]
 SCREENS = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def shots(tmp_path) -> Path:
-    folder = Path(os.environ.get("DERIVLIB_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def drawn(tab) -> list[dict]:
@@ -70,7 +60,7 @@ def wait_for_paths(tab, names: list[str], start: tuple[float, float], timeout: i
     )
 
 
-def test_the_page_opens_from_a_link_draws_the_paths_and_a_click_moves_the_start(page, server, tmp_path):  # noqa: F811
+def test_the_page_opens_from_a_link_draws_the_paths_and_a_click_moves_the_start(page, server, tmp_path):
     link = {"expr": ROSENBROCK, "x0": "-1.2", "y0": "1", "methods": "newton,lbfgs", "xmin": "-2", "xmax": "2"}
     link |= {"ymin": "-1", "ymax": "3"}
     page.goto(f"{server}/optimisation?{urlencode(link)}")
@@ -117,7 +107,7 @@ def test_the_page_opens_from_a_link_draws_the_paths_and_a_click_moves_the_start(
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_one_variable_and_a_failing_run(page, server, tmp_path):  # noqa: F811
+def test_one_variable_and_a_failing_run(page, server, tmp_path):
     link = {"expr": "x^3 - 2x", "x0": "-1", "methods": "newton,gradient-descent-armijo", "xmin": "-3", "xmax": "2"}
     page.goto(f"{server}/optimisation?{urlencode(link)}")
     page.wait_for_function(
@@ -137,7 +127,7 @@ def test_one_variable_and_a_failing_run(page, server, tmp_path):  # noqa: F811
     page.locator(".stPlotlyChart").nth(0).screenshot(path=tmp_path / "curve.png")
 
 
-def test_a_new_start_sends_only_the_runs_not_the_header_the_formula_or_the_sidebar(page, server):  # noqa: F811
+def test_a_new_start_sends_only_the_runs_not_the_header_the_formula_or_the_sidebar(page, server):
     """A new start, typed or clicked on the map, reruns the runs' fragment alone: the server sends nothing of the
     header, the formula box or the sidebar (their text is in no message) while the paths change."""
     page.goto(f"{server}/optimisation?{urlencode({'methods': 'newton,lbfgs,cg-pr'})}")
@@ -169,16 +159,6 @@ def test_a_new_start_sends_only_the_runs_not_the_header_the_formula_or_the_sideb
     assert not [text for text in above if text.encode() in sent]
 
 
-def snap(tab, shots: Path, name: str) -> None:
-    """The page as it is, whole: its main block's height is the screenshot's (Streamlit scrolls inside it)."""
-    size = tab.viewport_size
-    height = tab.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    tab.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 12_000)})
-    tab.wait_for_timeout(500)  # Plotly redraws the charts at the new size
-    tab.screenshot(path=shots / f"{name}.png")
-    tab.set_viewport_size(size)
-
-
 OVERLAPS = """() => {
     // Text that overprints other text or is cut: chart titles and legends against each other, the method chips
     // against their box, the table's cells against their own width.
@@ -199,7 +179,7 @@ OVERLAPS = """() => {
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_the_page_on_a_laptop_and_a_phone(browser, server, shots, screen):  # noqa: F811
+def test_the_page_on_a_laptop_and_a_phone(browser, server, shots, screen):
     """Rosenbrock with three methods and a formula in one variable, each screenshot kept to be looked at; and, as
     numbers, what a student would see wrong: titles that overprint, a method's name cut, a table's cell cut."""
     context = browser.new_context(viewport=SCREENS[screen])

@@ -1,7 +1,7 @@
 """The two-variable page in a real browser: opened from a share link on a fresh server, the contour, its arrows and
 its critical points drawn, and a click on the map picking a point whose values then appear.
 
-The fixtures are test_browser.py's; imported here, their module scope gives this file its own `streamlit run`, so the
+The fixtures are conftest.py's; their module scope gives this file its own `streamlit run`, so the
 first address the server ever sees is the second page's link (a server that has not yet run the entry must still
 show the app's page list and this page).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import pytest
-from test_browser import FIRST_LOAD_MS, browser, page, server, wait_until_idle  # noqa: F401 (fixtures)
+from browser_kit import FIRST_LOAD_MS, MAP, click_target, wait_until_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,8 +19,6 @@ try:
     from playwright.sync_api import expect
 except ImportError:  # test_browser's fixture says so
     expect = None
-
-MAP = ".stPlotlyChart .js-plotly-plot"
 
 
 def map_traces(tab) -> list[dict]:
@@ -33,29 +31,7 @@ def map_traces(tab) -> list[dict]:
     )
 
 
-def click_target(tab, x: float, y: float) -> tuple[float, float, float, float]:
-    """The click layer's point nearest (x, y), and where it is on the screen (page pixels)."""
-    return tuple(
-        tab.evaluate(
-            f"""([x, y]) => {{
-                const plot = document.querySelector('{MAP}');
-                const layer = plot._fullData.find(trace => trace.meta === 'click');
-                let best = 0;
-                for (let i = 0; i < layer.x.length; i++) {{
-                    const d = (layer.x[i] - x) ** 2 + (layer.y[i] - y) ** 2;
-                    if (d < (layer.x[best] - x) ** 2 + (layer.y[best] - y) ** 2) best = i;
-                }}
-                const layout = plot._fullLayout, box = plot.getBoundingClientRect();
-                const xa = layout.xaxis, ya = layout.yaxis;
-                return [layer.x[best], layer.y[best],
-                        box.left + xa._offset + xa.l2p(layer.x[best]), box.top + ya._offset + ya.l2p(layer.y[best])];
-            }}""",
-            [x, y],
-        )
-    )
-
-
-def test_the_second_page_opens_from_a_link_and_a_click_picks_a_point(page, server, tmp_path):  # noqa: F811
+def test_the_second_page_opens_from_a_link_and_a_click_picks_a_point(page, server, tmp_path):
     link = {"expr": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", "xmin": "-5", "xmax": "5", "ymin": "-5", "ymax": "5"}
     link |= {"points": "200", "px": "1", "py": "1"}
     page.goto(f"{server}/two_variables?{urlencode(link)}")

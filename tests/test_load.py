@@ -10,8 +10,8 @@ import asyncio
 import os
 
 import pytest
+from browser_kit import missing
 from load import PAGES, MemoryWatch, load, serve, stop
-from test_browser import _missing
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ PEAK_BYTES = 6e9  # the server's process tree, resident: far above what three se
 
 
 def test_three_sessions_at_once_each_see_their_own_values():
-    if reason := _missing():
+    if reason := missing():
         if os.environ.get("CI"):
             pytest.fail(f"CI needs the browser tests: {reason}")
         pytest.skip(reason)
