@@ -7,7 +7,7 @@ import torch
 from torch.testing import assert_close
 
 import derivlib
-from derivlib import bench
+from benchmarks import bench
 from derivlib.partials import surface_grid
 
 

@@ -318,9 +318,10 @@ def test_widest_formula_within_the_length_limit_parses_quickly(text):
 # ---------------------------------------------------------------------------------------------------------------------
 # The source never hands text to an evaluator
 
-# bench.py is left out: it lambdifies its own fixed benchmark formulas (sympy's baseline), never user text, and the
-# app and the CLI never import it.
-SOURCES = sorted(path for path in Path(derivlib.__file__).parent.glob("*.py") if path.name != "bench.py")
+SOURCES = sorted(Path(derivlib.__file__).parent.glob("*.py"))  # (benchmarks/ is outside the package)
+# The one import by name in the package, allowed because its name comes from derivlib's own table of lazily loaded
+# modules, never from outside: the exact expression, so that any other use is still caught.
+ALLOWED = {"__init__.py": 'importlib.import_module(f".{_LAZY[name]}", __name__)'}
 FORBIDDEN = re.compile(
     r"(?<![\w.])(?:eval|exec|compile|__import__)\s*\("  # the builtins (re.compile and friends are methods)
     r"|\.(?:eval|exec)\s*\("  # builtins.eval(...)
@@ -350,7 +351,11 @@ def test_the_package_has_sources_to_check():
 
 @pytest.mark.parametrize("path", SOURCES, ids=lambda path: path.name)
 def test_source_never_calls_eval_exec_compile_or_sympify(path):
-    assert forbidden_calls(path.read_text(encoding="utf-8")) == []
+    source = path.read_text(encoding="utf-8")
+    if path.name in ALLOWED:
+        assert source.count(ALLOWED[path.name]) == 1, "the allowed expression is gone: drop it from ALLOWED"
+        source = source.replace(ALLOWED[path.name], "")
+    assert forbidden_calls(source) == []
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_importing_derivlib_does_not_load_streamlit():
 
 
 # What `python -m derivlib` would load at start-up and need not: each costs seconds or half a second beside torch's
-# own import (the start-up row of `python -m derivlib.bench` measures the whole).
+# own import (the start-up row of `python -m benchmarks.bench` measures the whole).
 SLOW_IMPORTS = {
     "torch._inductor": "loaded by fused.py only when a compiled program is first asked for (fuse=True)",
     "pandas": "loaded when a DataFrame is first made; the command line writes its table without one",

@@ -1,4 +1,4 @@
-"""python -m derivlib.bench: derivlib against the ways people compute f, f′ and f″ (or a Hessian) without it.
+"""python -m benchmarks.bench: derivlib against the ways people compute f, f′ and f″ (or a Hessian) without it.
 
 f, f′ and f″ of four formulas in one variable, and f with its gradient and Hessian of three in two variables;
 derivlib.minimize's L-BFGS and Newton against scipy's and torch's optimizers on Rosenbrock in 2 and 6 variables.
@@ -11,12 +11,12 @@ Markdown and written to a file (bench-results.md by default), with the machine d
 The formulas are fixed strings written here, never user input: that is what makes sympy's `lambdify` (which
 generates and runs Python source) safe in this module; the library itself never uses it.
 
-    python -m derivlib.bench                        # CPU, float64, 10^3 … 10^7 points
-    python -m derivlib.bench --device cuda --dtype float32 --sizes 1e6,1e7,1e8
-    python -m derivlib.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
-    python -m derivlib.bench --startup-only         # only the start-up of the command line against torch's import
-    python -m derivlib.bench --two-variables-only   # only f and its Hessian in x and y, at 500 × 500 points
-    python -m derivlib.bench --optimisation-only    # only minimize() against scipy and torch on Rosenbrock
+    python -m benchmarks.bench                        # CPU, float64, 10^3 … 10^7 points
+    python -m benchmarks.bench --device cuda --dtype float32 --sizes 1e6,1e7,1e8
+    python -m benchmarks.bench --quick                # tiny sizes, a few seconds (the test suite runs this)
+    python -m benchmarks.bench --startup-only         # only the start-up of the command line against torch's import
+    python -m benchmarks.bench --two-variables-only   # only f and its Hessian in x and y, at 500 × 500 points
+    python -m benchmarks.bench --optimisation-only    # only minimize() against scipy and torch on Rosenbrock
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from derivlib.partials import surface_grid
 
 Tensor = torch.Tensor
 
+ROOT = Path(__file__).resolve().parent.parent  # the repository, where the memory probes run (-m benchmarks.bench)
 ORDER = 2  # f, f′ and f″, as in the issue
 RANGE = (-3.0, 3.0)  # the grid; every formula is defined and smooth on it
 PER_POINT_LIMIT = 10_000  # points the per-point loop is timed on; larger grids extrapolate linearly from there
@@ -530,9 +531,9 @@ def memory(
             if device.type == "cuda" or not fresh:
                 found = _probe(text, points, ORDER, method, dtype, device, variables)
             else:
-                command = [sys.executable, "-m", "derivlib.bench", "--probe", str(points), method, str(dtype)[6:]]
+                command = [sys.executable, "-m", "benchmarks.bench", "--probe", str(points), method, str(dtype)[6:]]
                 command += ["--device", str(device), "--probe-variables", str(variables)]
-                output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+                output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT).stdout
                 found = json.loads(output.splitlines()[-1])
             arrays = found["extra"] / (points * dtype.itemsize)
             rows.append({"method": method, "points": points, "arrays": arrays, "exact": found["exact"]})
@@ -1065,7 +1066,7 @@ def report(
 ) -> str:
     """The Markdown report; `grown` None where only the start-up was measured (`started`: see `startup`), or only
     the two variables (`surface`: the rows of `surface_speed`, its compile seconds, and its memory rows)."""
-    command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
+    command = " ".join(["python -m benchmarks.bench", *sys.argv[1:]])
     grid = f"grid {RANGE[0]:g} … {RANGE[1]:g}"
     if grown is not None:
         what = f"f, f′, f″ in {str(dtype)[6:]} on {device}, {grid}"
@@ -1308,7 +1309,7 @@ def _sizes(text: str) -> list[int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m derivlib.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
     parser.add_argument("--dtype", default="float64", choices=["float64", "float32"])
     parser.add_argument("--sizes", type=_sizes, help="grid sizes (default 1e3,1e4,1e5,1e6,1e7; on a GPU 1e6,1e7,1e8)")
@@ -1344,7 +1345,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         device, dtype = resolve_device(args.device), resolve_dtype(args.dtype)
     except ValueError as error:
-        print(f"python -m derivlib.bench: {error}", file=sys.stderr)
+        print(f"python -m benchmarks.bench: {error}", file=sys.stderr)
         return 2
     if args.probe:
         points, method, dtype_name = args.probe
@@ -1381,7 +1382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     methods = ["taylor"] if args.quick else ["taylor", "autograd"]
     if args.optimisation_only:
-        command = " ".join(["python -m derivlib.bench", *sys.argv[1:]])
+        command = " ".join(["python -m benchmarks.bench", *sys.argv[1:]])
         heading = [
             f"# derivlib benchmark ({time.strftime('%Y-%m-%d %H:%M')})",
             "",
@@ -1413,5 +1414,5 @@ if __name__ == "__main__":
     # numpy's BLAS on one thread too, as torch: on a busy machine its threads wait for each other, and scipy's
     # L-BFGS-B (dot products of a few numbers) took 10x as long. BLAS reads this only at start-up: start again.
     if any(os.environ.get(name) != value for name, value in ONE_THREAD.items()):
-        os.execve(sys.executable, [sys.executable, "-m", "derivlib.bench", *sys.argv[1:]], os.environ | ONE_THREAD)
+        os.execve(sys.executable, [sys.executable, "-m", "benchmarks.bench", *sys.argv[1:]], os.environ | ONE_THREAD)
     sys.exit(main())
