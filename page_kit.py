@@ -74,32 +74,32 @@ def page_top(title: str, caption: str) -> None:
     st.caption(caption)
 
 
-def number(text: str) -> float:
+def read_number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
         raise ValueError("not a finite number")
     return value
 
 
-def constant_number(text: str) -> float:
+def read_constant(text: str) -> float:
     """A number, or a constant formula of the language (2pi, -pi/2, e): a range's end in a link."""
     return derivlib.constant(text)
 
 
-def whole_number(text: str) -> int:
-    value = number(text)
+def read_whole_number(text: str) -> int:
+    value = read_number(text)
     if not value.is_integer():
         raise ValueError("not a whole number")
     return int(value)
 
 
-def switch(text: str) -> bool:
+def read_switch(text: str) -> bool:
     if text.lower() not in ("1", "0", "true", "false"):
         raise ValueError("write 1 or 0")
     return text.lower() in ("1", "true")
 
 
-def choice(options: list, convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
+def read_choice(options: list, convert: Callable[[str], Any] = str) -> Callable[[str], Any]:
     def read(text: str):
         value = convert(text)
         if value not in options:
@@ -109,7 +109,7 @@ def choice(options: list, convert: Callable[[str], Any] = str) -> Callable[[str]
     return read
 
 
-def formula(variables: tuple[str, ...] = ("x",)) -> Callable[[str], str]:
+def read_formula(variables: tuple[str, ...] = ("x",)) -> Callable[[str], str]:
     def read(text: str) -> str:
         derivlib.parse(text, variables=variables)  # raises ExpressionError, a ValueError, for text that is no formula
         return text
@@ -117,14 +117,14 @@ def formula(variables: tuple[str, ...] = ("x",)) -> Callable[[str], str]:
     return read
 
 
-def parameter(text: str) -> float:
-    value = number(text)
+def read_parameter(text: str) -> float:
+    value = read_number(text)
     if not PARAMETER_RANGE[0] <= value <= PARAMETER_RANGE[1]:
         raise ValueError(f"parameters go from {PARAMETER_RANGE[0]:g} to {PARAMETER_RANGE[1]:g}")
     return value
 
 
-def shown(text: str) -> str:
+def quoted(text: str) -> str:
     """Link text as it is quoted in a note: short, and unable to close the note's code span."""
     text = text.replace("`", "'")
     return text if len(text) <= 60 else text[:59] + "…"
@@ -155,15 +155,17 @@ class Link:
         """Values from the query (the defaults where absent), and a note for each value that could not be used."""
         values, notes = dict(self.defaults), []
         for name, text in query.items():
-            reader = self.readers.get(name) or (parameter if name.startswith("p_") else None)
+            reader = self.readers.get(name) or (read_parameter if name.startswith("p_") else None)
             if reader is None:
-                notes.append(f"`{shown(name)}` is not a setting of this page: ignored")
+                notes.append(f"`{quoted(name)}` is not a setting of this page: ignored")
                 continue
             try:
                 values[name] = reader(text)
             except ValueError as error:  # ExpressionError is one too
                 default = self.defaults.get(name, PARAMETER_DEFAULT)
-                notes.append(f"`{shown(name)}={shown(text)}` could not be used ({first_line(error)}): using {default}")
+                notes.append(
+                    f"`{quoted(name)}={quoted(text)}` could not be used ({first_line(error)}): using {default}"
+                )
         return values, notes
 
     def fill(self, check: Callable[[dict[str, Any], list[str]], None]) -> None:
@@ -269,9 +271,9 @@ def formula_row(
     """The formula box (key <prefix>expr) beside the examples (key <prefix>example), then how the text was read
     ("Read as f(x, y) = …"; with `only_used`, f of the variables the formula uses) or the problem with a caret under
     it; the formula, or None."""
-    formula, choice = st.columns([3, 1], vertical_alignment="bottom")
-    formula.text_input(label, key=f"{prefix}expr", placeholder=placeholder, help=help)
-    choice.selectbox(
+    box, examples_box = st.columns([3, 1], vertical_alignment="bottom")
+    box.text_input(label, key=f"{prefix}expr", placeholder=placeholder, help=help)
+    examples_box.selectbox(
         "Examples", examples, index=None, key=f"{prefix}example", placeholder="Pick an example …", on_change=on_example
     )
     try:

@@ -33,7 +33,7 @@ import torch
 MAX_ORDER = 10  # highest derivative order at all; reverse-over-reverse graphs grow about threefold per order
 MAX_DEPTH = 64  # nesting of parentheses, signs and exponents: the parser recurses, and Python's stack is finite
 MAX_OUTPUT_BYTES = 4 * 2**30  # bytes of one result, (order + 1) rows of the grid's size
-MIN_CHUNK = 2**10  # points of the first chunk under a time budget, which measures how fast the rest will go
+FIRST_CHUNK = 2**10  # points of the first chunk under a time budget, which measures how fast the rest will go
 CHUNK_SECONDS = 0.05  # of a time budget, the share one chunk may take: the budget is checked between chunks
 
 
@@ -283,7 +283,7 @@ class Budget:
 def chunks(total: int, chunk_size: int, budget: Budget | None = None) -> Iterator[tuple[int, int]]:
     """(start, stop) of each chunk of `total` points; between chunks, the budget's TimeBudgetError once it is spent.
 
-    Without a budget the chunks are `chunk_size` points each. With one, the first chunk is small (MIN_CHUNK points)
+    Without a budget the chunks are `chunk_size` points each. With one, the first chunk is small (FIRST_CHUNK points)
     and each next one as many points as the speed so far fits into CHUNK_SECONDS of the budget (never more than
     `chunk_size`), so that the budget is checked often enough to end a slow computation soon after it runs out.
     The results do not depend on the chunks.
@@ -295,7 +295,7 @@ def chunks(total: int, chunk_size: int, budget: Budget | None = None) -> Iterato
         for start in range(0, total, chunk_size):
             yield start, min(start + chunk_size, total)
         return
-    start, size = 0, min(chunk_size, MIN_CHUNK)
+    start, size = 0, min(chunk_size, FIRST_CHUNK)
     while start < total:
         stop = min(start + size, total)
         yield start, stop

@@ -88,20 +88,20 @@ LINK = kit.Link(
     "one_variable",
     DEFAULTS,
     {
-        "expr": kit.formula(),
-        "xmin": kit.constant_number,
-        "xmax": kit.constant_number,
-        "points": kit.choice(GRID_SIZES, kit.whole_number),
-        "order": kit.choice(ORDERS, kit.whole_number),
-        "device": kit.choice(derivlib.available_devices()),
-        "dtype": kit.choice(kit.DTYPES),
+        "expr": kit.read_formula(),
+        "xmin": kit.read_constant,
+        "xmax": kit.read_constant,
+        "points": kit.read_choice(GRID_SIZES, kit.read_whole_number),
+        "order": kit.read_choice(ORDERS, kit.read_whole_number),
+        "device": kit.read_choice(derivlib.available_devices()),
+        "dtype": kit.read_choice(kit.DTYPES),
         "at": str,  # checked below, once the parameters' values are known
-        "overlay": kit.switch,
-        "x0": kit.number,
-        "taylor_order": kit.choice(ORDERS, kit.whole_number),  # at most `order`: checked below
-        "remainder": kit.switch,
-        "fd_order": kit.choice([1, 2], kit.whole_number),
-        "file_format": kit.choice(list(kit.FILE_FORMATS)),
+        "overlay": kit.read_switch,
+        "x0": kit.read_number,
+        "taylor_order": kit.read_choice(ORDERS, kit.read_whole_number),  # at most `order`: checked below
+        "remainder": kit.read_switch,
+        "fd_order": kit.read_choice([1, 2], kit.read_whole_number),
+        "file_format": kit.read_choice(list(kit.FILE_FORMATS)),
     },
 )
 
@@ -119,7 +119,7 @@ def check_link(values: dict, notes: list[str]) -> None:
     try:
         derivlib.constants(values["at"], {name: values.get(f"p_{name}", kit.PARAMETER_DEFAULT) for name in parameters})
     except derivlib.ExpressionError as error:
-        notes.append(f"`at={kit.shown(values['at'])}` could not be used ({error.message}): using {DEFAULTS['at']}")
+        notes.append(f"`at={kit.quoted(values['at'])}` could not be used ({error.message}): using {DEFAULTS['at']}")
         values["at"] = DEFAULTS["at"]
 
 

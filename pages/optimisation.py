@@ -106,7 +106,7 @@ def method_list(text: str) -> str:
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in METHODS]
     if unknown:
-        raise ValueError(f"unknown method '{kit.shown(unknown[0])}': the methods are {', '.join(METHODS)}")
+        raise ValueError(f"unknown method '{kit.quoted(unknown[0])}': the methods are {', '.join(METHODS)}")
     if not names:
         raise ValueError("name at least one method")
     kit.within_limits(methods=len(dict.fromkeys(names)))
@@ -114,7 +114,7 @@ def method_list(text: str) -> str:
 
 
 def positive(text: str) -> float:
-    value = kit.number(text)
+    value = kit.read_number(text)
     if value <= 0:
         raise ValueError("must be greater than 0")
     return value
@@ -122,7 +122,7 @@ def positive(text: str) -> float:
 
 def count(low: int, high: int):
     def read(text: str) -> int:
-        value = kit.whole_number(text)
+        value = kit.read_whole_number(text)
         if not low <= value <= high:
             raise ValueError(f"must be from {low:,} to {high:,}")
         return value
@@ -134,19 +134,19 @@ LINK = kit.Link(
     "optimisation",
     DEFAULTS,
     {
-        "expr": kit.formula(VARIABLES),
-        "x0": kit.number,
-        "y0": kit.number,
+        "expr": kit.read_formula(VARIABLES),
+        "x0": kit.read_number,
+        "y0": kit.read_number,
         "methods": method_list,
         "lr": positive,
         "tol": positive,
         "max_iter": count(1, kit.limits().iterations),
         "memory": count(1, 100),
-        "xmin": kit.constant_number,
-        "xmax": kit.constant_number,
-        "ymin": kit.constant_number,
-        "ymax": kit.constant_number,
-        "kappa": kit.choice(CONDITION_NUMBERS, kit.whole_number),
+        "xmin": kit.read_constant,
+        "xmax": kit.read_constant,
+        "ymin": kit.read_constant,
+        "ymax": kit.read_constant,
+        "kappa": kit.read_choice(CONDITION_NUMBERS, kit.read_whole_number),
     },
     prefix=PREFIX,
 )

@@ -314,7 +314,7 @@ def test_changed_inputs_update_the_link(app):
         ({"order": "99"}, "`order=99` could not be used", "order", 2),
         ({"device": "cuda:7"}, "`device=cuda:7` could not be used", "device", "cpu"),
         ({"dtype": "float16"}, "`dtype=float16` could not be used", "dtype", "float64"),
-        ({"xmin": "nan"}, "`xmin=nan` could not be used (unknown function or name 'nan'", "xmin", -5.0),
+        ({"xmin": "nan"}, "`xmin=nan` could not be used ('nan' is not a number here", "xmin", -5.0),
         ({"xmin": "3", "xmax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xmax", 5.0),
         ({"xmin": "-1e308", "xmax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xmin", -5.0),
         ({"at": "1, 2,"}, "`at=1, 2,` could not be used (empty item", "at", "1, pi, 5"),

@@ -145,7 +145,7 @@ def test_the_link_fills_every_input():
     [
         ({"expr": "sinn(x) y"}, "`expr=sinn(x) y` could not be used (unknown function", "xy_expr", HIMMELBLAU),
         ({"points": "3000"}, "`points=3000` could not be used (choose one of 50, 100", "xy_points", 300),
-        ({"xmin": "nan"}, "`xmin=nan` could not be used (unknown function or name 'nan'", "xy_xmin", -5.0),
+        ({"xmin": "nan"}, "`xmin=nan` could not be used ('nan' is not a number here", "xy_xmin", -5.0),
         ({"ymin": "3", "ymax": "1"}, "the range 3 … 1 is empty: using -5 … 5", "xy_ymax", 5.0),
         ({"ymin": "-1e308", "ymax": "1e308"}, "the range -1e+308 … 1e+308 is too wide: using -5 … 5", "xy_ymin", -5.0),
         ({"dtype": "float16"}, "`dtype=float16` could not be used", "xy_dtype", "float64"),

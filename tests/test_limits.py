@@ -193,7 +193,7 @@ def test_chunks_without_a_budget_are_the_chunk_size():
 
 def test_chunks_under_a_budget_cover_every_point_once():
     covered = [stop - start for start, stop in chunks(100_000, 2**16, Budget(60.0))]
-    assert sum(covered) == 100_000 and covered[0] == limits.MIN_CHUNK
+    assert sum(covered) == 100_000 and covered[0] == limits.FIRST_CHUNK
 
 
 @pytest.mark.parametrize("seconds", [0, -1, math.nan, "1", True])
