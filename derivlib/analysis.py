@@ -22,7 +22,7 @@ and any other value within its rounding error of 0 is 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -360,7 +360,7 @@ def _undefined_points(problem: _Problem, at: np.ndarray, notes: list[str]) -> li
 
 
 def _table(
-    problem: _Problem, found: list[_Found], notes: list[str], unresolved: list[tuple[float, float]] = ()
+    problem: _Problem, found: list[_Found], notes: list[str], unresolved: Sequence[tuple[float, float]] = ()
 ) -> pd.DataFrame:
     """The points in the range, aligned (see _aligned), one row per kind and place, at most MAX_PLACES places (the
     most widely spaced), sorted by x, with f, f′, f″ there as honest as rounding allows and the one-sided limits."""
@@ -420,7 +420,7 @@ def _table(
 
 
 def _most_widely_spaced(
-    places: np.ndarray, problem: _Problem, notes: list[str], unresolved: list[tuple[float, float]] = ()
+    places: np.ndarray, problem: _Problem, notes: list[str], unresolved: Sequence[tuple[float, float]] = ()
 ) -> np.ndarray:
     """At most MAX_PLACES of the places: those outside the stretches the grid does not resolve first, then those
     farthest from their neighbours (the nearest the range's middle first where that ties), so that a list of
@@ -510,8 +510,8 @@ def _zeros(
     singular = _Singular(roots[~converged], ends[0][~converged], ends[1][~converged], np.abs(g[left][~converged]))
 
     # Sign changes across a run of inf (as 1/x at 0 on a symmetric grid).
-    across = _sign_changes_across_infinities(x, g, finite)
-    singular = _Singular(*(np.concatenate([a, b]) for a, b in zip(singular, across, strict=True)))
+    beyond = _sign_changes_across_infinities(x, g, finite)
+    singular = _Singular(*(np.concatenate([a, b]) for a, b in zip(singular, beyond, strict=True)))
 
     # Dips of |g| that touch zero without a sign change (x^2 at 0): Newton from the dip, kept if it lands on a zero.
     size, before, after = np.abs(g[1:-1]), np.abs(g[:-2]), np.abs(g[2:])

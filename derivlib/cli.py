@@ -185,7 +185,11 @@ def _count(text: str, what: str) -> int:
 
 def run(args: argparse.Namespace, stdin_text: str | None) -> str:
     """The table's text for parsed arguments; raises ExpressionError or ValueError on bad input."""
-    source = stdin_text.strip() if args.expr == "-" else args.expr.strip()
+    if args.expr == "-":
+        assert stdin_text is not None  # main reads stdin whenever the formula is "-"
+        source = stdin_text.strip()
+    else:
+        source = args.expr.strip()
     expr = parse(source) if args.variables is None else parse(source, variables=args.variables)
     params = _parameters(args.param)
     settings = dict(order=args.order, params=params, device=args.device, dtype=args.dtype)

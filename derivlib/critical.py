@@ -173,10 +173,10 @@ def critical_points(
             )
         if not isolated.any() and not len(rough) and not notes:
             notes.append("no critical point in this box")
-        points = np.concatenate([found[isolated], rough])
+        located = np.concatenate([found[isolated], rough])
         partial_rows = np.concatenate([rows[:, isolated], search.partials(rough)], axis=1)
         smooth = np.r_[np.ones(isolated.sum(), dtype=bool), np.zeros(len(rough), dtype=bool)]
-        return _frame(search, points, partial_rows, np.concatenate([kinds[isolated], rough_kinds]), smooth, notes)
+        return _frame(search, located, partial_rows, np.concatenate([kinds[isolated], rough_kinds]), smooth, notes)
 
 
 def _count(n: int, noun: str) -> str:

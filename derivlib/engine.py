@@ -62,7 +62,7 @@ def resolve_dtype(dtype: torch.dtype | str) -> torch.dtype:
     """torch.float64 or torch.float32, from either the dtype or its name; ValueError for anything else."""
     if isinstance(dtype, str) and dtype in DTYPES:
         return DTYPES[dtype]
-    if dtype in DTYPES.values():
+    if not isinstance(dtype, str) and dtype in DTYPES.values():
         return dtype
     raise ValueError(f"unknown dtype {dtype!r}: choose float64 or float32")
 
@@ -226,10 +226,11 @@ def derivatives(
     )
 
     result = torch.empty((order + 1, len(points)), dtype=dtype, device=device)
+    chunk: Callable[[torch.Tensor, torch.Tensor], None]
     if method == "taylor":
         program = jet.compile_program(expr, order)
         bound = program.bind(values, like=points)
-        compute = bound.derivatives
+        compute: Callable[[torch.Tensor, torch.Tensor], bool | None] = bound.derivatives
         if fuse and (compiled := fused.lookup(expr, program, dtype, device)) is not None:
             compute = functools.partial(compiled.derivatives, bound)
             chunk_size = chunk_size or fused_chunk_size(device)

@@ -85,7 +85,7 @@ def decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np
         return x, y
     size = -(-n // buckets)  # points per bucket, rounded up: the last bucket may be shorter
     count = -(-n // size)
-    runs = np.full(count * size, np.nan)
+    runs: np.ndarray = np.full(count * size, np.nan)
     runs[:n] = y
     runs = runs.reshape(count, size)
     undefined = np.isnan(runs)
@@ -101,8 +101,8 @@ def decimate(x: np.ndarray, y: np.ndarray, buckets: int) -> tuple[np.ndarray, np
     for stretch in (position < first, (first < position) & (position < last), position > last):
         gaps = undefined & stretch
         keep.append(starts[gappy] + np.where(gaps.any(axis=1), gaps.argmax(axis=1), first[:, 0]))
-    keep = np.unique(np.concatenate(keep))
-    return x[keep], y[keep]
+    kept = np.unique(np.concatenate(keep))
+    return x[kept], y[kept]
 
 
 def _broken_at_poles(x: np.ndarray, y: np.ndarray, shown: tuple[float, float] | None) -> tuple[np.ndarray, np.ndarray]:
@@ -241,6 +241,7 @@ def derivatives_figure(
     )
     if overlay:
         if shown:
+            assert ranges[0] is not None  # the range common to every shown one
             figure.update_layout(yaxis={"range": list(ranges[0])})
         return figure
     # Panels from the top down, each labelled at its top left, with a gap for the label.
@@ -250,8 +251,8 @@ def derivatives_figure(
         top = 1 - k * (height + gap)
         axis = f"yaxis{k + 1 if k else ''}"
         figure.update_layout({axis: {"domain": [max(0.0, top - height), top], "anchor": "x"}})
-        if ranges[k] is not None:
-            figure.update_layout({axis: {"range": list(ranges[k])}})
+        if (span := ranges[k]) is not None:
+            figure.update_layout({axis: {"range": list(span)}})
         label = f"<b>{labels[column]}</b>"
         computed = frame[column].to_numpy()
         if flat[k] and np.any(computed[np.isfinite(computed)]):

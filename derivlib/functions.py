@@ -197,6 +197,7 @@ def _sqrt(order: int, u: Series) -> Series:
         total = s.weighted_sum(terms) if terms else None
         if k < len(u):
             total = torch.mul(u[k], 0.5) if total is None else s.plus(total, u[k], 0.5)
+        assert total is not None  # u has 2 rows or more here (order 0 never reaches a Taylor rule)
         y.append(s.times(total, reciprocal))
     return y
 

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +48,8 @@ class Entry:
 
     state: str = "waiting"
     reason: str = ""
-    runner: object = None  # the loaded package: runner(x, scalars, check, *out) writes the rows (compiler._Rows)
+    # The loaded package: runner(x, scalars, check, *out) writes the rows (compiler._Rows).
+    runner: Callable[..., object] | None = None
     checked: bool = False
     requested: float = field(default_factory=time.monotonic)
     seconds: float = math.nan  # the compiler's time
@@ -88,6 +90,7 @@ class Compiler:
         tree, variables, order, dtype, device, threads = key
         if self.worker is None or self.worker.poll() is not None:
             self._start()
+        assert self.worker is not None and self.worker.stdin is not None  # just started if need be, with a pipe
         self.sent += 1
         request = {
             "id": self.sent,
@@ -112,11 +115,12 @@ class Compiler:
         self.worker = subprocess.Popen(
             self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1, cwd=root
         )
-        self.pending: dict[int, Key] = {}
+        self.pending = {}
         threading.Thread(target=self._read, args=(self.worker, self.pending), daemon=True).start()
 
     def _read(self, worker: subprocess.Popen, pending: dict[int, Key]) -> None:
         """Replies from the worker, as they come: load each package (here, not in a caller's thread)."""
+        assert worker.stdout is not None  # started with stdout=PIPE
         for line in worker.stdout:
             try:
                 reply = json.loads(line)
@@ -131,7 +135,8 @@ class Compiler:
                 except Exception as error:  # a package that will not load leaves the formula eager
                     reason = f"the compiled program would not load: {type(error).__name__}: {error}"[:500]
             with self.lock:
-                entry = self.entries.get(pending.pop(reply.get("id"), None))
+                request_key: Key | None = pending.pop(reply.get("id"), None)
+                entry = self.entries.get(request_key) if request_key is not None else None
                 if entry is not None and entry.state == "waiting":
                     entry.runner, entry.reason = runner, reason
                     entry.seconds = reply.get("seconds", math.nan)
@@ -172,6 +177,7 @@ class Compiler:
     def close(self) -> None:
         """Stop the worker and delete the compiled packages."""
         if self.worker is not None and self.worker.poll() is None:
+            assert self.worker.stdin is not None  # started with stdin=PIPE
             self.worker.stdin.close()
             try:
                 self.worker.wait(timeout=5)
@@ -238,10 +244,12 @@ class Fused:
         disagree, it is retired and the eager program gives this and every later answer for the formula.
         """
         if len(x) < MIN_POINTS or self.entry.state != "ready":
-            return bound.derivatives(x, out)
+            bound.derivatives(x, out)
+            return None
         try:
             scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
             check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
+            assert self.entry.runner is not None  # an entry is 'ready' only with its runner
             self.entry.runner(x, scalars, check, *out)
             reason = "" if self.entry.checked else self._disagreement(bound, x, out, check)
         except Exception as error:  # a program that fails to run is as good as a wrong one
@@ -249,7 +257,8 @@ class Fused:
         self.entry.checked = True
         if reason:
             self.entry.state, self.entry.reason = "failed", reason
-            return bound.derivatives(x, out)
+            bound.derivatives(x, out)
+            return None
         return math.isfinite(check.sum())
 
     @staticmethod

@@ -37,6 +37,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import torch
 
@@ -211,6 +212,7 @@ def _piecewise(order: int, *inputs: Series, layout: tuple[tuple[str, ...], ...],
                 link = compare_sign(op, side_sign(d, len(d) <= SIDE_ORDER, side == LEFT))
             holds = link[0] if holds is None else holds & link[0]
             fails = link[1] if fails is None else fails | link[1]
+        assert holds is not None and fails is not None  # a condition has one operator at least
         conditions.append((holds, fails))
         values.append(inputs[at + len(ops) + 1])
         at += len(ops) + 2
@@ -287,16 +289,20 @@ class Bound:
         stays constant along d, and costs nothing."""
         order, steps = self.program.order, self.program.steps
         leaves = [[p, self._slope(d)] if order and _moves(d) else [p] for p, d in zip(points, direction, strict=True)]
-        slots: list[Series | None] = [None] * len(steps) + self.constants + leaves
+        slots: list[Series | None] = [None] * len(steps)
+        slots += self.constants + leaves
         for index, step in enumerate(steps):
             if step.order is None:
                 slots[index] = step.rule(order, *(slots[i] for i in step.inputs), *step.extra)
             else:  # its inputs cut to the rows of its own order
-                inputs = (slots[i][: step.order + 1] for i in step.inputs)
+                # A step's inputs are computed before it, and freed only after their last step: none is None here.
+                inputs = (cast(Series, slots[i])[: step.order + 1] for i in step.inputs)
                 slots[index] = step.rule(step.order, *inputs, *step.extra)
             for i in step.done:
                 slots[i] = None
-        return slots[self.program.root]
+        result = slots[self.program.root]
+        assert result is not None  # the root is computed (or a constant or a variable), and never freed
+        return result
 
     def _slope(self, d: Tensor | float) -> Tensor:
         return d if isinstance(d, Tensor) else torch.full((), d, dtype=self.one.dtype, device=self.one.device)
@@ -420,6 +426,7 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
             index[node] = len(constants)
             constants.append(node)
             return
+        step: tuple[Callable[..., Series], tuple[Node, ...], tuple]  # (rule, children, static arguments)
         match node:
             case Variable():
                 return
@@ -427,8 +434,8 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
                 step = (_negative, (operand,), ())
             case Binary("^", left, right) if _constant_exponent(right) is not None:
                 step = (_power_of_number, (left,), (_constant_exponent(right),))
-            case Binary("^", left, right) if odd_root_exponent(right) is not None:
-                step = (_power_of_fraction, (left,), odd_root_exponent(right))
+            case Binary("^", left, right) if (fraction := odd_root_exponent(right)) is not None:
+                step = (_power_of_fraction, (left,), fraction)
             case Binary("^", left, right):
                 step = (_power_rule, (left, right), ())
             case Binary(op, left, right):
@@ -457,8 +464,8 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
         index[key(node, side, deep)] = len(steps)
         # The pass at each point gives f alone; a condition's side gives SIDE_ORDER rows.
         own_order = SIDE_ORDER if deep else 0 if side == EXACT and sided(node) else None
-        inputs = tuple(key(child, side, d) for child, d in zip(step[1], children_deep, strict=True))
-        steps.append((step[0], inputs, step[2], own_order))
+        keys = tuple(key(child, side, d) for child, d in zip(step[1], children_deep, strict=True))
+        steps.append((step[0], keys, step[2], own_order))
 
     if sided(tree):
         for side in (EXACT, LEFT, RIGHT):
@@ -478,7 +485,9 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
         return index[k] if not isinstance(k, Variable) else len(steps) + len(constants) + variables.index(k.name)
 
     last_use = {slot(child): i for i, (_, inputs, _, _) in enumerate(steps) for child in inputs}
-    compiled, alive, live = [], set(), 1
+    compiled: list[_Step] = []
+    alive: set[int] = set()
+    live = 1
     for i, (rule, inputs, extra, own_order) in enumerate(steps):
         done = tuple(sorted({s for s in map(slot, inputs) if s < len(steps) and last_use[s] == i}))
         compiled.append(_Step(rule, tuple(map(slot, inputs)), extra, done, own_order))

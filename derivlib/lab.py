@@ -138,8 +138,8 @@ def _source(node: Node) -> str:
         case Parameter(name):
             return python_name(name)
         case Call(function, arguments):
-            inner = [_tensor(_source(a)) if _is_python(a) else _source(a) for a in arguments]
-            return FUNCTIONS[function].code.format(*inner)
+            sources = [_tensor(_source(a)) if _is_python(a) else _source(a) for a in arguments]
+            return FUNCTIONS[function].code.format(*sources)
         case Unary(op, operand):
             inner = _source(operand)
             return f"{op}({inner})" if _precedence(operand) < _UNARY else f"{op}{inner}"
@@ -159,8 +159,8 @@ def _source(node: Node) -> str:
             return f"{base}**{exponent}"
         case Piecewise(branches, otherwise):
             source = _value_source(otherwise) if otherwise is not None else "torch.nan"
-            for condition, value in reversed(branches):
-                source = f"torch.where({_condition_source(condition)}, {_value_source(value)}, {source})"
+            for condition, branch in reversed(branches):
+                source = f"torch.where({_condition_source(condition)}, {_value_source(branch)}, {source})"
             return source
         case Binary("/", left, right) if _is_python(left) and not _is_python(right):
             return f"torch.div({_source(left)}, {_source(right)})"

@@ -100,7 +100,9 @@ def _fixed_outer_brackets(latex: str) -> str:
 def _terms(latex: str) -> list[str]:
     """The text split before each " + " or " - " outside every group (or inside a fixed \\Bigl( … \\Bigr) bracket
     only): each piece but the first starts with its sign."""
-    pieces, groups, start, i = [], [], 0, 0
+    pieces: list[str] = []
+    groups: list[str] = []
+    start = i = 0
     while i < len(latex):
         if latex.startswith(("\\left", "\\right"), i):
             right = latex.startswith("\\right", i)

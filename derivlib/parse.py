@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from .errors import ExpressionError
 from .functions import ALIASES, FUNCTIONS
@@ -43,6 +44,8 @@ from .tree import (
     Unary,
     Variable,
 )
+
+_N = TypeVar("_N", bound=Node)  # a node of one type, given back as that type
 
 MAX_LENGTH = LIMITS.formula_length  # characters of typed text (DERIVLIB_MAX_FORMULA_LENGTH, 500)
 MAX_NODES = LIMITS.formula_nodes  # nodes in the tree, each one array of the grid's size (DERIVLIB_MAX_FORMULA_NODES)
@@ -293,7 +296,7 @@ class _Parser:
     def error(self, message: str, position: int | None = None) -> ExpressionError:
         return ExpressionError(message, self.source, self.token.position if position is None else position)
 
-    def node(self, node: Node) -> Node:
+    def node(self, node: _N) -> _N:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise self.error(f"formula too large: more than {MAX_NODES} parts")
@@ -438,7 +441,7 @@ class _Parser:
             self.advance()
             if self.at_op("!"):
                 raise self.error("x!! (a double factorial) is not supported: write (x!)! for the factorial of x!")
-            return self.node(Call("factorial", operand))
+            return self.node(Call("factorial", (operand,)))
         return operand
 
     def superscript_exponent(self, token: Token) -> Node:
@@ -498,7 +501,7 @@ class _Parser:
             closing = self.advance()
         if self.starts_factor(self.token) and not self.at_op("|") and self.closed_before_product[-1] is None:
             self.closed_before_product[-1] = closing.position
-        return self.node(Call("abs", inner))
+        return self.node(Call("abs", (inner,)))
 
     def parse_piecewise(self) -> Node:
         opening = self.advance()
@@ -554,7 +557,8 @@ class _Parser:
         return self.node(Piecewise(tuple(branches), otherwise))
 
     def parse_condition(self, first: Node) -> Comparison:
-        operands, ops = [first], []
+        operands: list[Node] = [first]
+        ops: list[str] = []
         while self.at_op(*COMPARISONS):
             op = self.advance()
             if ops and (op.text in "<<=") != (ops[0] in "<<="):
@@ -600,7 +604,7 @@ class _Parser:
             example = ", ".join(FUNCTIONS[function].arguments or ("x", "y", "z")[:arity])
             raise self.error(f"{shown} needs its arguments in parentheses, as in {shown}({example})")
         elif self.starts_factor(self.token) or self.at_op("-", "+"):
-            call = self.node(Call(function, self.parse_implicit_argument()))
+            call = self.node(Call(function, (self.parse_implicit_argument(),)))
         elif self.at_op("_") or self.token.kind == "sub":  # ln_2 x: only log takes a base
             raise self.unexpected()
         else:
@@ -625,6 +629,7 @@ class _Parser:
         """log_2(x), log_10 x, log_b(x), log_(b + 1)(x), log₂ x: the base is a number, a name or a parenthesis."""
         marker = self.advance()
         how = "after log_ write the base alone, then the argument: log_2(x), log_b x or log_(b + 1)(x)"
+        base: Node
         if marker.kind == "sub":
             base = self.node(Number(marker.value))
         elif self.token.kind == "number":
@@ -660,8 +665,8 @@ class _Parser:
     def log_to_base(self, argument: Node, base: Node) -> Node:
         """log2 and log10 where the base is exactly 2 or 10, else log(x)/log(b)."""
         if base in (Number(2.0), Number(10.0)):
-            return self.node(Call("log2" if base == Number(2.0) else "log10", argument))
-        return self.node(Binary("/", self.node(Call("log", argument)), self.node(Call("log", base))))
+            return self.node(Call("log2" if base == Number(2.0) else "log10", (argument,)))
+        return self.node(Binary("/", self.node(Call("log", (argument,))), self.node(Call("log", (base,)))))
 
     def parse_function_power(self, token: Token, shown: str) -> Node | None:
         # sin^2 x and sin²x mean (sin x)^2, as in textbooks; sin^-1 x is ambiguous, so it is refused.

@@ -216,7 +216,7 @@ def _taylor_chunk(
     or ±inf are redone by autograd."""
     _partials_into(bound, len(variables), order, columns, out)
     on = seams.on(columns) if seams is not None else None
-    if on is not None and on.any():
+    if seams is not None and on is not None and on.any():
         sided = torch.empty((len(out), int(on.sum())), dtype=out.dtype, device=out.device)
         _partials_into(seams.bound, len(variables), order, [column[on] for column in columns], sided)
         out[1:, on] = sided[1:]  # f stays as the program at each point gives it
@@ -348,7 +348,7 @@ def surface_table(
     for name, spec in (("x", x), ("y", y)):
         if not (isinstance(spec, tuple | list) and len(spec) == 3):
             raise ValueError(f"{name} must be (start, stop, number of points), not {spec!r}")
-    xs, ys = surface_grid(tuple(x), tuple(y), dtype=resolve_dtype(dtype), device=resolve_device(device))
+    xs, ys = surface_grid(x, y, dtype=resolve_dtype(dtype), device=resolve_device(device))
     values = partials(
         expr,
         {"x": xs, "y": ys},

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -78,22 +78,24 @@ def pointwise_errors(
     from .partials import partials  # several variables: their partial derivatives
 
     precision = resolve_dtype(dtype)
+    # `compute` takes the points as `moved` gives them: a mapping of each variable's points (several variables), or
+    # the array of the one variable's; either definition of each has the other's signature, so `at` is Any.
     if isinstance(x, Mapping):
         points = {name: np.asarray(v, dtype=np.float64) for name, v in x.items()}
 
-        def compute(at: Mapping[str, np.ndarray], precision: torch.dtype) -> np.ndarray:
+        def compute(at: Any, precision: torch.dtype) -> np.ndarray:  # at: Mapping[str, np.ndarray]
             found = partials(expr, at, order=order, params=params, dtype=precision)
             return np.stack([row.numpy(force=True) for row in found.values()]).astype(np.float64)
 
-        def moved(steps: np.ndarray, own: bool) -> Mapping[str, np.ndarray]:
+        def moved(steps: np.ndarray, own: bool) -> Mapping[str, np.ndarray] | np.ndarray:
             return {name: _nudged(v, steps, own) for name, v in points.items()}
     else:
         points = as_points(x, torch.float64, torch.device("cpu")).numpy()
 
-        def compute(at: np.ndarray, precision: torch.dtype) -> np.ndarray:
+        def compute(at: Any, precision: torch.dtype) -> np.ndarray:  # at: np.ndarray
             return derivatives(expr, at, order=order, params=params, dtype=precision).numpy().astype(np.float64)
 
-        def moved(steps: np.ndarray, own: bool) -> np.ndarray:
+        def moved(steps: np.ndarray, own: bool) -> Mapping[str, np.ndarray] | np.ndarray:
             return _nudged(points, steps, own)
 
     double, single = compute(points, torch.float64), compute(points, torch.float32)

@@ -121,6 +121,7 @@ def log_series(order: int, u: Series, first: Tensor | None = None, scale: float 
         total = weighted_sum(terms) if terms else None
         if k < len(u):
             total = torch.mul(u[k], scale) if total is None else plus(total, u[k], scale)
+        assert total is not None  # u has 2 rows or more here (order 0 never reaches a Taylor rule)
         y.append(times(total, reciprocal))
     return y
 
@@ -163,11 +164,11 @@ def compose(order: int, u: Series, coefficients: list[Tensor]) -> Series:
     for j in range(2, order + 1):
         row: list[Tensor | None] = [None] * (order + 1)
         for k in range(j, order + 1):
-            terms = [(1.0, u[i], powers[j - 1][k - i]) for i in range(1, min(k - j + 1, len(u) - 1) + 1)]
-            terms = [term for term in terms if term[2] is not None]
+            span = range(1, min(k - j + 1, len(u) - 1) + 1)
+            terms = [(1.0, u[i], known) for i in span if (known := powers[j - 1][k - i]) is not None]
             row[k] = weighted_sum(terms) if terms else None
         powers.append(row)
     for k in range(1, order + 1):
-        terms = [(1.0, coefficients[j], powers[j][k]) for j in range(1, k + 1) if powers[j][k] is not None]
+        terms = [(1.0, coefficients[j], known) for j in range(1, k + 1) if (known := powers[j][k]) is not None]
         y.append(weighted_sum(terms) if terms else coefficients[0].new_zeros(()))
     return y

@@ -407,7 +407,8 @@ def add_gradient_arrows(
     # One path of strokes, NaN between them: each arrow is its shaft, then its head (from one barb to the tip and on
     # to the other), drawn in screen proportions. Two SVG paths in all (a marker per head was an SVG node each).
     n = len(tails[0]) if tails else 0
-    xs, ys = np.full((n, 7), np.nan), np.full((n, 7), np.nan)
+    xs: np.ndarray = np.full((n, 7), np.nan)  # flattened below
+    ys: np.ndarray = np.full((n, 7), np.nan)
     if n:
         xs[:, 0], xs[:, 1], ys[:, 0], ys[:, 1] = tails[0], tips[0], tails[1], tips[1]
         back = -np.stack([ux * sx, uy * sy]) / np.hypot(ux * sx, uy * sy)  # unit, on screen, from the tip back
@@ -583,7 +584,7 @@ def surface_figure(
     )
     if point is not None and gradient is not None and all(map(math.isfinite, (*point, *gradient))):
         add_tangent_plane(figure, point, gradient, PLANE_SHARE * max(float(xs[-1] - xs[0]), float(ys[-1] - ys[0])))
-    scene_z = {"title": {"text": "f"}}
+    scene_z: dict[str, object] = {"title": {"text": "f"}}
     if shown is not None:
         pad = 0.05 * (shown[1] - shown[0])
         scene_z["range"] = [shown[0] - pad, shown[1] + pad]
@@ -693,7 +694,7 @@ def partial_maps(
     columns, titles = {}, dict(PANELS)
     for row, name in enumerate(names, start=1):
         values = computed[name]
-        if errors is not None:
+        if errors is not None and looked is not None:  # (set together)
             defined = np.isfinite(values)
             flat = bool(defined.any() and looked[row][defined].all())  # a value not looked at is not noise
             flat = flat and zero_everywhere(values[defined], errors[row][defined])

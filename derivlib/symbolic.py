@@ -71,7 +71,7 @@ def _walker() -> dict[type, Callable[..., Tensor]]:
             table[type(built)] = record.torch
         for name in record.sympy_also:
             table[getattr(sympy, name)] = record.torch
-    return {
+    besides: dict[type, Callable[..., Tensor]] = {
         sympy.Add: lambda *terms: functools.reduce(torch.add, terms),
         sympy.Mul: lambda *factors: functools.reduce(torch.mul, factors),
         sympy.Pow: torch.pow,
@@ -83,7 +83,8 @@ def _walker() -> dict[type, Callable[..., Tensor]]:
         # The derivative of a kink or a step: zero everywhere but at one point, where a grid cannot see it.
         sympy.DiracDelta: lambda t, *derivative_order: torch.zeros_like(t),
         sympy.Heaviside: _heaviside,
-    } | table
+    }
+    return besides | table
 
 
 SYMPY_FUNCTIONS: dict[type, Callable[..., Tensor]] = _walker()
@@ -262,7 +263,7 @@ def off_the_kinks(expr: sympy.Expr) -> sympy.Expr:
 
 def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
     """The messages that arrive within `timeout` seconds, keyed by (kind, order), and why the rest is missing."""
-    results = {}
+    results: dict[tuple[str, int], tuple] = {}
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0 and receiver.poll(remaining):
         try:
@@ -388,16 +389,16 @@ def ask_helper(owner: types.ModuleType, request: tuple, timeout: float) -> tuple
     with owner._helper_lock:
         if owner._helper is not None and not owner._helper.alive():
             owner._helper.close()
-            owner._helper = None
+            vars(owner)["_helper"] = None  # a module's attributes are its __dict__ (ModuleType types no others to set)
         if owner._helper is None:
-            owner._helper = _Helper(owner.HELPER_COMMAND)
+            vars(owner)["_helper"] = _Helper(owner.HELPER_COMMAND)
         try:
             answer = owner._helper.ask(request, timeout)
         except (EOFError, OSError):  # the helper died during the request
             answer = None
         if answer is None:
             owner._helper.close()
-            owner._helper = None
+            vars(owner)["_helper"] = None
             return {}, "sympy's helper process did not answer"
         return answer
 

@@ -12,7 +12,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -55,8 +55,8 @@ def table(
     """
     import pandas as pd
 
-    options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
-    options |= {"time_budget": time_budget}
+    options: dict[str, Any] = {"params": params, "device": device, "dtype": dtype, "progress": progress}
+    options |= {"method": method, "time_budget": time_budget}
     return pd.DataFrame(arrays(expr, x, order=order, fuse=fuse, **options))
 
 
@@ -135,8 +135,8 @@ def grid_table(
     """
     import pandas as pd
 
-    options = {"params": params, "device": device, "dtype": dtype, "progress": progress, "method": method}
-    options |= {"time_budget": time_budget}
+    options: dict[str, Any] = {"params": params, "device": device, "dtype": dtype, "progress": progress}
+    options |= {"method": method, "time_budget": time_budget}
     return pd.DataFrame(grid_arrays(expr, start, stop, num, order=order, fuse=fuse, **options))
 
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import torch
 
@@ -329,8 +329,10 @@ def select(
     otherwise: Tensor | None,
 ) -> Tensor:
     """The chosen branch's row at each point (`rows[i]` for branch i), `otherwise` where none applies, else NaN."""
-    like = rows[0] if rows else otherwise
-    result = otherwise if otherwise is not None else torch.full((), math.nan, dtype=like.dtype, device=like.device)
+    if otherwise is not None:
+        result = otherwise
+    else:  # every piecewise definition has a branch at least: rows[0] is there
+        result = torch.full((), math.nan, dtype=rows[0].dtype, device=rows[0].device)
     for take, row in zip(reversed(takes), reversed(rows), strict=True):
         result = torch.where(take, row, result)
     return torch.where(undefined, math.nan, result) if isinstance(undefined, Tensor) else result
@@ -372,6 +374,7 @@ def condition_masks(condition: Comparison, values: Mapping[str, Tensor], like: T
             link_holds, link_fails = compare_sign(op, side.sign(difference(op, a, b), values))
         holds = link_holds if holds is None else holds & link_holds
         fails = link_fails if fails is None else fails | link_fails
+    assert holds is not None and fails is not None  # a comparison has one operator at least
     return holds, fails
 
 
@@ -458,7 +461,8 @@ def kinks_as_branches(node: Node) -> Node:
             return Comparison(ops, tuple(map(kinks_as_branches, operands)))
         case Piecewise(branches, otherwise):
             return Piecewise(
-                tuple((kinks_as_branches(c), kinks_as_branches(v)) for c, v in branches),
+                # A comparison comes back a comparison (the case above); lru_cache hides that from the checker.
+                tuple((cast(Comparison, kinks_as_branches(c)), kinks_as_branches(v)) for c, v in branches),
                 None if otherwise is None else kinks_as_branches(otherwise),
             )
     return node

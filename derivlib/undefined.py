@@ -156,6 +156,7 @@ def _broken_rules(
                 yield finite & test(*operands), reason
         case Piecewise(branches, None):
             _, rest, _ = choose([condition_masks(condition, values, at, None) for condition, _ in branches])
+            assert isinstance(rest, torch.Tensor)  # a piecewise definition has a branch at least: a mask, not True
             yield rest, NO_BRANCH  # every condition fails (one that is undefined is its operands' cause)
         case Binary("/", _, denominator):
             yield evaluate(denominator, values, at) == 0, "division by zero"
