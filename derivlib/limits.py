@@ -26,6 +26,7 @@ import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import Any, NoReturn
 
 import torch
 
@@ -100,10 +101,10 @@ class Limits:
                     f"the range {low:g} … {high:g} reaches beyond this server's limit "
                     f"(|x| ≤ {self.range:g}: {SETTINGS['range']})"
                 )
-        for name, value in (parameters or {}).items():
-            if not abs(value) <= self.parameter:  # NaN too
+        for name, given in (parameters or {}).items():
+            if not abs(given) <= self.parameter:  # NaN too
                 return (
-                    f"the parameter {name} = {value:g} is beyond this server's limit "
+                    f"the parameter {name} = {given:g} is beyond this server's limit "
                     f"(|{name}| ≤ {self.parameter:g}: {SETTINGS['parameter']})"
                 )
         return ""
@@ -179,7 +180,7 @@ def read(environ: Mapping[str, str] | None = None, *, gpu: bool | None = None) -
     the variable for a value that is not a valid setting."""
     environ = os.environ if environ is None else environ
     gpu = gpu_present() if gpu is None else gpu
-    values = {}
+    values: dict[str, Any] = {}  # each of Limits' fields: an int, a float or a bool
     for field in fields(Limits):
         name = field.name
         default = DEFAULTS[name][1 if gpu else 0]
@@ -216,13 +217,13 @@ def _parse_setting(name: str, text: str) -> object:
         low, high = WHOLE[name]
         value = int(text)
         return value if low <= value <= high else _refuse()
-    value = float(text)  # ValueError for text that is no number
-    if not (value > 0 and (math.isfinite(value) or name == "range")):
+    amount = float(text)  # ValueError for text that is no number
+    if not (amount > 0 and (math.isfinite(amount) or name == "range")):
         _refuse()
-    return value
+    return amount
 
 
-def _refuse():
+def _refuse() -> NoReturn:
     raise ValueError
 
 
@@ -237,7 +238,7 @@ def _valid(name: str) -> str:
     return "a positive number, or inf" if name == "range" else "a positive number"
 
 
-def _shown(name: str, value: object) -> str:
+def _shown(name: str, value: Any) -> str:
     if name == "fuse":
         return "1" if value else "0"
     if name == "cache_bytes":
@@ -245,7 +246,7 @@ def _shown(name: str, value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def table() -> list[tuple[str, str, str, str]]:
+def table() -> list[tuple[str, ...]]:
     """The settings as rows (variable, default on a CPU, default on a GPU, what it limits), for the README."""
     return [
         (SETTINGS[f.name], *(_shown(f.name, value) for value in DEFAULTS[f.name]), HELP[f.name]) for f in fields(Limits)

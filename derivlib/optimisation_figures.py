@@ -426,8 +426,8 @@ def curve_figure(
             )
         )
         last = path.iloc[-1]
-        at = (float(last[variable]), float(last["f"]))
-        figure.add_trace(_end_mark(method, run, at, f"{variable} = %{{x:.10g}}<br>f = %{{y:.10g}}", 18))
+        end = (float(last[variable]), float(last["f"]))
+        figure.add_trace(_end_mark(method, run, end, f"{variable} = %{{x:.10g}}<br>f = %{{y:.10g}}", 18))
     add_end_legend(figure, {m: r for m, r in runs.items() if r.get("path") is not None and not r["path"].empty})
     shown_range = value_range(f, pad=0.08)
     figure.update_layout(

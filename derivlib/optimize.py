@@ -150,7 +150,8 @@ class Objective:
                 pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
                 seeds = np.vstack([seeds, *pairs]) if pairs else seeds
             columns = [torch.as_tensor(seeds[:, v], dtype=like.dtype, device=like.device) for v in range(n)]
-            self.programs[order] = (bound, columns if order else [0.0] * n, seeds, seams)
+            seeded: list[Any] = list(columns) if order else [0.0] * n  # order 0: f alone, no direction to seed
+            self.programs[order] = (bound, seeded, seeds, seams)
         return self.programs[order]
 
     def _series(self, x: np.ndarray, order: int) -> list[np.ndarray] | None:
@@ -416,12 +417,12 @@ def minimize(
         last = run.rows[-1]
         x = np.array([last[name] for name in variables])
     if status in (1, 2) and (kink := objective.kink_at(x)) is not None:  # stuck at a kink: say so, not only that
-        where, i, left, right = kink
+        kink_x, i, left, right = kink
         status, message = (
             6,
             (
                 f"{message}, at a kink of f: ∂f/∂{variables[i]} jumps from {left:.3g} to {right:.3g} across "
-                f"{_where(variables, where)}, where f is not differentiable and no gradient method converges"
+                f"{_where(variables, kink_x)}, where f is not differentiable and no gradient method converges"
             ),
         )
     with np.errstate(invalid="ignore"):
@@ -616,7 +617,7 @@ def _newton(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
         found = backtracking(objective, run, x, f, g, p)
         if found is None:
             return x, 2, "no progress: the line search found no step that decreases f"
-        alpha, _ = found
+        alpha = found[0]
         new = x + alpha * p
         if _no_progress(x, new):
             return x, 2, "no progress: the step is too small for float64 to move x"
@@ -642,6 +643,7 @@ def _conjugate_gradient(polak_ribiere: bool) -> Callable[..., tuple[np.ndarray, 
             return state["p"]
         denominator = float(previous @ previous)
         beta = max(0.0, float(g @ (g - previous)) / denominator) if polak_ribiere else float(g @ g) / denominator
+        assert p is not None  # set with the previous gradient, at the first step or a restart
         new = -g + beta * p
         if float(new @ g) >= 0:  # not a descent direction: restart
             new = -g
@@ -710,7 +712,9 @@ def _with_line_search(
         if search == "wolfe":
             # The first step of a method without a scale (gradient descent's, CG's first) starts at 1/‖∇f‖ (N&W p. 59).
             alpha0 = (
-                1.0 if (remember_x and state.get("pairs")) else min(1.0, alpha_guess / max(np.linalg.norm(p), 1e-300))
+                1.0
+                if (remember_x and state.get("pairs"))
+                else min(1.0, alpha_guess / max(float(np.linalg.norm(p)), 1e-300))
             )
             found = strong_wolfe(objective, run, x, f, g, p, c2, alpha=alpha0)
             if found is None:
@@ -719,10 +723,10 @@ def _with_line_search(
             if g_new is None:
                 f_new, g_new = objective.value_and_gradient(x + alpha * p)
         else:
-            found = backtracking(objective, run, x, f, g, p, alpha=alpha_guess)
-            if found is None:
+            stepped = backtracking(objective, run, x, f, g, p, alpha=alpha_guess)
+            if stepped is None:
                 return x, 2, "no progress: the line search found no step that decreases f"
-            alpha, f_new = found
+            alpha, f_new = stepped
             f_new, g_new = objective.value_and_gradient(x + alpha * p)
             alpha_guess = min(1.0, 2 * alpha)  # start the next search near this step
         new = x + alpha * p
@@ -735,7 +739,7 @@ def _with_line_search(
         run.check(x, f, g)
         run.record(k, x, f, g, alpha)
         if search == "wolfe" and not remember_x:
-            alpha_guess = alpha * max(np.linalg.norm(p), 1e-300)  # N&W eq. 3.60: keep the first step's length
+            alpha_guess = alpha * max(float(np.linalg.norm(p)), 1e-300)  # N&W eq. 3.60: keep the first step's length
     return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
 
 
@@ -849,7 +853,7 @@ def _scipy(method: str) -> Callable[..., tuple[np.ndarray, int, str]]:
             if not run.rows
             else np.array([run.rows[-1][name] for name in objective.variables])
         )
-        _, gradient = objective.value_and_gradient(point)
+        gradient = objective.value_and_gradient(point)[1]
         objective.nfev -= 1
         objective.ngev -= 1
         if run.converged(gradient):

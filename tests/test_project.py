@@ -20,6 +20,12 @@ def test_ruff_is_clean(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_type_checker_finds_nothing_in_the_package():
+    """mypy over derivlib, as pyproject.toml's [tool.mypy] configures it (the pages are not checked yet)."""
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0 and "Success: no issues found" in result.stdout, result.stdout + result.stderr
+
+
 @pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
 def test_the_library_never_imports_streamlit(path):
     assert not re.search(r"^\s*(import|from)\s+streamlit", path.read_text(), re.MULTILINE)
