@@ -4,7 +4,7 @@ Not a test (timings are measured and printed, never asserted). For each interact
 several times, from the key press or click to the chart painted: the new chart's data in Plotly (`_fullData`), then
 two animation frames, after which the browser has painted it. Beside each median it gives the server's CPU-seconds
 for the interaction (its process tree, from /proc: the page's computation, the compiler worker, sympy's helper),
-from the action to the page idle. It prints a Markdown table (the README's), then each run.
+from the action to the page idle. It prints a Markdown table (docs/performance.md's), then each run.
 
 `python tests/page_timing.py --only two,optimisation` times those parts alone (of first, one, two, optimisation).
 `python tests/page_timing.py --downloads` times the whole grid's download instead, in each file format: from the
