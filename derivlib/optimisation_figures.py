@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 
 from .figures import LEGEND, LEGEND_MARGIN, _for_browser, value_range
 from .markers import MARKERS
+from .optimize import RECORDS
 from .surface_figures import CLICK, add_click_layer, contour_figure, label_format
 
 PATH_POINTS = 400  # iterates per method sent to the browser (of a path's possibly 20 000)
@@ -39,32 +40,6 @@ LABEL_MARGIN = 0.04  # … and this far from its edges
 LABELS_META = "levels"  # the `meta` of the level labels' trace
 CURVE_HEIGHT = 520
 PATH = "path"  # the `meta` of a method's path traces
-LABELS = {  # what the page and the charts call each method of derivlib.optimize.METHODS
-    "gradient-descent": "gradient descent",
-    "gradient-descent-armijo": "gradient descent + Armijo",
-    "newton": "Newton",
-    "cg-fr": "CG (Fletcher–Reeves)",
-    "cg-pr": "CG (Polak–Ribière+)",
-    "lbfgs": "L-BFGS",
-    "torch-lbfgs": "torch L-BFGS",
-    "scipy-bfgs": "scipy BFGS",
-    "scipy-lbfgsb": "scipy L-BFGS-B",
-    "scipy-newton-cg": "scipy Newton-CG",
-    "scipy-trust-exact": "scipy trust-exact",
-}
-COLOURS = {  # one per method, the same on every chart; readable on the contour map's light and dark ends
-    "gradient-descent": "#ff7f0e",
-    "gradient-descent-armijo": "#d62728",
-    "newton": "#1f3fbf",
-    "cg-fr": "#8c564b",
-    "cg-pr": "#9467bd",
-    "lbfgs": "#e6007e",
-    "torch-lbfgs": "#17becf",
-    "scipy-bfgs": "#2ca02c",
-    "scipy-lbfgsb": "#bcbd22",
-    "scipy-newton-cg": "#7f7f7f",
-    "scipy-trust-exact": "#000000",
-}
 START_COLOUR = "#111111"
 ENDS_COLOUR = "#555555"  # the legend's star and stop: each method's own are in its colour
 STOPPED = "square-x"  # where a run stopped without converging: ⊠, never derivlib.markers' saddle (×)
@@ -79,7 +54,13 @@ PATH_LEGEND = LEGEND | {"entrywidth": 180}  # room for "gradient descent + Armij
 
 
 def label(method: str) -> str:
-    return LABELS.get(method, method)
+    """What the page and the charts call a method (its record's label; the name itself for one without a record)."""
+    return RECORDS[method].label if method in RECORDS else method
+
+
+def colour_of(method: str) -> str:
+    """A method's colour, the same on every chart (its record's; grey for one without a record)."""
+    return RECORDS[method].colour if method in RECORDS else "#444"
 
 
 def path_indices(n: int, limit: int = PATH_POINTS) -> np.ndarray:
@@ -116,7 +97,7 @@ def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[s
     x_name, y_name = variables
     drawn = {m: r for m, r in runs.items() if r.get("path") is not None and not r["path"].empty}
     for method, run in drawn.items():
-        colour, name = COLOURS.get(method, "#444"), label(method)
+        colour, name = colour_of(method), label(method)
         shown = run["path"].iloc[path_indices(len(run["path"]))]
         x, y = _for_browser(shown[x_name]), _for_browser(shown[y_name])
         figure.add_trace(
@@ -176,7 +157,7 @@ def _end_mark(method: str, run: Mapping, at: tuple[float, float], where: str, st
     pixels), the saddle's or maximum's mark of derivlib.markers where it converged to one (f there is no minimum), ⊠
     where it stopped without converging. On hover: the method, how it ended, `where` (a hover template of the point)
     and the run's message."""
-    end, colour = _end(run), COLOURS.get(method, "#444")
+    end, colour = _end(run), colour_of(method)
     if end in ("saddle", "maximum"):
         symbol, colour, _ = MARKERS[end]
         marker = {"symbol": symbol, "size": 14, "color": colour, "line": {"color": "white", "width": 1.5}}
@@ -400,7 +381,7 @@ def curve_figure(
                 name="Newton's tangent parabolas",
                 legendgroup="parabolas",
                 showlegend=i == 0,
-                line={"color": COLOURS["newton"], "width": 1.2, "dash": "dash"},
+                line={"color": colour_of("newton"), "width": 1.2, "dash": "dash"},
                 opacity=0.7,
                 hovertemplate=f"parabola at {variable} = {at:.4g}<extra></extra>",
             )
@@ -409,7 +390,7 @@ def curve_figure(
         path: pd.DataFrame | None = run.get("path")
         if path is None or path.empty:
             continue
-        colour, name = COLOURS.get(method, "#444"), label(method)
+        colour, name = colour_of(method), label(method)
         shown = path.iloc[path_indices(len(path))]
         figure.add_trace(
             go.Scatter(
@@ -460,7 +441,7 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
     for what, title in CONVERGENCE.items():
         figure = go.Figure()
         for method, path in paths.items():
-            colour, name = COLOURS.get(method, "#444"), label(method)
+            colour, name = colour_of(method), label(method)
             shown = path.iloc[path_indices(len(path), 4 * PATH_POINTS)]  # lines only: more points, still a few kB
             if what == "‖∇f‖":
                 y = shown["grad_norm"].to_numpy()

@@ -38,7 +38,6 @@ C2_CG = 0.1  # … and for conjugate gradient (N&W p. 125)
 MAX_LINE_SEARCH = 60  # trial steps in one line search before it gives up
 LBFGS_MEMORY = 10  # pairs (s, y) that L-BFGS keeps
 DEFAULT_LR = 1e-3  # gradient descent's fixed step
-MAX_ITER = {"gradient-descent": 20_000, "gradient-descent-armijo": 20_000}  # else DEFAULT_MAX_ITER
 DEFAULT_MAX_ITER = 1_000
 UNBOUNDED = 1e12  # a fall of f below its start by this many times max(1, |f(x0)|) is taken as unbounded below
 SHIFT_GROWTH = 10.0  # Algorithm 3.3: the identity's multiple grows tenfold until Cholesky succeeds
@@ -48,20 +47,6 @@ KINK_SHRINK = 0.25  # … if it keeps this share of its largest size in them (at
 ITERATIONS_TO_KINK = 80  # bisection steps along the last step, to neighbouring floats
 KINK_NEAR = 1e-7  # relative: how far either side of a run's last point a kink is looked for
 TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
-
-METHODS = (
-    "gradient-descent",
-    "gradient-descent-armijo",
-    "newton",
-    "cg-fr",
-    "cg-pr",
-    "lbfgs",
-    "torch-lbfgs",
-    "scipy-bfgs",
-    "scipy-lbfgsb",
-    "scipy-newton-cg",
-    "scipy-trust-exact",
-)
 
 
 @dataclass
@@ -373,7 +358,7 @@ def minimize(
     if options:
         raise ValueError(f"unknown option {next(iter(options))!r}: the options are lr, memory, time_limit and progress")
     if max_iter is None:
-        max_iter = MAX_ITER.get(method, DEFAULT_MAX_ITER)
+        max_iter = RECORDS[method].max_iter
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
         raise ValueError(f"max_iter must be a whole number of at least 0, not {max_iter!r}")
     try:
@@ -390,7 +375,7 @@ def minimize(
         where = ", ".join(f"{n} = {v:g}" for n, v in zip(variables, x, strict=True))
         raise ValueError(f"f or its gradient is undefined at the start ({where}): start somewhere else")
     run = _Run(objective, float(tol), max_iter, f0, progress=progress)
-    solver = _SOLVERS[method]
+    solver = RECORDS[method].solver
     try:
         x, status, message = solver(run, x, lr=lr, memory=memory)
     except _Undefined as stop:
@@ -795,15 +780,7 @@ def _torch_lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndar
     return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
 
 
-_SCIPY = {
-    "scipy-bfgs": "BFGS",
-    "scipy-lbfgsb": "L-BFGS-B",
-    "scipy-newton-cg": "Newton-CG",
-    "scipy-trust-exact": "trust-exact",
-}
-
-
-def _scipy(method: str) -> Callable[..., tuple[np.ndarray, int, str]]:
+def _scipy(kind: str, hessian: bool) -> Callable[..., tuple[np.ndarray, int, str]]:
     """scipy.optimize.minimize fed with derivlib's exact gradient (and Hessian), its iterates from the callback."""
 
     def solve(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
@@ -838,8 +815,7 @@ def _scipy(method: str) -> Callable[..., tuple[np.ndarray, int, str]]:
             if run.converged(gradient):
                 raise StopIteration
 
-        kind = _SCIPY[method]
-        extra = {"hess": hess} if kind in ("Newton-CG", "trust-exact") else {}
+        extra = {"hess": hess} if hessian else {}
         tolerances = {"gtol": run.tol} if kind in ("BFGS", "L-BFGS-B", "trust-exact") else {"xtol": run.tol}
         if kind == "BFGS":
             tolerances["norm"] = math.inf
@@ -865,13 +841,38 @@ def _scipy(method: str) -> Callable[..., tuple[np.ndarray, int, str]]:
     return solve
 
 
-_SOLVERS: dict[str, Callable[..., tuple[np.ndarray, int, str]]] = {
-    "gradient-descent": _gradient_descent,
-    "gradient-descent-armijo": _gradient_descent_armijo,
-    "newton": _newton,
-    "cg-fr": _conjugate_gradient(polak_ribiere=False),
-    "cg-pr": _conjugate_gradient(polak_ribiere=True),
-    "lbfgs": _lbfgs,
-    "torch-lbfgs": _torch_lbfgs,
-    **{name: _scipy(name) for name in _SCIPY},
+@dataclass(frozen=True)
+class Method:
+    """One method of minimize(): everything the library, the page, its charts and the tests know of it, in one place
+    (the page's list, the charts' names and colours, the README and the tests' parametrisation are read from here)."""
+
+    name: str  # as minimize(method=...) and the share link spell it
+    label: str  # as the page and the charts call it
+    colour: str  # the same on every chart; readable on the contour map's light and dark ends
+    solver: Callable[..., tuple[np.ndarray, int, str]]
+    max_iter: int = DEFAULT_MAX_ITER  # its iteration cap unless max_iter says otherwise
+    hessian: bool = False  # whether it uses the exact Hessian (Newton's steps)
+    reference: str | None = None  # the trusted library whose method it is ("scipy", "torch"), shown beside derivlib's
+
+
+def _scipy_method(name: str, label: str, colour: str, kind: str, hessian: bool = False) -> Method:
+    return Method(name, label, colour, _scipy(kind, hessian), hessian=hessian, reference="scipy")
+
+
+RECORDS: dict[str, Method] = {
+    method.name: method
+    for method in (
+        Method("gradient-descent", "gradient descent", "#ff7f0e", _gradient_descent, max_iter=20_000),
+        Method("gradient-descent-armijo", "gradient descent + Armijo", "#d62728", _gradient_descent_armijo, 20_000),
+        Method("newton", "Newton", "#1f3fbf", _newton, hessian=True),
+        Method("cg-fr", "CG (Fletcher–Reeves)", "#8c564b", _conjugate_gradient(polak_ribiere=False)),
+        Method("cg-pr", "CG (Polak–Ribière+)", "#9467bd", _conjugate_gradient(polak_ribiere=True)),
+        Method("lbfgs", "L-BFGS", "#e6007e", _lbfgs),
+        Method("torch-lbfgs", "torch L-BFGS", "#17becf", _torch_lbfgs, reference="torch"),
+        _scipy_method("scipy-bfgs", "scipy BFGS", "#2ca02c", "BFGS"),
+        _scipy_method("scipy-lbfgsb", "scipy L-BFGS-B", "#bcbd22", "L-BFGS-B"),
+        _scipy_method("scipy-newton-cg", "scipy Newton-CG", "#7f7f7f", "Newton-CG", hessian=True),
+        _scipy_method("scipy-trust-exact", "scipy trust-exact", "#000000", "trust-exact", hessian=True),
+    )
 }
+METHODS = RECORDS.keys()  # the methods' names in order, as a live view: a method added to RECORDS is in it

@@ -263,3 +263,30 @@ def test_a_start_on_the_kink_itself_says_the_gradient_is_undefined_there():
         minimize("abs(x) + y^2", {"x": 0.0, "y": 1.0}, method="newton")
     result = minimize("abs(x - 1) + (y - 2)^2", {"x": 3.0, "y": 2.0}, method="gradient-descent-armijo")
     assert result.status in (3, 6) and "kink" in result.message, result.message
+
+
+def test_a_method_added_to_its_record_is_everywhere_a_method_is(monkeypatch):
+    """One record per method: a new one, added to RECORDS alone, is a method minimize() takes, with its own cap, and
+    the charts name and colour it."""
+    from derivlib.optimisation_figures import colour_of, label
+    from derivlib.optimize import RECORDS, Method
+
+    steepest = RECORDS["gradient-descent-armijo"]
+    monkeypatch.setitem(RECORDS, "steepest", Method("steepest", "steepest descent", "#123456", steepest.solver, 7))
+    assert "steepest" in METHODS and label("steepest") == "steepest descent" and colour_of("steepest") == "#123456"
+    found = minimize(ROSENBROCK, START, method="steepest")
+    assert found.nit == 7 and found.status == 1  # its own iteration cap
+    assert found.x == minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=7).x
+
+
+def test_the_references_are_marked_as_the_libraries_they_come_from():
+    from derivlib.optimize import RECORDS
+
+    assert {name: RECORDS[name].reference for name in METHODS if RECORDS[name].reference} == {
+        "torch-lbfgs": "torch",
+        "scipy-bfgs": "scipy",
+        "scipy-lbfgsb": "scipy",
+        "scipy-newton-cg": "scipy",
+        "scipy-trust-exact": "scipy",
+    }
+    assert [name for name in METHODS if RECORDS[name].hessian] == ["newton", "scipy-newton-cg", "scipy-trust-exact"]
