@@ -1,9 +1,9 @@
 """Every limit on one request, in one place: read from the environment at start-up, with documented defaults.
 
 A public dashboard takes text and numbers from strangers. Each of them may ask for at most what `Limits` allows; a
-host changes a limit with the environment variable named beside it (`SETTINGS`), and a value that is not a valid
-setting stops the start with an error that names the variable. Defaults are lower where the computation runs on a
-CPU than where a CUDA GPU is present (`DEFAULTS`: (CPU, GPU)).
+host changes a limit with the environment variable of its record (`Setting`, in `RECORDS`: variable, defaults on a
+CPU and with a CUDA GPU, how its text is read, the README's line), and a value that is not a valid setting stops the
+start with an error that names the variable. Defaults are lower on a CPU than where a CUDA GPU is present.
 
 The library's own ceilings, which no setting raises, sit here too (`MAX_ORDER`, `MAX_DEPTH`, `MAX_OUTPUT_BYTES`).
 
@@ -24,7 +24,7 @@ import math
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, NoReturn
 
@@ -110,64 +110,149 @@ class Limits:
         return ""
 
 
-# Each limit's environment variable, its defaults (CPU, GPU) and what a valid setting is.
-SETTINGS = {
-    "points": "DERIVLIB_MAX_POINTS",
-    "grid_2d": "DERIVLIB_MAX_GRID_2D",
-    "order": "DERIVLIB_MAX_ORDER",
-    "range": "DERIVLIB_MAX_RANGE",
-    "parameter": "DERIVLIB_MAX_PARAMETER",
-    "formula_length": "DERIVLIB_MAX_FORMULA_LENGTH",
-    "formula_nodes": "DERIVLIB_MAX_FORMULA_NODES",
-    "iterations": "DERIVLIB_MAX_ITERATIONS",
-    "methods": "DERIVLIB_MAX_METHODS",
-    "time_budget": "DERIVLIB_TIME_BUDGET",
-    "fuse": "DERIVLIB_FUSE",
-    "cache_entries": "DERIVLIB_CACHE_ENTRIES",
-    "cache_bytes": "DERIVLIB_CACHE_BYTES",
-}
-DEFAULTS: dict[str, tuple[object, object]] = {  # (on a CPU, where a CUDA GPU is present)
-    "points": (1_000_000, 10_000_000),
-    "grid_2d": (1_000, 3_000),
-    "order": (8, MAX_ORDER),
-    "range": (math.inf, math.inf),
-    "parameter": (10.0, 10.0),
-    "formula_length": (500, 500),
-    "formula_nodes": (1_000, 1_000),
-    "iterations": (20_000, 20_000),
-    "methods": (4, 8),
-    "time_budget": (30.0, 30.0),
-    "fuse": (True, True),
-    "cache_entries": (16, 16),
-    "cache_bytes": (2**30, 2**30),
-}
-WHOLE = {  # the whole-number settings and their smallest and largest valid values
-    "points": (2, 10**9),
-    "grid_2d": (3, 10**5),
-    "order": (2, MAX_ORDER),  # f, f′ and f″ at least: the pages' points of interest need f″
-    "formula_length": (1, 100_000),
-    "formula_nodes": (1, 1_000_000),
-    "iterations": (1, 10**8),
-    "methods": (1, 100),
-    "cache_entries": (1, 10_000),
-}
-HELP = {  # one line per setting for the README's table
-    "points": "grid points of a one-variable grid",
-    "grid_2d": "grid points per axis of a two-variable grid",
-    "order": "highest derivative order",
-    "range": "largest absolute value of x (and y) at a range's ends; inf: any the dtype holds",
-    "parameter": "largest absolute value of a parameter (the sliders' range)",
-    "formula_length": "characters of a formula",
-    "formula_nodes": "parts (tree nodes) of a formula",
-    "iterations": "iterations of one optimisation run",
-    "methods": "methods compared in one optimisation run",
-    "time_budget": "seconds one computation may take (checked between chunks and iterations)",
-    "fuse": "compile each formula's program in a background worker (0 to turn it off)",
-    "cache_entries": "results kept per cached function of a page",
-    "cache_bytes": "bytes those results may take per cached function (a number, or 512MB, 1GiB …)",
-}
 _BYTES = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(?:([kmgt])(i)?)?b?", re.IGNORECASE)  # 1000000, 512MB, 1GiB
 _SWITCH = {"1": True, "true": True, "on": True, "yes": True, "0": False, "false": False, "off": False, "no": False}
+
+
+def _refuse() -> NoReturn:
+    raise ValueError
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """A setting's reader of whole numbers from low to high (digits only: no sign, no exponent)."""
+
+    def parse(text: str) -> int:
+        if not re.fullmatch(r"[0-9]+", text) or not low <= int(text) <= high:
+            _refuse()
+        return int(text)
+
+    return parse
+
+
+def positive(inf_allowed: bool = False) -> Callable[[str], float]:
+    """A setting's reader of positive numbers, finite unless `inf_allowed`."""
+
+    def parse(text: str) -> float:
+        amount = float(text)  # ValueError for text that is no number
+        if not (amount > 0 and (math.isfinite(amount) or inf_allowed)):
+            _refuse()
+        return amount
+
+    return parse
+
+
+def _switch(text: str) -> bool:
+    return _SWITCH[text.lower()] if text.lower() in _SWITCH else _refuse()
+
+
+def _bytes(text: str) -> int:
+    match = _BYTES.fullmatch(text)
+    if not match:
+        _refuse()
+    number, prefix, binary = match.groups()
+    power = " kmgt".index((prefix or " ").lower())
+    value = int(float(number) * (2 ** (10 * power) if binary else 10 ** (3 * power)))
+    return value if value >= 1 else _refuse()
+
+
+def _shown_bytes(value: Any) -> str:
+    return f"{value // 2**30}GiB" if value % 2**30 == 0 else f"{value:,}"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One limit of a server: its field of Limits, its environment variable, its defaults on a CPU and where a CUDA
+    GPU is present, how its text is read (ValueError for one that is not valid), what a valid one is in words, and
+    its line in the README's table. Everything else (reading the environment, messages, the table) is derived."""
+
+    field: str
+    variable: str
+    cpu: Any
+    gpu: Any
+    parse: Callable[[str], Any]
+    valid: str
+    help: str
+    shown: Callable[[Any], str] = lambda value: f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _whole_setting(field: str, variable: str, cpu: int, gpu: int, low: int, high: int, help: str) -> Setting:
+    return Setting(field, variable, cpu, gpu, whole(low, high), f"a whole number from {low:,} to {high:,}", help)
+
+
+RECORDS: dict[str, Setting] = {
+    setting.field: setting
+    for setting in (
+        _whole_setting(
+            "points", "DERIVLIB_MAX_POINTS", 1_000_000, 10_000_000, 2, 10**9, "grid points of a one-variable grid"
+        ),
+        _whole_setting(
+            "grid_2d", "DERIVLIB_MAX_GRID_2D", 1_000, 3_000, 3, 10**5, "grid points per axis of a two-variable grid"
+        ),
+        # f, f′ and f″ at least: the pages' points of interest need f″
+        _whole_setting("order", "DERIVLIB_MAX_ORDER", 8, MAX_ORDER, 2, MAX_ORDER, "highest derivative order"),
+        Setting(
+            "range",
+            "DERIVLIB_MAX_RANGE",
+            math.inf,
+            math.inf,
+            positive(inf_allowed=True),
+            "a positive number, or inf",
+            "largest absolute value of x (and y) at a range's ends; inf: any the dtype holds",
+        ),
+        Setting(
+            "parameter",
+            "DERIVLIB_MAX_PARAMETER",
+            10.0,
+            10.0,
+            positive(),
+            "a positive number",
+            "largest absolute value of a parameter (the sliders' range)",
+        ),
+        _whole_setting(
+            "formula_length", "DERIVLIB_MAX_FORMULA_LENGTH", 500, 500, 1, 100_000, "characters of a formula"
+        ),
+        _whole_setting(
+            "formula_nodes", "DERIVLIB_MAX_FORMULA_NODES", 1_000, 1_000, 1, 1_000_000, "parts (tree nodes) of a formula"
+        ),
+        _whole_setting(
+            "iterations", "DERIVLIB_MAX_ITERATIONS", 20_000, 20_000, 1, 10**8, "iterations of one optimisation run"
+        ),
+        _whole_setting("methods", "DERIVLIB_MAX_METHODS", 4, 8, 1, 100, "methods compared in one optimisation run"),
+        Setting(
+            "time_budget",
+            "DERIVLIB_TIME_BUDGET",
+            30.0,
+            30.0,
+            positive(),
+            "a positive number",
+            "seconds one computation may take (checked between chunks and iterations)",
+        ),
+        Setting(
+            "fuse",
+            "DERIVLIB_FUSE",
+            True,
+            True,
+            _switch,
+            "1 or 0 (true/false, on/off, yes/no)",
+            "compile each formula's program in a background worker (0 to turn it off)",
+            shown=lambda value: "1" if value else "0",
+        ),
+        _whole_setting(
+            "cache_entries", "DERIVLIB_CACHE_ENTRIES", 16, 16, 1, 10_000, "results kept per cached function of a page"
+        ),
+        Setting(
+            "cache_bytes",
+            "DERIVLIB_CACHE_BYTES",
+            2**30,
+            2**30,
+            _bytes,
+            "a number of bytes, as 1000000, 512MB or 1GiB",
+            "bytes those results may take per cached function (a number, or 512MB, 1GiB …)",
+            shown=_shown_bytes,
+        ),
+    )
+}
+SETTINGS = {name: setting.variable for name, setting in RECORDS.items()}  # each limit's environment variable
 
 
 def gpu_present() -> bool:
@@ -180,77 +265,28 @@ def read(environ: Mapping[str, str] | None = None, *, gpu: bool | None = None) -
     the variable for a value that is not a valid setting."""
     environ = os.environ if environ is None else environ
     gpu = gpu_present() if gpu is None else gpu
-    values: dict[str, Any] = {}  # each of Limits' fields: an int, a float or a bool
+    values: dict[str, Any] = {}
     for field in fields(Limits):
-        name = field.name
-        default = DEFAULTS[name][1 if gpu else 0]
-        text = environ.get(SETTINGS[name], "").strip()
-        values[name] = default if not text else _setting(name, text, gpu)
+        setting = RECORDS[field.name]
+        text = environ.get(setting.variable, "").strip()
+        values[field.name] = (setting.gpu if gpu else setting.cpu) if not text else _setting(setting, text)
     return Limits(**values)
 
 
-def _setting(name: str, text: str, gpu: bool) -> object:
+def _setting(setting: Setting, text: str) -> Any:
     try:
-        return _parse_setting(name, text)
+        return setting.parse(text)
     except ValueError:
-        cpu_default, gpu_default = (_shown(name, value) for value in DEFAULTS[name])
-        default = cpu_default if cpu_default == gpu_default else f"{cpu_default} on a CPU, {gpu_default} on a GPU"
+        cpu, gpu = setting.shown(setting.cpu), setting.shown(setting.gpu)
+        default = cpu if cpu == gpu else f"{cpu} on a CPU, {gpu} on a GPU"
         raise ValueError(
-            f"{SETTINGS[name]}={text!r} is not a valid setting: {_valid(name)} (default {default})"
+            f"{setting.variable}={text!r} is not a valid setting: {setting.valid} (default {default})"
         ) from None
-
-
-def _parse_setting(name: str, text: str) -> object:
-    if name == "fuse":
-        return _SWITCH[text.lower()] if text.lower() in _SWITCH else _refuse()
-    if name == "cache_bytes":
-        match = _BYTES.fullmatch(text)
-        if not match:
-            _refuse()
-        number, prefix, binary = match.groups()
-        power = " kmgt".index((prefix or " ").lower())
-        value = int(float(number) * (2 ** (10 * power) if binary else 10 ** (3 * power)))
-        return value if value >= 1 else _refuse()
-    if name in WHOLE:
-        if not re.fullmatch(r"[0-9]+", text):
-            _refuse()
-        low, high = WHOLE[name]
-        value = int(text)
-        return value if low <= value <= high else _refuse()
-    amount = float(text)  # ValueError for text that is no number
-    if not (amount > 0 and (math.isfinite(amount) or name == "range")):
-        _refuse()
-    return amount
-
-
-def _refuse() -> NoReturn:
-    raise ValueError
-
-
-def _valid(name: str) -> str:
-    if name == "fuse":
-        return "1 or 0 (true/false, on/off, yes/no)"
-    if name == "cache_bytes":
-        return "a number of bytes, as 1000000, 512MB or 1GiB"
-    if name in WHOLE:
-        low, high = WHOLE[name]
-        return f"a whole number from {low:,} to {high:,}"
-    return "a positive number, or inf" if name == "range" else "a positive number"
-
-
-def _shown(name: str, value: Any) -> str:
-    if name == "fuse":
-        return "1" if value else "0"
-    if name == "cache_bytes":
-        return f"{value // 2**30}GiB" if value % 2**30 == 0 else f"{value:,}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def table() -> list[tuple[str, ...]]:
     """The settings as rows (variable, default on a CPU, default on a GPU, what it limits), for the README."""
-    return [
-        (SETTINGS[f.name], *(_shown(f.name, value) for value in DEFAULTS[f.name]), HELP[f.name]) for f in fields(Limits)
-    ]
+    return [(s.variable, s.shown(s.cpu), s.shown(s.gpu), s.help) for s in (RECORDS[f.name] for f in fields(Limits))]
 
 
 def markdown() -> str:

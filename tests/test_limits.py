@@ -15,7 +15,7 @@ import torch
 
 import derivlib
 from derivlib import limits
-from derivlib.limits import DEFAULTS, LIMITS, SETTINGS, Budget, Limits, TimeBudgetError, chunks, read
+from derivlib.limits import LIMITS, RECORDS, SETTINGS, Budget, Limits, Setting, TimeBudgetError, chunks, read
 
 ROOT = Path(__file__).resolve().parent.parent
 # Order 8 of a big nested formula: Taylor mode needs seconds for 10⁶ points, nested autograd minutes.
@@ -26,7 +26,8 @@ SLACK = 1.5  # seconds beyond the budget for the message to arrive (a chunk in f
 
 def test_every_limit_has_a_setting_defaults_and_help():
     names = {field.name for field in fields(Limits)}
-    assert set(SETTINGS) == set(DEFAULTS) == set(limits.HELP) == names
+    assert set(RECORDS) == set(SETTINGS) == names and all(name == RECORDS[name].field for name in RECORDS)
+    assert all(setting.help and setting.valid for setting in RECORDS.values())
     assert all(variable.startswith("DERIVLIB_") for variable in SETTINGS.values())
     assert len(set(SETTINGS.values())) == len(SETTINGS)
 
@@ -245,3 +246,18 @@ def test_a_computation_within_its_budget_gives_the_same_numbers():
     assert table["d1"].tolist() == [0.0, 1.0, 2.0]
     surface = derivlib.surface_table("x y", (0, 1, 2), (0, 1, 2), order=1, time_budget=60)
     assert surface["f"].tolist() == [0.0, 0.0, 0.0, 1.0]
+
+
+def test_a_setting_is_one_record_its_variable_default_reading_message_and_table_row_come_from(monkeypatch):
+    """Change a limit's record alone: the environment is read with it, its message and the README's row follow."""
+    changed = Setting(
+        "methods", "DERIVLIB_MAX_METHODS", 3, 6, limits.whole(1, 9), "a whole number from 1 to 9", "methods at once"
+    )
+    monkeypatch.setitem(RECORDS, "methods", changed)
+    assert read({}, gpu=False).methods == 3 and read({}, gpu=True).methods == 6
+    assert read({"DERIVLIB_MAX_METHODS": "9"}, gpu=False).methods == 9
+    with pytest.raises(
+        ValueError, match=r"DERIVLIB_MAX_METHODS='10' is not a valid setting: a whole number from 1 to 9"
+    ):
+        read({"DERIVLIB_MAX_METHODS": "10"}, gpu=False)
+    assert ("DERIVLIB_MAX_METHODS", "3", "6", "methods at once") in limits.table()
