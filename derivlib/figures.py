@@ -153,8 +153,9 @@ def _zeroed_where_noise(
     return result, flat
 
 
-def _for_browser(values: np.ndarray) -> np.ndarray:
-    # float32 halves the payload; ±inf (and values beyond float32's range) have no place on an axis: they are gaps.
+def for_browser(values: np.ndarray) -> np.ndarray:
+    """Values as every figure sends them: float32 (half the payload), ±inf and values beyond float32's range as NaN
+    (they have no place on an axis: they are gaps)."""
     with np.errstate(over="ignore"):
         values = np.asarray(values, dtype=np.float32)
     return np.where(np.isfinite(values), values, np.float32(np.nan))
@@ -213,8 +214,8 @@ def derivatives_figure(
         xs, ys = _broken_at_poles(*sent[k], ranges[k])
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(xs),
-                y=_for_browser(ys),
+                x=for_browser(xs),
+                y=for_browser(ys),
                 name=labels[column] + (" ≈ 0" if flat[k] and overlay else ""),
                 mode="lines",
                 connectgaps=False,
@@ -544,8 +545,8 @@ def add_point_view(
         xs, ys = decimate(grid_x, np.abs(grid_f - view.taylor(grid_x, n)), buckets)
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(xs),
-                y=_for_browser(ys),
+                x=for_browser(xs),
+                y=for_browser(ys),
                 name=f"|f − T{str(n).translate(_SUBSCRIPT_DIGITS)}|",
                 mode="lines",
                 line={"color": "#bcbd22", "width": 1},

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import LEGEND, LEGEND_MARGIN, _for_browser, value_range
+from .figures import LEGEND, LEGEND_MARGIN, for_browser, value_range
 from .markers import MARKERS
 from .optimize import RECORDS
 from .surface_figures import CLICK, add_click_layer, contour_figure, label_format
@@ -99,7 +99,7 @@ def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[s
     for method, run in drawn.items():
         colour, name = colour_of(method), label(method)
         shown = run["path"].iloc[path_indices(len(run["path"]))]
-        x, y = _for_browser(shown[x_name]), _for_browser(shown[y_name])
+        x, y = for_browser(shown[x_name]), for_browser(shown[y_name])
         figure.add_trace(
             go.Scatter(
                 x=x,
@@ -360,8 +360,8 @@ def curve_figure(
     x, f = np.asarray(x, dtype=float), np.asarray(f, dtype=float)
     figure = go.Figure(
         go.Scatter(
-            x=_for_browser(x),
-            y=_for_browser(f),
+            x=for_browser(x),
+            y=for_browser(f),
             name="f",
             mode="lines",
             line={"color": "#444", "width": 2},
@@ -375,8 +375,8 @@ def curve_figure(
         q = value + slope * (t - at) + curvature / 2 * (t - at) ** 2
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(t),
-                y=_for_browser(q),
+                x=for_browser(t),
+                y=for_browser(q),
                 mode="lines",
                 name="Newton's tangent parabolas",
                 legendgroup="parabolas",
@@ -394,8 +394,8 @@ def curve_figure(
         shown = path.iloc[path_indices(len(path))]
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(shown[variable]),
-                y=_for_browser(shown["f"]),
+                x=for_browser(shown[variable]),
+                y=for_browser(shown["f"]),
                 customdata=np.column_stack([shown["k"], shown[variable], shown["f"]]),
                 mode="lines+markers",
                 name=name,
@@ -451,7 +451,7 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
             figure.add_trace(
                 go.Scatter(
                     x=shown["k"].to_numpy(dtype=np.int32),
-                    y=_for_browser(y),
+                    y=for_browser(y),
                     mode="lines+markers" if len(shown) <= 60 else "lines",
                     name=name,
                     legendgroup=method,

@@ -26,7 +26,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, _for_browser, value_range
+from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, for_browser, value_range
 from .markers import markers
 from .rounding import SAFETY, is_noise, zero_everywhere, zeroed
 
@@ -105,7 +105,7 @@ def sample_indices(n: int, limit: int) -> np.ndarray:
 def sampled(xs: np.ndarray, ys: np.ndarray, z: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The grid with at most `limit` points per axis (every k-th row and column, the edges kept), as float32."""
     i, j = sample_indices(len(xs), limit), sample_indices(len(ys), limit)
-    return _for_browser(xs[i]), _for_browser(ys[j]), _for_browser(z[np.ix_(j, i)])
+    return for_browser(xs[i]), for_browser(ys[j]), for_browser(z[np.ix_(j, i)])
 
 
 def map_errors(
@@ -332,7 +332,7 @@ def contour_figure(
     z = z[np.ix_(j, i)]
     if errors_at is not None:  # what the browser shows on hover, each value within its rounding error 0
         z = zeroed(z, map_errors(xs[i], ys[j], z[None], errors_at, 0)[0][0])
-    x, y, z = _for_browser(xs[i]), _for_browser(ys[j]), _for_browser(z)
+    x, y, z = for_browser(xs[i]), for_browser(ys[j]), for_browser(z)
     figure = go.Figure(
         go.Contour(  # coloured as a smooth heatmap, with lines at round values of f
             x=x,
@@ -427,8 +427,8 @@ def add_gradient_arrows(
     ):
         figure.add_trace(
             go.Scatter(
-                x=_for_browser(xs),
-                y=_for_browser(ys),
+                x=for_browser(xs),
+                y=for_browser(ys),
                 mode="lines",
                 line=line,
                 connectgaps=False,
@@ -526,7 +526,7 @@ def add_click_layer(figure: go.Figure, x: np.ndarray, y: np.ndarray, f: np.ndarr
         go.Scatter(
             x=np.asarray(x, dtype=float),
             y=np.asarray(y, dtype=float),
-            customdata=_for_browser(f),
+            customdata=for_browser(f),
             name="click to pick a point",
             mode="markers",
             marker={"size": 6, "opacity": 0, "color": "black", "maxdisplayed": 1},
@@ -726,9 +726,9 @@ def panel_figure(x: np.ndarray, y: np.ndarray, values: np.ndarray, name: str, ti
         shown = (0.0, shown[1] or 1.0)
     figure = go.Figure(
         go.Contour(
-            x=_for_browser(x),
-            y=_for_browser(y),
-            z=_for_browser(values),
+            x=for_browser(x),
+            y=for_browser(y),
+            z=for_browser(values),
             name=PANELS[name],
             zmin=shown[0] if shown else None,
             zmax=shown[1] if shown else None,

@@ -329,7 +329,7 @@ def serve(answer: Callable[..., tuple[dict, str]] | None = None) -> None:
         replies.send((answer or _answer)(*request))
 
 
-class _Helper:
+class HelperProcess:
     """A Python process that imports derivlib once, and answers each request from a child it forks and kills.
 
     Forking the page's own process is unsafe (Streamlit runs threads, and torch may), and a fresh process per
@@ -377,7 +377,7 @@ class _Helper:
         self.replies.close()
 
 
-_helper: _Helper | None = None
+_helper: HelperProcess | None = None
 _helper_lock = threading.Lock()  # the helper answers one request at a time
 
 
@@ -391,7 +391,7 @@ def ask_helper(owner: types.ModuleType, request: tuple, timeout: float) -> tuple
             owner._helper.close()
             vars(owner)["_helper"] = None  # a module's attributes are its __dict__ (ModuleType types no others to set)
         if owner._helper is None:
-            vars(owner)["_helper"] = _Helper(owner.HELPER_COMMAND)
+            vars(owner)["_helper"] = HelperProcess(owner.HELPER_COMMAND)
         try:
             answer = owner._helper.ask(request, timeout)
         except (EOFError, OSError):  # the helper died during the request
@@ -468,16 +468,16 @@ def cross_check(
     for k in range(order + 1):
         note = formulas[k].note
         try:
-            symbolic = _evaluate_formula(formulas[k], values, points)
+            symbolic = evaluate_formula(formulas[k], values, points)
         except ValueError as error:
             symbolic = torch.full_like(points, math.nan)
             note = "; ".join(filter(None, [note, str(error)]))
         row = {"order": k, **compare(autograd[k], symbolic, points), "noise": float(noise[k]), "note": note}
-        rows.append(row | {"badge": badge(row, kinks=_kinks(expr))})
+        rows.append(row | {"badge": badge(row, kinks=functions_with_kinks(expr))})
     return pd.DataFrame(rows)
 
 
-def _evaluate_formula(formula: Formula, values: Mapping[str, Tensor], points: Tensor) -> Tensor:
+def evaluate_formula(formula: Formula, values: Mapping[str, Tensor], points: Tensor) -> Tensor:
     """The formula on the grid; the unsimplified derivative where simplify wrote something the walker lacks."""
     if formula.expr is None:
         return torch.full_like(points, math.nan)  # sympy ran out of time; the note says so
@@ -519,7 +519,7 @@ def compare(values: Tensor, reference: Tensor, points: Tensor) -> dict[str, Any]
     }
 
 
-def _kinks(expr: Expression) -> list[str]:
+def functions_with_kinks(expr: Expression) -> list[str]:
     """The functions in the formula that have a kink (where autograd and sympy may choose different values)."""
     calls = {node.function for node in walk(expr.tree) if isinstance(node, Call)}
     return sorted(name for name in calls if FUNCTIONS[name].kink)

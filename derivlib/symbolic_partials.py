@@ -27,13 +27,13 @@ from .rounding import EPSILON_RATIO, rounding_errors
 from .symbolic import (
     MAX_LATEX,
     Formula,
-    _evaluate_formula,
-    _Helper,
-    _kinks,
+    HelperProcess,
     answer_in_child,
     ask_helper,
     badge,
     compare,
+    evaluate_formula,
+    functions_with_kinks,
 )
 from .symbolic import serve as serve_with
 from .tree import Expression, Node
@@ -115,7 +115,7 @@ def serve() -> None:
     serve_with(_answer)
 
 
-_helper: _Helper | None = None  # symbolic.py's helper process, running this module's serve()
+_helper: HelperProcess | None = None  # symbolic.py's helper process, running this module's serve()
 _helper_lock = threading.Lock()  # the helper answers one request at a time
 
 
@@ -195,13 +195,13 @@ def cross_check_partials(
     values = {**parameter_values(expr, params, like), **columns}
     noise = partial_noise_levels(expr, columns, order=order, params=params)
     index = torch.arange(len(like), dtype=torch.float64)  # compare() says where, as an index into the points
-    kinks = _kinks(expr)
+    kinks = functions_with_kinks(expr)
     rows = []
     for name, computed in numbers.items():
         formula = formulas.get(name)
         note = formula.note if formula is not None else "no formula"
         try:
-            symbolic = _evaluate_formula(formula, values, like) if formula is not None else like * math.nan
+            symbolic = evaluate_formula(formula, values, like) if formula is not None else like * math.nan
         except ValueError as error:
             symbolic = torch.full_like(like, math.nan)
             note = "; ".join(filter(None, [note, str(error)]))
