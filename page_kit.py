@@ -257,6 +257,35 @@ def last_good(compute: Callable[[dict], Any], inputs: dict | None, good: dict | 
     return None, good
 
 
+SHARE = ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
+
+
+def page_inputs(
+    link,
+    prefix: str,
+    formula: dict[str, Any],
+    *,
+    dtype: str,
+    on_parameter: Callable[[], None],
+) -> derivlib.Expression | None:
+    """Everything above a page's parts, in one container whatever it holds: the link's warning, the formula row
+    (`formula`: formula_row's arguments), the range boxes (whether they are usable goes to <prefix>range_usable) and
+    a slider per parameter (of the formula, or else of the last good result, <prefix>good). The formula, or None.
+
+    One container: a part's identity is its place on the page, and a part that moved (sliders appearing above it)
+    left its old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its
+    key (StreamlitDuplicateElementKey under load)."""
+    with st.container():
+        link.warn()
+        expr = formula_row(prefix=prefix, **formula)
+        variables = formula.get("variables", ("x",))
+        st.session_state[f"{prefix}range_usable"] = range_inputs(variables, prefix, dtype)
+        good = st.session_state.get(f"{prefix}good")
+        names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
+        parameter_sliders(names, prefix=prefix, on_change=on_parameter)
+    return expr
+
+
 def formula_row(
     label: str,
     prefix: str,

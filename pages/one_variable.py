@@ -785,24 +785,21 @@ with st.sidebar:
     st.selectbox("Device", devices, key="device", help="Only the devices present on this machine are listed")
     st.radio("Precision", kit.DTYPES, key="dtype", horizontal=True)
     st.divider()
-    st.caption(
-        ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
-    )
+    st.caption(kit.SHARE)
 
-# Everything above the page's parts in one container, whatever it holds (a link's warning, a problem with the
-# formula, a slider per parameter): a part's identity is its place on the page, and a part that moved left its
-# old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its key
-# (StreamlitDuplicateElementKey under load).
-with st.container():
-    LINK.warn()
-
-    expr = kit.formula_row(
-        "Formula  f(x) =", "", EXAMPLES, use_example, placeholder="for example x^3 + sin(x)", help=FORMULA_HELP
-    )
-    st.session_state.range_usable = kit.range_inputs(("x",), "", st.session_state.dtype)
-    good_now = st.session_state.get("good")
-    names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
-    kit.parameter_sliders(names, on_change=parameter_moved)
+kit.page_inputs(
+    LINK,
+    "",
+    {
+        "label": "Formula  f(x) =",
+        "examples": EXAMPLES,
+        "on_example": use_example,
+        "placeholder": "for example x^3 + sin(x)",
+        "help": FORMULA_HELP,
+    },
+    dtype=st.session_state.dtype,
+    on_parameter=parameter_moved,
+)
 
 chart_part()
 details_part()

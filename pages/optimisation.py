@@ -677,31 +677,22 @@ kit.page_top(
     "Every gradient and Hessian is exact (automatic differentiation with PyTorch), never a finite difference.",
 )
 with st.sidebar:
-    st.caption(
-        ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
-    )
+    st.caption(kit.SHARE)
 
-# Everything above the page's parts in one container, whatever it holds (a link's warning, a problem with the
-# formula, a slider per parameter): a part's identity is its place on the page, and a part that moved left its
-# old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its key
-# (StreamlitDuplicateElementKey under load).
-with st.container():
-    LINK.warn()
-
-    expr = kit.formula_row(
-        "Formula  f =",
-        PREFIX,
-        list(EXAMPLES),
-        use_example,
-        placeholder="for example x^2 + 10 y^2",
-        help=FORMULA_HELP,
-        variables=VARIABLES,
-        only_used=True,
-    )
-    # the map's range only: the methods go where their steps go
-    st.session_state.opt_range_usable = kit.range_inputs(VARIABLES, PREFIX, "float64")
-    good_now = st.session_state.get("opt_good")
-    names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
-    kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
+kit.page_inputs(
+    LINK,
+    PREFIX,
+    {
+        "label": "Formula  f =",
+        "examples": list(EXAMPLES),
+        "on_example": use_example,
+        "placeholder": "for example x^2 + 10 y^2",
+        "help": FORMULA_HELP,
+        "variables": VARIABLES,
+        "only_used": True,
+    },
+    dtype="float64",  # the map's range only: the methods go where their steps go
+    on_parameter=parameter_moved,
+)
 
 runs_part()

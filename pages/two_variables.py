@@ -716,30 +716,22 @@ with st.sidebar:
     st.selectbox("Device", devices, key="xy_device", help="Only the devices present on this machine are listed")
     st.radio("Precision", kit.DTYPES, key="xy_dtype", horizontal=True)
     st.divider()
-    st.caption(
-        ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
-    )
+    st.caption(kit.SHARE)
 
-# Everything above the page's parts in one container, whatever it holds (a link's warning, a problem with the
-# formula, a slider per parameter): a part's identity is its place on the page, and a part that moved left its
-# old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its key
-# (StreamlitDuplicateElementKey under load).
-with st.container():
-    LINK.warn()
-
-    expr = kit.formula_row(
-        "Formula  f(x, y) =",
-        PREFIX,
-        EXAMPLES,
-        use_example,
-        placeholder="for example x^2 - y^2",
-        help=FORMULA_HELP,
-        variables=VARIABLES,
-    )
-    st.session_state.xy_range_usable = kit.range_inputs(VARIABLES, PREFIX, st.session_state.xy_dtype)
-    good_now = st.session_state.get("xy_good")
-    names = expr.parameters if expr else [name for name, _ in good_now["params"]] if good_now else []
-    kit.parameter_sliders(names, prefix=PREFIX, on_change=parameter_moved)
+kit.page_inputs(
+    LINK,
+    PREFIX,
+    {
+        "label": "Formula  f(x, y) =",
+        "examples": EXAMPLES,
+        "on_example": use_example,
+        "placeholder": "for example x^2 - y^2",
+        "help": FORMULA_HELP,
+        "variables": VARIABLES,
+    },
+    dtype=st.session_state.xy_dtype,
+    on_parameter=parameter_moved,
+)
 
 map_part()
 point_part()
