@@ -22,7 +22,7 @@ import derivlib
 import page_kit as kit
 from derivlib.analysis import by_place, reasons_at, shown_places
 from derivlib.discontinuities import breaks
-from derivlib.figures import (
+from derivlib.figures.one_variable import (
     add_point_view,
     add_points_of_interest,
     circle_problem,

@@ -25,9 +25,7 @@ import streamlit as st
 
 import derivlib
 import page_kit as kit
-from derivlib.functions import names_in_words
-from derivlib.hessian import hessian_at
-from derivlib.optimisation_figures import (
+from derivlib.figures.optimisation import (
     PARABOLAS,
     convergence_figures,
     curve_figure,
@@ -35,9 +33,11 @@ from derivlib.optimisation_figures import (
     map_figure,
     tangent_parabolas,
 )
+from derivlib.figures.two_variables import click_lattice
+from derivlib.functions import names_in_words
+from derivlib.hessian import hessian_at
 from derivlib.optimize import METHODS
 from derivlib.rounding import pointwise_errors, zeroed
-from derivlib.surface_figures import click_lattice
 
 VARIABLES = ("x", "y")
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"

@@ -22,13 +22,8 @@ from pandas.io.formats.style import Styler
 
 import derivlib
 import page_kit as kit
-from derivlib.functions import names_in_words
-from derivlib.hessian import HessianView, hessian_at
-from derivlib.latex import lines as latex_lines
-from derivlib.optimisation_figures import add_level_labels
-from derivlib.partials import surface_grid
-from derivlib.rounding import pointwise_errors
-from derivlib.surface_figures import (
+from derivlib.figures.optimisation import add_level_labels
+from derivlib.figures.two_variables import (
     add_click_layer,
     add_critical_points,
     add_gradient_arrows,
@@ -41,6 +36,11 @@ from derivlib.surface_figures import (
     surface_figure,
     zeroed_surface_table,
 )
+from derivlib.functions import names_in_words
+from derivlib.hessian import HessianView, hessian_at
+from derivlib.latex import lines as latex_lines
+from derivlib.partials import surface_grid
+from derivlib.rounding import pointwise_errors
 from derivlib.symbolic_partials import cross_check_partials, partial_formulas, partial_noise_levels
 
 VARIABLES = ("x", "y")

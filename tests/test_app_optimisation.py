@@ -20,9 +20,9 @@ import pytest
 from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
-from derivlib.markers import MARKERS
-from derivlib.optimisation_figures import PATH, label
-from derivlib.surface_figures import CLICK
+from derivlib.figures.markers import MARKERS
+from derivlib.figures.optimisation import PATH, label
+from derivlib.figures.two_variables import CLICK
 
 PAGE = "pages/optimisation.py"
 BOOTH = "(x + 2y - 7)^2 + (2x + y - 5)^2"

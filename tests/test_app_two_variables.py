@@ -21,8 +21,8 @@ from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
 import derivlib
-from derivlib.optimisation_figures import LABELS_META
-from derivlib.surface_figures import CLICK, CRITICAL, MAP_AXIS, PANELS
+from derivlib.figures.optimisation import LABELS_META
+from derivlib.figures.two_variables import CLICK, CRITICAL, MAP_AXIS, PANELS
 
 PAGE = "pages/two_variables.py"
 HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
@@ -336,7 +336,7 @@ def test_downloads_and_the_grid_file_they_build(app):
     labels = [button.proto.label for button in app.get("download_button")]
     assert labels == ["Download the whole grid (CSV, 90,000 rows)", "Download the critical points (CSV)"]
     # AppTest cannot read a download's content: the builder is derivlib.to_csv of the grid table as zeroed by
-    # surface_figures.zeroed_surface_table (tested there).
+    # figures.two_variables.zeroed_surface_table (tested there).
     lines = derivlib.to_csv(derivlib.surface_table(HIMMELBLAU, (-5, 5, 300), (-5, 5, 300))).splitlines()
     assert lines[0] == "x,y,f,fx,fy,fxx,fxy,fyy" and len(lines) == 1 + 90_000
     x, y = -5.0, -5.0

@@ -268,7 +268,7 @@ def test_a_start_on_the_kink_itself_says_the_gradient_is_undefined_there():
 def test_a_method_added_to_its_record_is_everywhere_a_method_is(monkeypatch):
     """One record per method: a new one, added to RECORDS alone, is a method minimize() takes, with its own cap, and
     the charts name and colour it."""
-    from derivlib.optimisation_figures import colour_of, label
+    from derivlib.figures.optimisation import colour_of, label
     from derivlib.optimize import RECORDS, Method
 
     steepest = RECORDS["gradient-descent-armijo"]

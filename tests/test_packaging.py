@@ -95,7 +95,10 @@ def test_the_wheel_installs_and_runs_outside_the_repository(tmp_path):
             for line in archive.read(metadata).decode().splitlines()
             if line.startswith("Requires-Dist: ") and "extra ==" not in line
         ]
+        packed = {name for name in archive.namelist() if name.endswith(".py")}
     assert declared(requires).keys() == declared(PROJECT["dependencies"]).keys()
+    sources = {str(path.relative_to(source)) for path in (source / "derivlib").rglob("*.py")}
+    assert packed == sources  # every module, the subpackages' (figures) too
 
     environment = tmp_path / "env"
     venv.create(environment, system_site_packages=True, with_pip=True)
@@ -105,7 +108,10 @@ def test_the_wheel_installs_and_runs_outside_the_repository(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run(
-        [python, "-c", "import derivlib; print(derivlib.__file__)"], cwd=elsewhere, capture_output=True, text=True
+        [python, "-c", "import derivlib, derivlib.figures.one_variable; print(derivlib.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
     )
     assert where.returncode == 0 and str(environment) in where.stdout, where
     run = subprocess.run(

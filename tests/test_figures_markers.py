@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from derivlib.figures import KIND_MARKERS
-from derivlib.markers import MARKERS
-from derivlib.surface_figures import CRITICAL_MARKERS
+from derivlib.figures.markers import MARKERS
+from derivlib.figures.one_variable import KIND_MARKERS
+from derivlib.figures.two_variables import CRITICAL_MARKERS
 
 
 def test_a_maximum_is_a_peak_and_a_minimum_a_valley():

@@ -26,9 +26,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .figures import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, for_browser, value_range
+from ..rounding import SAFETY, is_noise, zero_everywhere, zeroed
 from .markers import markers
-from .rounding import SAFETY, is_noise, zero_everywhere, zeroed
+from .shared import LEGEND, LEGEND_MARGIN, QUANTILE_SAMPLE, for_browser, value_range
 
 MAP_AXIS = 250  # grid points per axis sent for the contour map (250² float32: 0.33 MB of base64)
 PANEL_AXIS = 90  # … for each small map of a partial derivative (nine of them: 0.4 MB)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import derivlib
-from derivlib.figures import (
+from derivlib.figures.one_variable import (
     INSIGHT,
     KIND_MARKERS,
     add_point_view,

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import LEGEND, LEGEND_MARGIN, for_browser, value_range
+from ..optimize import RECORDS
 from .markers import MARKERS
-from .optimize import RECORDS
-from .surface_figures import CLICK, add_click_layer, contour_figure, label_format
+from .shared import LEGEND, LEGEND_MARGIN, for_browser, value_range
+from .two_variables import CLICK, add_click_layer, contour_figure, label_format
 
 PATH_POINTS = 400  # iterates per method sent to the browser (of a path's possibly 20 000)
 PARABOLAS = 6  # Newton's tangent parabolas drawn, at its first iterates (later ones shrink onto the minimum)

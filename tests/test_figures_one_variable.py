@@ -15,7 +15,14 @@ from hypothesis.extra import numpy as hnp
 
 import derivlib
 import derivlib.rounding
-from derivlib.figures import MAX_POINTS, column_labels, decimate, derivative_name, derivatives_figure, value_range
+from derivlib.figures.one_variable import (
+    MAX_POINTS,
+    column_labels,
+    decimate,
+    derivative_name,
+    derivatives_figure,
+    value_range,
+)
 
 
 def decoded(array) -> np.ndarray:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import derivlib
-from derivlib.surface_figures import (
+from derivlib.figures.two_variables import (
     ARROW_FILL,
     ARROWS,
     CLICK,

@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 import pytest
 
 import derivlib
-from derivlib.markers import MARKERS
-from derivlib.optimisation_figures import (
+from derivlib.figures.markers import MARKERS
+from derivlib.figures.optimisation import (
     LABELS_META,
     PARABOLAS,
     PATH,
@@ -29,8 +29,8 @@ from derivlib.optimisation_figures import (
     path_indices,
     tangent_parabolas,
 )
+from derivlib.figures.two_variables import CLICK, click_lattice, contour_figure, payload
 from derivlib.optimize import METHODS
-from derivlib.surface_figures import CLICK, click_lattice, contour_figure, payload
 
 
 def path_of(points: list[tuple[float, float]], f, grad_norm) -> pd.DataFrame:
