@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LIBRARY = sorted((ROOT / "derivlib").glob("*.py"))
+LIBRARY = sorted((ROOT / "derivlib").rglob("*.py"))  # the subpackages (figures) too
 
 
 @pytest.mark.parametrize("command", [["check", "."], ["format", "--check", "."]], ids=["check", "format"])
@@ -26,12 +26,12 @@ def test_the_type_checker_finds_nothing_in_the_package():
     assert result.returncode == 0 and "Success: no issues found" in result.stdout, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LIBRARY, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_library_never_imports_streamlit(path):
     assert not re.search(r"^\s*(import|from)\s+streamlit", path.read_text(), re.MULTILINE)
 
 
-@pytest.mark.parametrize("path", [*LIBRARY, ROOT / "streamlit_app.py"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*LIBRARY, ROOT / "streamlit_app.py"], ids=lambda p: str(p.relative_to(ROOT)))
 def test_no_source_calls_an_evaluator(path):
     """User text must never reach eval, exec, compile, sympify, parse_expr, numexpr or pandas.eval."""
     if not path.exists():
