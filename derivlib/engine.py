@@ -22,6 +22,7 @@ import functools
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -102,6 +103,31 @@ def check_order(order: int) -> int:
     if not 0 <= order <= MAX_ORDER:
         raise ValueError(f"the order must be from 0 to {MAX_ORDER}, not {order}")
     return int(order)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings every grid computation takes, checked once: `derivatives` and `partials` read them alike."""
+
+    order: int
+    dtype: torch.dtype
+    device: torch.device
+    method: str
+    chunk_size: int | None
+
+
+def checked_settings(
+    order: int, dtype: torch.dtype | str, device: torch.device | str | None, method: str, chunk_size: int | None
+) -> Settings:
+    """The settings, resolved (a dtype's name, the default device) and checked; ValueError naming what is wrong."""
+    order, dtype, device = check_order(order), resolve_dtype(dtype), resolve_device(device)
+    if device.type == "mps" and dtype == torch.float64:
+        raise ValueError("MPS (Apple GPUs) has no float64: choose float32 for the mps device")
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}: choose {' or '.join(METHODS)}")
+    if chunk_size is not None and (isinstance(chunk_size, bool) or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive number of points, not {chunk_size!r}")
+    return Settings(order, dtype, device, method, chunk_size)
 
 
 def check_size(points: int, order: int, dtype: torch.dtype) -> None:
@@ -209,18 +235,11 @@ def derivatives(
             [5.1585]], dtype=torch.float64)
     """
     expr = parse(expr) if isinstance(expr, str) else expr
-    order = check_order(order)
-    dtype = resolve_dtype(dtype)
-    device = resolve_device(device)
-    if device.type == "mps" and dtype == torch.float64:
-        raise ValueError("MPS (Apple GPUs) has no float64: choose float32 for the mps device")
+    settings = checked_settings(order, dtype, device, method, chunk_size)
+    order, dtype, device, chunk_size = settings.order, settings.dtype, settings.device, settings.chunk_size
     points = as_points(x, dtype, device)
     check_size(max(len(points), 1), order, dtype)
     values = parameter_values(expr, params, points)
-    if chunk_size is not None and (isinstance(chunk_size, bool) or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive number of points, not {chunk_size!r}")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: choose {' or '.join(METHODS)}")
     budget = (
         None if time_budget is None else Budget(time_budget, f"computation of order {order} on {len(points):,} points")
     )

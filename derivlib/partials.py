@@ -27,11 +27,10 @@ import torch
 
 from . import jet
 from .engine import (
-    METHODS,
     Progress,
     as_points,
-    check_order,
     check_size,
+    checked_settings,
     default_chunk_size,
     parameter_values,
     resolve_device,
@@ -142,12 +141,8 @@ def partials(
         raise ValueError("points must map each variable's name to its values, as {'x': [...], 'y': [...]}")
     variables = tuple(points)
     expr = _formula(expr, variables)
-    order = check_order(order)
-    dtype, device = resolve_dtype(dtype), resolve_device(device)
-    if device.type == "mps" and dtype == torch.float64:
-        raise ValueError("MPS (Apple GPUs) has no float64: choose float32 for the mps device")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}: choose {' or '.join(METHODS)}")
+    settings = checked_settings(order, dtype, device, method, chunk_size)
+    order, dtype, device, chunk_size = settings.order, settings.dtype, settings.device, settings.chunk_size
     columns = [as_points(points[name], dtype, device) for name in variables]
     lengths = {len(column) for column in columns}
     if len(lengths) > 1:
@@ -158,8 +153,6 @@ def partials(
     check_size(max(count, 1), len(names) - 1, dtype)
     like = columns[0]
     values = parameter_values(expr, params, like)
-    if chunk_size is not None and (isinstance(chunk_size, bool) or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive number of points, not {chunk_size!r}")
 
     result = torch.empty((len(names), count), dtype=dtype, device=device)
     if method == "taylor":

@@ -833,10 +833,20 @@ REFUSED: list = [
 
 
 @pytest.mark.parametrize(("settings_", "message"), REFUSED)
-def test_bad_settings_raise_value_error_with_a_message(settings_, message):
+@pytest.mark.parametrize(
+    "compute",
+    [
+        pytest.param(lambda **settings_: derivatives("a*x", [1.0], **settings_), id="derivatives"),
+        pytest.param(
+            lambda **settings_: derivlib.partials("a*x*y", {"x": [1.0], "y": [2.0]}, **settings_), id="partials"
+        ),
+    ],
+)
+def test_bad_settings_raise_value_error_with_a_message(compute, settings_, message):
+    """derivatives and partials read their settings alike (engine.checked_settings): the same refusals."""
     settings_ = {"params": {"a": 1.0}} | settings_
     with pytest.raises(ValueError, match=message):
-        derivatives("a*x", [1.0], **settings_)
+        compute(**settings_)
 
 
 def test_a_parameter_without_a_value_is_named():
