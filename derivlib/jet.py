@@ -54,11 +54,11 @@ from .tree import (
     Piecewise,
     Unary,
     Variable,
-    _constant_exponent,
     children,
     choose,
     compare,
     compare_sign,
+    constant_exponent,
     evaluate,
     has_seams,
     kinks_as_branches,
@@ -432,8 +432,8 @@ def _compile(tree: Node, order: int, variables: tuple[str, ...], sides: bool) ->
                 return
             case Unary(_, operand):
                 step = (_negative, (operand,), ())
-            case Binary("^", left, right) if _constant_exponent(right) is not None:
-                step = (_power_of_number, (left,), (_constant_exponent(right),))
+            case Binary("^", left, right) if constant_exponent(right) is not None:
+                step = (_power_of_number, (left,), (constant_exponent(right),))
             case Binary("^", left, right) if (fraction := odd_root_exponent(right)) is not None:
                 step = (_power_of_fraction, (left,), fraction)
             case Binary("^", left, right):

@@ -136,7 +136,7 @@ def _scalar(value: float, like: Tensor) -> Tensor:
     return torch.tensor(value, dtype=like.dtype, device=like.device)
 
 
-def _constant_exponent(node: Node) -> float | None:
+def constant_exponent(node: Node) -> float | None:
     """The exponent as a Python float when it is a plain number (or its negation), else None."""
     if isinstance(node, Number):
         return node.value
