@@ -33,6 +33,7 @@ import torch
 # The library's ceilings, whatever the settings say
 MAX_ORDER = 10  # highest derivative order at all; reverse-over-reverse graphs grow about threefold per order
 MAX_DEPTH = 64  # nesting of parentheses, signs and exponents: the parser recurses, and Python's stack is finite
+MAX_TREE_DEPTH = 256  # levels of a formula's tree (a sum of 300 terms has 300): every walker of the tree recurses
 MAX_OUTPUT_BYTES = 4 * 2**30  # bytes of one result, (order + 1) rows of the grid's size
 FIRST_CHUNK = 2**10  # points of the first chunk under a time budget, which measures how fast the rest will go
 CHUNK_SECONDS = 0.05  # of a time budget, the share one chunk may take: the budget is checked between chunks

@@ -19,6 +19,7 @@ without a condition for everything else.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from typing import TypeVar
 
 from .errors import ExpressionError
 from .functions import ALIASES, FUNCTIONS
-from .limits import LIMITS, MAX_DEPTH
+from .limits import LIMITS, MAX_DEPTH, MAX_TREE_DEPTH
 from .tree import (
     COMPARISONS,
     CONSTANTS,
@@ -43,6 +44,7 @@ from .tree import (
     Piecewise,
     Unary,
     Variable,
+    children,
 )
 
 _N = TypeVar("_N", bound=Node)  # a node of one type, given back as that type
@@ -208,27 +210,56 @@ def _superscript(source: str, start: int, tokens: list[Token]) -> int:
     return i
 
 
-def parse(text: str, variables: tuple[str, ...] = VARIABLES) -> Expression:
+def parse(
+    text: str,
+    variables: tuple[str, ...] = VARIABLES,
+    *,
+    max_length: int | None = MAX_LENGTH,
+    max_nodes: int | None = MAX_NODES,
+) -> Expression:
     """Parse a formula into an Expression, or raise ExpressionError pointing at the problem.
 
     Names in `variables` are variables; any other single letter (but `e`) or Greek letter's name is a parameter.
+    `max_length` (characters) and `max_nodes` (parts of the tree) guard the public pages (DERIVLIB_MAX_FORMULA_LENGTH
+    and _NODES); a program that builds a long formula from its own data lifts them for one call with None (or a
+    number of its own). Nesting stays limited (MAX_DEPTH): it guards the stack, not the server's time.
 
     >>> str(parse("x³ + sin x"))
     'x^3 + sin(x)'
     >>> parse("2 pi a x").parameters
     ('a',)
+    >>> residuals = " + ".join(f"(x - {k})^2" for k in range(100))  # 1 090 characters
+    >>> parse(residuals, max_length=None).variables
+    ('x',)
     """
     if not isinstance(text, str):
         raise TypeError(f"a formula is text, not {type(text).__name__}")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"formula too long: {len(text)} characters (at most {MAX_LENGTH})", text, MAX_LENGTH)
+    if max_length is not None and len(text) > max_length:
+        raise ExpressionError(f"formula too long: {len(text)} characters (at most {max_length})", text, max_length)
     if not text.strip(WHITESPACE):
         raise ExpressionError("empty formula: type one, for example x^3 + sin(x)", text, 0)
     read = text.translate(FULLWIDTH)  # one character for one: a position in it is one in the text as typed
     try:
-        return Expression(_Parser(read, tokenize(read), variables).parse_all(), text)
+        parser = _Parser(read, tokenize(read), variables, max_nodes=math.inf if max_nodes is None else max_nodes)
+        tree = parser.parse_all()
     except ExpressionError as error:  # shown under the text as it was typed
         raise ExpressionError(error.message, text, error.position) from None
+    if (max_length is None or max_length > MAX_LENGTH) or (max_nodes is None or max_nodes > MAX_NODES):
+        _check_depth(tree, text)  # within the pages' limits no tree comes near MAX_TREE_DEPTH
+    return Expression(tree, text)
+
+
+def _check_depth(tree: Node, text: str) -> None:
+    """ExpressionError when the tree is deeper than MAX_TREE_DEPTH levels (a sum or product of that many terms in a
+    row): every walker of a tree recurses, and Python's stack is finite. Measured without recursing."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children(node))
+    if deepest > MAX_TREE_DEPTH:
+        message = f"formula too deep: {deepest} levels of operations one inside another (at most {MAX_TREE_DEPTH})"
+        raise ExpressionError(f"{message}: group a long sum's terms in parentheses", text, len(text))
 
 
 def parse_list(text: str, variables: tuple[str, ...] = VARIABLES) -> list[Expression]:
@@ -265,8 +296,16 @@ def name_position(text: str, name: str) -> int:
 
 
 class _Parser:
-    def __init__(self, source: str, tokens: list[Token], variables: tuple[str, ...], suggest: bool = True) -> None:
+    def __init__(
+        self,
+        source: str,
+        tokens: list[Token],
+        variables: tuple[str, ...],
+        suggest: bool = True,
+        max_nodes: float = MAX_NODES,
+    ) -> None:
         self.source = source
+        self.max_nodes = max_nodes
         self.tokens = tokens
         self.variables = variables
         self.suggest = suggest  # False when reading a suggestion back, whose own errors are only caught
@@ -298,8 +337,8 @@ class _Parser:
 
     def node(self, node: _N) -> _N:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.error(f"formula too large: more than {MAX_NODES} parts")
+        if self.nodes > self.max_nodes:
+            raise self.error(f"formula too large: more than {self.max_nodes} parts")
         return node
 
     def names_function(self, index: int) -> bool:

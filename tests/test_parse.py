@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from derivlib import Expression, ExpressionError, derivatives, functions, parse, parse_list
+from derivlib.limits import MAX_TREE_DEPTH
 from derivlib.parse import MAX_DEPTH, MAX_LENGTH, MAX_READING, SOME_FUNCTIONS, VULGAR_FRACTIONS
 from derivlib.tree import GREEK_LETTERS, Binary, Call, Constant, Number, Parameter, Unary, Variable
 
@@ -821,6 +822,32 @@ def test_signs_exponents_and_calls_count_towards_the_nesting_limit(text):
 def test_text_of_exactly_the_maximum_length_is_accepted():
     text = "x" + " " * (MAX_LENGTH - 1)
     assert parse(text) == parse("x")
+
+
+LONG_SUM = " + ".join(f"(x - {k / 10})^2 (y - {k})^2" for k in range(120))  # 3 000 characters, 1 200 parts
+
+
+def test_a_caller_lifts_the_length_and_size_limits_for_one_call():
+    """A program that builds a formula from its data (a least-squares sum) is not held to the page's limits."""
+    assert "formula too long" in error_of(LONG_SUM).message
+    expression = parse(LONG_SUM, variables=("x", "y"), max_length=None, max_nodes=None)
+    assert expression.variables == ("x", "y")
+    assert "formula too long" in error_of(LONG_SUM).message  # the next call keeps the limits
+    with pytest.raises(ExpressionError, match="formula too large: more than 1000 parts"):
+        parse(LONG_SUM, variables=("x", "y"), max_length=None, max_nodes=1000)
+    with pytest.raises(ExpressionError, match="formula too long: 3"):
+        parse(LONG_SUM, max_length=len(LONG_SUM) - 1, max_nodes=None)
+
+
+def test_a_lifted_formula_is_still_refused_deeper_than_the_stack_allows():
+    text = " + ".join(["x"] * (MAX_TREE_DEPTH + 1))
+    with pytest.raises(ExpressionError) as caught:
+        parse(text, max_length=None, max_nodes=None)
+    assert caught.value.message.startswith(f"formula too deep: {MAX_TREE_DEPTH + 1} levels")
+    assert "group a long sum's terms in parentheses" in caught.value.message
+    half = (MAX_TREE_DEPTH + 1) // 2 + 1
+    grouped = f"({' + '.join(['x'] * half)}) + ({' + '.join(['x'] * half)})"  # the same sum, half as deep
+    assert parse(grouped, max_length=None, max_nodes=None).variables == ("x",)
 
 
 SHORT_ONE_LINE_ERRORS = [row for row in ERRORS if row[0].strip() and row[0].isprintable() and len(row[0]) < 40]
