@@ -5,7 +5,8 @@ take forever on it, in building it, in `diff` and in `simplify` (a literal like 
 until sympy decides to compute it), so all sympy work happens in a worker process that is killed when the time
 budget runs out: a child forked, for each request, by a helper process that imports derivlib once. The tree goes
 there pickled; the derivatives come back pickled, and are unpickled with sympy's automatic evaluation switched off,
-so that rebuilding them cannot set off that computation in this process either.
+so that rebuilding them cannot set off that computation in this process either. The helper process itself, started
+once and restarted when it dies or hangs, is helper_process.py's `Helper`.
 
 Evaluating a sympy expression on the grid is done by `to_torch`, an allow-listed walker from sympy nodes to torch
 operations: an evaluation path that shares nothing with autograd but torch's elementwise functions.
@@ -13,21 +14,17 @@ operations: an evaluation path that shares nothing with autograd but torch's ele
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import multiprocessing
 import os
 import pickle
 import signal
-import subprocess
-import sys
-import threading
 import time
-import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,6 +34,8 @@ import torch
 
 from .engine import as_points, check_order, derivatives, parameter_values
 from .functions import FUNCTIONS, RECORDS, polygamma
+from .helper_process import Answer, Helper
+from .helper_process import serve as serve_with
 from .parse import parse
 from .rounding import SAFETY, noise_levels
 from .tree import Call, Expression, Node, walk
@@ -44,10 +43,6 @@ from .tree import Call, Expression, Node, walk
 Tensor = torch.Tensor
 
 SIMPLIFY_TIMEOUT = 2.0  # seconds of sympy work (differentiating and simplifying) before the worker is killed
-STARTUP_TIMEOUT = 60.0  # seconds for the helper process to start (it imports derivlib: torch, sympy, pandas)
-REPLY_SLACK = 10.0  # seconds beyond the budget for the helper to fork and reply, before it is presumed stuck
-HELPER_NICENESS = 10  # the helper's CPU priority below the server's
-HELPER_COMMAND = "from derivlib.symbolic import serve; serve()"  # the helper's program, a constant
 AGREEMENT = 1e-9  # largest relative difference that the badge still calls agreement
 MAX_LATEX = 20_000  # characters of LaTeX worth sending to a page; a longer formula is not shown, only noted
 
@@ -161,6 +156,12 @@ def _evaluate_piecewise(node: sympy.Piecewise, value: Callable[[sympy.Basic], Te
 # Formulas, from a worker process that can be killed
 
 
+def unevaluated() -> contextlib.AbstractContextManager:
+    """sympy with its automatic evaluation switched off, for rebuilding what the worker sent: 9^9^9^9 stays a power,
+    which sympy would otherwise compute, in this process, for ever."""
+    return sympy.evaluate(False)
+
+
 @dataclass(frozen=True)
 class Formula:
     """The k-th derivative as a formula.
@@ -181,9 +182,34 @@ class Formula:
         fields = (self.order, self.expr, self.latex, self.unsimplified, self.note)
         return (_unpickle_formula, (pickle.dumps(fields),))
 
+    @classmethod
+    def from_worker(cls, results: Mapping[tuple[str, Any], tuple], key: Any, order: int, why: str) -> Formula:
+        """The derivative that sympy's worker sent under `key` (its order, or its name such as "fxy") as a Formula:
+        simplified where that arrived (f itself as derivlib reads it), else with a note saying what is missing and
+        `why`, as it says when the LaTeX is too long to show.
+
+        >>> x = sympy.Symbol("x", real=True)
+        >>> Formula.from_worker({("derivative", 1): (2 * x, "2 x")}, 1, 1, "took longer than 2 s").note
+        'simplification skipped: took longer than 2 s'
+        """
+        if ("derivative", key) not in results:
+            return cls(order, None, "", None, f"differentiation skipped: {why}")
+        unsimplified, latex = results["derivative", key]
+        note = ""
+        if order == 0 or unsimplified.is_Atom:  # f is shown as typed; a number or a symbol is as simple as it gets
+            shown = unsimplified
+        elif ("simplified", key) in results:
+            shown, latex = results["simplified", key]
+        else:
+            shown, note = unsimplified, f"simplification skipped: {why}"
+        if len(latex) > MAX_LATEX:
+            note = "; ".join(filter(None, [note, f"too long to show: {len(latex):,} characters of LaTeX"]))
+            latex = ""
+        return cls(order, shown, latex, unsimplified, note)
+
 
 def _unpickle_formula(data: bytes) -> Formula:
-    with sympy.evaluate(False):
+    with unevaluated():
         return Formula(*pickle.loads(data))
 
 
@@ -201,25 +227,9 @@ def derivative_formulas(expr: Expression | str, order: int = 2, *, timeout: floa
     order = check_order(order)
     if not timeout > 0:
         raise ValueError(f"the time budget must be a positive number of seconds, not {timeout!r}")
-    results, why = _in_worker(expr, order, timeout)
-    formulas = []
-    for k in range(order + 1):
-        if ("derivative", k) not in results:
-            formulas.append(Formula(k, None, "", None, f"differentiation skipped: {why}"))
-            continue
-        unsimplified, latex = results["derivative", k]
-        note = ""
-        if k == 0 or unsimplified.is_Atom:  # f is shown as typed; a number or a symbol is as simple as it gets
-            shown = unsimplified
-        elif ("simplified", k) in results:
-            shown, latex = results["simplified", k]
-        else:
-            shown, note = unsimplified, f"simplification skipped: {why}"
-        if len(latex) > MAX_LATEX:
-            note = "; ".join(filter(None, [note, f"too long to show: {len(latex):,} characters of LaTeX"]))
-            latex = ""
-        formulas.append(Formula(k, shown, latex, unsimplified, note))
-    return formulas
+    (variable,) = expr.variables or ("x",)
+    results, why = HELPER.ask((expr.tree, variable, order, timeout), timeout)
+    return [Formula.from_worker(results, k, k, why) for k in range(order + 1)]
 
 
 def _messages(tree: Node, variable: str, order: int) -> Iterator[tuple[str, int, sympy.Expr | None, str]]:
@@ -267,8 +277,7 @@ def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int]
     deadline = time.monotonic() + timeout
     while (remaining := deadline - time.monotonic()) > 0 and receiver.poll(remaining):
         try:
-            # Rebuild without evaluating: sympy would otherwise recompute 9^9^9^9 here.
-            with sympy.evaluate(False):
+            with unevaluated():
                 kind, k, expression, latex = receiver.recv()
         except EOFError:
             return results, "sympy's worker process stopped unexpectedly"
@@ -278,7 +287,7 @@ def _receive(receiver: Connection, timeout: float) -> tuple[dict[tuple[str, int]
     return results, f"took longer than {timeout:g} s"
 
 
-def answer_in_child(messages: Iterator[tuple], timeout: float) -> tuple[dict, str]:
+def answer_in_child(messages: Iterator[tuple], timeout: float) -> Answer:
     """In a helper: sympy's work (the generator `messages`, ending with a "done" message) run in a forked child,
     killed when `timeout` seconds have passed; what it sent by then, keyed by (kind, order or name), and why the rest
     is missing ("" when nothing is)."""
@@ -302,111 +311,22 @@ def answer_in_child(messages: Iterator[tuple], timeout: float) -> tuple[dict, st
         receiver.close()
 
 
-def _answer(tree: Node, variable: str, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
+def _answer(tree: Node, variable: str, order: int, timeout: float) -> Answer:
     """In the helper: sympy's derivatives of the tree, computed in a forked child within `timeout` seconds."""
     return answer_in_child(_messages(tree, variable, order), timeout)
 
 
-def lower_priority() -> None:
-    """A helper process's CPU priority below the server's (Linux nice): sympy, seconds per formula, then takes only
-    the CPU that the pages' own computations leave, and a crowd of new formulas does not slow every page."""
-    if hasattr(os, "nice"):
-        os.nice(HELPER_NICENESS)
+def serve() -> None:
+    """The helper process's program: answer requests (tree, variable, order, timeout) with sympy's derivatives."""
+    serve_with(_answer)
 
 
-def serve(answer: Callable[..., tuple[dict, str]] | None = None) -> None:
-    """A helper process's loop: answer requests (tree, variables, order, timeout) on the pipes named in argv with
-    `answer` (this module's `_answer` by default) until the page's process goes away."""
-    lower_priority()
-    requests = Connection(int(sys.argv[1]), writable=False)
-    replies = Connection(int(sys.argv[2]), readable=False)
-    replies.send("ready")
-    while True:
-        try:
-            request = requests.recv()
-        except EOFError:
-            return
-        replies.send((answer or _answer)(*request))
+def sympy_helper(command: str) -> Helper:
+    """A helper process for sympy's work, running `command`: its answers are rebuilt unevaluated."""
+    return Helper(command, name="sympy's helper process", receiving=unevaluated)
 
 
-class HelperProcess:
-    """A Python process that imports derivlib once, and answers each request from a child it forks and kills.
-
-    Forking the page's own process is unsafe (Streamlit runs threads, and torch may), and a fresh process per
-    request would spend seconds importing torch, so the forking happens in this single-threaded helper instead.
-    """
-
-    def __init__(self, command: str | None = None) -> None:  # None: this module's HELPER_COMMAND
-        helper_in, parent_out = os.pipe()
-        parent_in, helper_out = os.pipe()
-        root = str(Path(__file__).resolve().parent.parent)  # so that the helper imports this very derivlib
-        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", command or HELPER_COMMAND, str(helper_in), str(helper_out)],
-            pass_fds=(helper_in, helper_out),
-            env={**os.environ, "PYTHONPATH": path},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,  # a Ctrl-C meant for the page does not interrupt the helper mid-reply
-        )
-        os.close(helper_in)
-        os.close(helper_out)
-        self.requests = Connection(parent_out, readable=False)
-        self.replies = Connection(parent_in, writable=False)
-        self.ready = False
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def ask(self, request: tuple, timeout: float) -> tuple[dict[tuple[str, int], tuple], str] | None:
-        """The helper's answer to a request, or None when it does not answer in time."""
-        if not self.ready:
-            if not self.replies.poll(STARTUP_TIMEOUT):
-                return None
-            self.ready = self.replies.recv() == "ready"
-        self.requests.send(request)
-        if not self.replies.poll(timeout + REPLY_SLACK):
-            return None
-        with sympy.evaluate(False):  # as in _receive: no evaluation while rebuilding
-            return self.replies.recv()
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.requests.close()
-        self.replies.close()
-
-
-_helper: HelperProcess | None = None
-_helper_lock = threading.Lock()  # the helper answers one request at a time
-
-
-def ask_helper(owner: types.ModuleType, request: tuple, timeout: float) -> tuple[dict, str]:
-    """`owner`'s helper process answers `request`: the module's `_helper` (started with its HELPER_COMMAND, again when
-    it has died), one request at a time under its `_helper_lock`. The answer, or ({}, why there is none); a helper
-    that does not answer in time is closed, and the next request starts a new one. Module state, not a class, so
-    that tests can swap a module's helper and command."""
-    with owner._helper_lock:
-        if owner._helper is not None and not owner._helper.alive():
-            owner._helper.close()
-            vars(owner)["_helper"] = None  # a module's attributes are its __dict__ (ModuleType types no others to set)
-        if owner._helper is None:
-            vars(owner)["_helper"] = HelperProcess(owner.HELPER_COMMAND)
-        try:
-            answer = owner._helper.ask(request, timeout)
-        except (EOFError, OSError):  # the helper died during the request
-            answer = None
-        if answer is None:
-            owner._helper.close()
-            vars(owner)["_helper"] = None
-            return {}, "sympy's helper process did not answer"
-        return answer
-
-
-def _in_worker(expr: Expression, order: int, timeout: float) -> tuple[dict[tuple[str, int], tuple], str]:
-    """What sympy sent within the budget, keyed by (kind, order), and why the rest is missing ("" when nothing is)."""
-    (variable,) = expr.variables or ("x",)
-    return ask_helper(sys.modules[__name__], (expr.tree, variable, order, timeout), timeout)
+HELPER = sympy_helper("from derivlib.symbolic import serve; serve()")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -5,14 +5,13 @@ that imports derivlib once, and the child is killed when the time budget runs ou
 the answers come back pickled and are rebuilt with sympy's evaluation switched off; `symbolic.to_torch` evaluates
 them, sharing nothing with derivlib's engine but torch's elementwise functions. Only the work differs: every partial
 derivative up to an order, each the derivative of its parent (f_xy is the derivative of f_x in y), then each
-simplified while the budget lasts. So this module runs its own helper, with its own loop, beside symbolic.py's.
+simplified while the budget lasts. So this module runs its own helper (a helper_process.Helper), with its own loop,
+beside symbolic.py's.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
@@ -21,25 +20,23 @@ import sympy
 import torch
 
 from .engine import as_points, check_order, parameter_values, resolve_dtype
+from .helper_process import Answer
+from .helper_process import serve as serve_with
 from .parse import parse
 from .partials import multi_indices, partial_name, partials
 from .rounding import EPSILON_RATIO, rounding_errors
 from .symbolic import (
-    MAX_LATEX,
     Formula,
-    HelperProcess,
     answer_in_child,
-    ask_helper,
     badge,
     compare,
     evaluate_formula,
     functions_with_kinks,
+    sympy_helper,
 )
-from .symbolic import serve as serve_with
 from .tree import Expression, Node
 
 SIMPLIFY_TIMEOUT = 3.0  # seconds of sympy work (every partial derivative, then simplifying them) before it is killed
-HELPER_COMMAND = "from derivlib.symbolic_partials import serve; serve()"  # this helper's program, a constant
 
 
 def partial_formulas(
@@ -63,27 +60,9 @@ def partial_formulas(
     order = check_order(order)
     if not timeout > 0:
         raise ValueError(f"the time budget must be a positive number of seconds, not {timeout!r}")
-    results, why = _in_worker(expr, tuple(variables), order, timeout)
-    formulas = {}
-    for m in range(order + 1):
-        for alpha in multi_indices(len(variables), m):
-            name = partial_name(variables, alpha)
-            if ("derivative", name) not in results:
-                formulas[name] = Formula(m, None, "", None, f"differentiation skipped: {why}")
-                continue
-            unsimplified, latex = results["derivative", name]
-            note = ""
-            if m == 0 or unsimplified.is_Atom:
-                shown = unsimplified
-            elif ("simplified", name) in results:
-                shown, latex = results["simplified", name]
-            else:
-                shown, note = unsimplified, f"simplification skipped: {why}"
-            if len(latex) > MAX_LATEX:
-                note = "; ".join(filter(None, [note, f"too long to show: {len(latex):,} characters of LaTeX"]))
-                latex = ""
-            formulas[name] = Formula(m, shown, latex, unsimplified, note)
-    return formulas
+    results, why = HELPER.ask((expr.tree, tuple(variables), order, timeout), timeout)
+    orders = {partial_name(variables, alpha): m for m in range(order + 1) for alpha in multi_indices(len(variables), m)}
+    return {name: Formula.from_worker(results, name, m, why) for name, m in orders.items()}
 
 
 def _messages(tree: Node, variables: tuple[str, ...], order: int) -> Iterator[tuple[str, str, sympy.Expr | None, str]]:
@@ -105,23 +84,17 @@ def _messages(tree: Node, variables: tuple[str, ...], order: int) -> Iterator[tu
     yield ("done", "", None, "")
 
 
-def _answer(tree: Node, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
+def _answer(tree: Node, variables: tuple[str, ...], order: int, timeout: float) -> Answer:
     """In the helper: sympy's partial derivatives of the tree, computed in a forked child within `timeout` seconds."""
     return answer_in_child(_messages(tree, variables, order), timeout)
 
 
 def serve() -> None:
-    """The helper process's loop (symbolic.serve), answering with this module's partial derivatives."""
+    """The helper process's program: answer requests (tree, variables, order, timeout) with the partial derivatives."""
     serve_with(_answer)
 
 
-_helper: HelperProcess | None = None  # symbolic.py's helper process, running this module's serve()
-_helper_lock = threading.Lock()  # the helper answers one request at a time
-
-
-def _in_worker(expr: Expression, variables: tuple[str, ...], order: int, timeout: float) -> tuple[dict, str]:
-    """What sympy sent within the budget, keyed by (kind, name), and why the rest is missing ("" when nothing is)."""
-    return ask_helper(sys.modules[__name__], (expr.tree, variables, order, timeout), timeout)
+HELPER = sympy_helper("from derivlib.symbolic_partials import serve; serve()")
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 import sympy
 import torch
 
-from derivlib import parse, symbolic
+from derivlib import helper_process, parse, symbolic
 from derivlib.rounding import SAFETY
 from derivlib.symbolic import (
     SYMPY_FUNCTIONS,
@@ -204,17 +204,17 @@ def test_a_slow_simplification_is_skipped_within_the_budget(text):
 
 def test_the_helper_runs_below_the_servers_cpu_priority():
     derivative_formulas("x^2", order=1)  # the helper is running now
-    stat = Path(f"/proc/{symbolic._helper.process.pid}/stat").read_text()
+    stat = Path(f"/proc/{symbolic.HELPER.process.pid}/stat").read_text()
     niceness = int(stat.rsplit(")", 1)[1].split()[16])  # field 19 of /proc/<pid>/stat
-    assert niceness >= min(19, os.nice(0) + symbolic.HELPER_NICENESS)
+    assert niceness >= min(19, os.nice(0) + helper_process.NICENESS)
 
 
 def test_a_helper_that_fails_gives_notes_not_errors(monkeypatch):
-    monkeypatch.setattr(symbolic, "_helper", None)  # the working helper is put back afterwards
-    monkeypatch.setattr(symbolic, "HELPER_COMMAND", "raise SystemExit(3)")
+    monkeypatch.setattr(symbolic.HELPER, "process", None)  # the working helper is put back afterwards
+    monkeypatch.setattr(symbolic.HELPER, "command", "raise SystemExit(3)")
     formulas = derivative_formulas("x^2", order=1)
     assert [f.note for f in formulas] == ["differentiation skipped: sympy's helper process did not answer"] * 2
-    assert symbolic._helper is None  # and the next call starts a new one
+    assert symbolic.HELPER.process is None  # and the next call starts a new one
 
 
 def test_concurrent_calls_each_get_their_own_answer():

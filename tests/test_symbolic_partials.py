@@ -74,11 +74,11 @@ def test_a_slow_simplification_is_shown_unsimplified():
 
 
 def test_a_helper_that_fails_gives_notes_not_errors(monkeypatch):
-    monkeypatch.setattr(symbolic_partials, "_helper", None)  # the working helper is put back afterwards
-    monkeypatch.setattr(symbolic_partials, "HELPER_COMMAND", "raise SystemExit(3)")
+    monkeypatch.setattr(symbolic_partials.HELPER, "process", None)  # the working helper is put back afterwards
+    monkeypatch.setattr(symbolic_partials.HELPER, "command", "raise SystemExit(3)")
     found = partial_formulas("x y", ("x", "y"), 1)
     assert {f.note for f in found.values()} == {"differentiation skipped: sympy's helper process did not answer"}
-    assert symbolic_partials._helper is None  # and the next call starts a new one
+    assert symbolic_partials.HELPER.process is None  # and the next call starts a new one
 
 
 def test_the_check_agrees_on_a_grid_and_says_where_it_differs():
