@@ -22,7 +22,7 @@ from .tree import Expression
 _LAZY = {
     "points_of_interest": "analysis",
     "critical_points": "critical",
-    **dict.fromkeys(["minimize", "MinimizeResult"], "optimize"),
+    **dict.fromkeys(["minimize", "MinimizeResult", "Status"], "optimize"),
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
     **dict.fromkeys(
         [
@@ -53,6 +53,7 @@ __all__ = [
     "Formula",
     "Limits",
     "MinimizeResult",
+    "Status",
     "TimeBudgetError",
     "available_devices",
     "backward_trap",

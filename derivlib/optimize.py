@@ -7,16 +7,22 @@ searches are written once and shared: backtracking (Algorithm 3.1) and the stron
 and scipy.optimize.minimize, fed with the same exact gradient and Hessian, their iterates collected so that their
 paths draw like the others.
 
-The result is shaped like scipy's OptimizeResult (x, fun, grad, nit, nfev, ngev, nhev, success, status, message),
-with the path as a DataFrame: one row per iteration (k, each variable, f, grad_norm, step, evaluations).
+Each method of derivlib's own is a search direction (SteepestDescent, ModifiedNewton, ConjugateGradient, LBFGS) in
+one shared loop: the direction, a line search along it, the step; the loop checks and records each iterate and stops.
+
+The result is named as scipy's OptimizeResult names it (x, fun, jac, hess, nit, nfev, njev, nhev, success, status,
+message; status a Status, 0 alone success), with the path as a DataFrame: one row per iteration (k, each variable, f,
+grad_norm, step, evaluations).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -49,24 +55,40 @@ KINK_NEAR = 1e-7  # relative: how far either side of a run's last point a kink i
 TIME_LIMIT = LIMITS.time_budget  # seconds a run may take unless `time_limit` says otherwise (DERIVLIB_TIME_BUDGET)
 
 
+class Status(IntEnum):
+    """How a run ended (MinimizeResult.status): 0 alone is success, as in scipy, and the members compare as numbers."""
+
+    CONVERGED = 0  # ‖∇f‖∞ ≤ tol
+    MAX_ITER = 1  # max_iter iterations and not converged
+    NO_PROGRESS = 2  # no step found that decreases f, or one too small for float64 to move x
+    UNDEFINED = 3  # f or its gradient NaN or ±inf at a point the run reached
+    UNBOUNDED = 4  # f fell without bound
+    TIME_LIMIT = 5  # the run's seconds were spent
+    NOT_SMOOTH = 6  # f is not differentiable where the iterates went (they keep crossing a kink)
+
+
 @dataclass
 class MinimizeResult:
-    """What a run found, as scipy's OptimizeResult says it, plus the path it took."""
+    """What a run found, named as scipy's OptimizeResult names it, plus the path it took. x, jac and the Hessian's
+    rows and columns follow the variables in the order of x0."""
 
     method: str
     x: dict[str, float]
     fun: float
-    grad: dict[str, float]
+    jac: dict[str, float]  # ∇f at x
+    hess: np.ndarray | None  # ∇²f at x for the methods that use it (RECORDS[method].hessian), else None
     nit: int
     nfev: int
-    ngev: int
+    njev: int
     nhev: int
     success: bool
-    status: int  # 0 converged, 1 max_iter, 2 no progress, 3 undefined value met, 4 unbounded below, 5 time limit,
-    #              6 f not differentiable where the iterates went (they keep crossing a kink)
+    status: Status
     message: str
     path: Any  # pandas.DataFrame: k, each variable, f, grad_norm, step, evaluations
     seconds: float = 0.0
+
+
+Outcome = tuple[np.ndarray, Status, str]  # where a run ended, how, and the message that says so
 
 
 class _Undefined(Exception):
@@ -87,12 +109,26 @@ class _OutOfTime(Exception):
     pass
 
 
+class _NoProgress(Exception):
+    """A step ends the run where it is: no step decreases f, or none moves x (the message says which)."""
+
+
 class _NotSmooth(Exception):
     """∇f jumps across a kink of f that the iterates keep crossing: no gradient method converges there."""
 
     def __init__(self, x: np.ndarray, variable: str, left: float, right: float) -> None:
         super().__init__()
         self.x, self.variable, self.left, self.right = x, variable, left, right
+
+
+@dataclass(frozen=True)
+class Iterate:
+    """A point of a run with what its method knows there: f, ∇f, and ∇²f for the methods that use it."""
+
+    x: np.ndarray
+    f: float
+    g: np.ndarray
+    h: np.ndarray | None = None
 
 
 @dataclass
@@ -106,7 +142,7 @@ class Objective:
     dtype: torch.dtype | str
     deadline: float = math.inf
     nfev: int = 0
-    ngev: int = 0
+    njev: int = 0
     nhev: int = 0
 
     programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray, Any]] = field(default_factory=dict, repr=False)
@@ -209,7 +245,7 @@ class Objective:
 
     def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
         self.nfev += 1
-        self.ngev += 1
+        self.njev += 1
         rows = self._series(x, 1)
         if rows is not None:
             return float(rows[0][0]), rows[1].copy()
@@ -218,7 +254,7 @@ class Objective:
 
     def with_hessian(self, x: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         self.nfev += 1
-        self.ngev += 1
+        self.njev += 1
         self.nhev += 1
         n = len(x)
         rows = self._series(x, 2)
@@ -241,6 +277,27 @@ class Objective:
                 at += 1
         return found[0], gradient, hessian
 
+    def at(self, x: np.ndarray, hessian: bool = False) -> Iterate:
+        """x as an iterate: f and ∇f there, and ∇²f where the method uses it."""
+        return Iterate(x, *self.with_hessian(x)) if hessian else Iterate(x, *self.value_and_gradient(x))
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """∇²f at x, counted as a Hessian alone (scipy asks for it apart from f and ∇f, which come with it)."""
+        with self.uncounted():
+            found = self.with_hessian(x)[2]
+        self.nhev += 1
+        return found
+
+    @contextmanager
+    def uncounted(self) -> Iterator[None]:
+        """Evaluations inside are not the method's own (a look for the path, the message or the summary): the counts
+        are left as they were."""
+        counts = self.nfev, self.njev, self.nhev
+        try:
+            yield
+        finally:
+            self.nfev, self.njev, self.nhev = counts
+
 
 @dataclass
 class _Run:
@@ -250,6 +307,8 @@ class _Run:
     tol: float
     max_iter: int
     start: float  # f(x0)
+    lr: float = DEFAULT_LR  # gradient descent's fixed step
+    memory: int = LBFGS_MEMORY  # the pairs (s, y) L-BFGS keeps
     rows: list[dict[str, float]] = field(default_factory=list)
     progress: Callable[[int], None] | None = None  # told each iteration's number as it is recorded
     recent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # the last KINK_WINDOW (x, ∇f)
@@ -301,6 +360,22 @@ class _Run:
     def converged(self, g: np.ndarray) -> bool:
         return float(np.max(np.abs(g))) <= self.tol
 
+    def begin(self, x: np.ndarray, hessian: bool = False) -> Iterate:
+        """Every method's opening: f and ∇f (and ∇²f) at x, checked and recorded as iteration 0."""
+        at = self.objective.at(x, hessian)
+        self.check(at.x, at.f, at.g)
+        self.record(0, at.x, at.f, at.g, math.nan)
+        return at
+
+    def ending(self, x: np.ndarray, g: np.ndarray) -> Outcome:
+        """How a run ends at x that stopped for no other reason: converged, or out of iterations."""
+        if self.converged(g):
+            return x, Status.CONVERGED, "converged: ‖∇f‖∞ ≤ tol"
+        return x, Status.MAX_ITER, f"stopped after max_iter = {self.max_iter} iterations"
+
+
+Solver = Callable[[_Run, np.ndarray], Outcome]  # a method's run from x0
+
 
 def minimize(
     expr: Expression | str,
@@ -329,6 +404,63 @@ def minimize(
     """
     import pandas as pd  # on first use: `import derivlib` does not load pandas
 
+    settings = _checked(expr, x0, method, params, tol, max_iter, options)
+    began = time.monotonic()
+    objective = Objective(settings.expr, settings.variables, params, device, dtype)
+    start = _start(objective, settings.x0)  # the looks at the start and the end are not the method's: no deadline
+    objective.deadline = began + settings.time_limit
+    run = _Run(
+        objective, settings.tol, settings.max_iter, start, settings.lr, settings.memory, progress=settings.progress
+    )
+    x, status, message = _ended(run, settings.method.solver, settings.x0, settings.time_limit)
+    objective.deadline = math.inf
+    fun, jac, hess = _end_point(run, x, settings.method.hessian)
+    names = settings.variables
+    return MinimizeResult(
+        method=method,
+        x=dict(zip(names, map(float, x), strict=True)),
+        fun=float(fun),
+        jac=dict(zip(names, map(float, jac), strict=True)),
+        hess=hess,
+        nit=max(0, len(run.rows) - 1),
+        nfev=objective.nfev,
+        njev=objective.njev,
+        nhev=objective.nhev,
+        success=status == Status.CONVERGED,
+        status=status,
+        message=message,
+        path=pd.DataFrame(run.rows, columns=["k", *names, "f", "grad_norm", "step", "evaluations"]),
+        seconds=time.monotonic() - began,
+    )
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """minimize()'s arguments, checked, in the forms a run uses."""
+
+    expr: Expression
+    variables: tuple[str, ...]  # x0's names, in its order
+    x0: np.ndarray
+    method: Method
+    tol: float
+    max_iter: int
+    lr: float
+    memory: int
+    time_limit: float
+    progress: Callable[[int], None] | None
+
+
+def _checked(
+    expr: Expression | str,
+    x0: Mapping[str, float] | float,
+    method: str,
+    params: Mapping[str, float] | None,
+    tol: float,
+    max_iter: int | None,
+    options: Mapping[str, Any],
+) -> _Settings:
+    """minimize()'s arguments, each bad one a ValueError that names it and says what would be right (a bad formula an
+    ExpressionError)."""
     start = x0 if isinstance(x0, Mapping) else {"x": x0}
     if not start:
         raise ValueError("x0 needs a starting value for at least one variable, as {'x': -1.2, 'y': 1.0}")
@@ -347,16 +479,19 @@ def minimize(
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
     if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, not {tol!r}")
-    lr = options.pop("lr", DEFAULT_LR)
+    rest = dict(options)
+    lr = rest.pop("lr", DEFAULT_LR)
     if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
         raise ValueError(f"lr must be a positive finite number, not {lr!r}")
-    memory = options.pop("memory", LBFGS_MEMORY)
+    memory = rest.pop("memory", LBFGS_MEMORY)
     if not (isinstance(memory, int) and memory >= 1):
         raise ValueError(f"memory must be a whole number of at least 1, not {memory!r}")
-    time_limit = options.pop("time_limit", TIME_LIMIT)
-    progress = options.pop("progress", None)
-    if options:
-        raise ValueError(f"unknown option {next(iter(options))!r}: the options are lr, memory, time_limit and progress")
+    time_limit = rest.pop("time_limit", TIME_LIMIT)
+    if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
+        raise ValueError(f"time_limit must be a positive number of seconds (inf: none), not {time_limit!r}")
+    progress = rest.pop("progress", None)
+    if rest:
+        raise ValueError(f"unknown option {next(iter(rest))!r}: the options are lr, memory, time_limit and progress")
     if max_iter is None:
         max_iter = RECORDS[method].max_iter
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
@@ -367,32 +502,39 @@ def minimize(
         raise ValueError(f"x0's values must be numbers, not {start!r}") from None
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0's values must be finite numbers, not {start!r}")
+    return _Settings(expr, variables, x, RECORDS[method], float(tol), max_iter, lr, memory, time_limit, progress)
 
-    began = time.monotonic()
-    objective = Objective(expr, variables, params, device, dtype, deadline=began + time_limit)
-    f0, g0 = objective.value_and_gradient(x)
-    if not (math.isfinite(f0) and np.all(np.isfinite(g0))):
-        where = ", ".join(f"{n} = {v:g}" for n, v in zip(variables, x, strict=True))
+
+def _start(objective: Objective, x: np.ndarray) -> float:
+    """f at the start, where f and ∇f must be defined: there is no run from a point where they are not."""
+    f, g = objective.value_and_gradient(x)
+    if not (math.isfinite(f) and np.all(np.isfinite(g))):
+        where = ", ".join(f"{n} = {v:g}" for n, v in zip(objective.variables, x, strict=True))
         raise ValueError(f"f or its gradient is undefined at the start ({where}): start somewhere else")
-    run = _Run(objective, float(tol), max_iter, f0, progress=progress)
-    solver = RECORDS[method].solver
+    return f
+
+
+def _ended(run: _Run, solver: Solver, x: np.ndarray, time_limit: float) -> Outcome:
+    """The method's run from x, to where it ended and why: the stops raised on the way as a status and a message,
+    and a run that stalled at a kink said to be there."""
+    objective, variables = run.objective, run.objective.variables
     try:
-        x, status, message = solver(run, x, lr=lr, memory=memory)
+        x, status, message = solver(run, x)
     except _Undefined as stop:
         where = _where(variables, stop.x)
-        x, status, message = stop.x, 3, f"f or its gradient is undefined or infinite at {where}: stopped there"
-        value = objective.value(stop.x)
-        objective.nfev -= 1  # a look for the message, not one of the method's evaluations
+        x, status = stop.x, Status.UNDEFINED
+        message = f"f or its gradient is undefined or infinite at {where}: stopped there"
+        with objective.uncounted():  # a look for the message, not one of the method's evaluations
+            value = objective.value(stop.x)
         if math.isfinite(value):  # f is there, its gradient is not: a corner, crease or cone
             message = f"∇f is undefined at {where}, where f is not differentiable (a kink): stopped there"
     except _Unbounded as stop:
-        x, status = stop.x, 4
+        x, status = stop.x, Status.UNBOUNDED
         message = f"f decreases without bound: f = {stop.value:.3g} at {_where(variables, stop.x)}"
     except _OutOfTime:
-        x = np.array([run.rows[-1][name] for name in variables]) if run.rows else x
-        status, message = 5, f"stopped after the time limit of {time_limit:g} s"
+        status, message = Status.TIME_LIMIT, f"stopped after the time limit of {time_limit:g} s"
     except _NotSmooth as stop:
-        status = 6
+        status = Status.NOT_SMOOTH
         message = (
             f"f is not differentiable near {_where(variables, stop.x)}: ∂f/∂{stop.variable} jumps there from "
             f"{stop.left:.3g} to {stop.right:.3g} (a kink), and the iterates keep crossing it; no gradient method "
@@ -401,50 +543,34 @@ def minimize(
     if run.rows:
         last = run.rows[-1]
         x = np.array([last[name] for name in variables])
-    if status in (1, 2) and (kink := objective.kink_at(x)) is not None:  # stuck at a kink: say so, not only that
+    stalled = status in (Status.MAX_ITER, Status.NO_PROGRESS)
+    if stalled and (kink := objective.kink_at(x)) is not None:  # stuck at a kink: say so, not only that it stopped
         kink_x, i, left, right = kink
-        status, message = (
-            6,
-            (
-                f"{message}, at a kink of f: ∂f/∂{variables[i]} jumps from {left:.3g} to {right:.3g} across "
-                f"{_where(variables, kink_x)}, where f is not differentiable and no gradient method converges"
-            ),
+        status = Status.NOT_SMOOTH
+        message = (
+            f"{message}, at a kink of f: ∂f/∂{variables[i]} jumps from {left:.3g} to {right:.3g} across "
+            f"{_where(variables, kink_x)}, where f is not differentiable and no gradient method converges"
         )
-    with np.errstate(invalid="ignore"):
-        try:
-            fun, grad = objective.value_and_gradient(x)
-            objective.nfev -= 1  # the summary's own look is not one of the method's evaluations
-            objective.ngev -= 1
-        except _OutOfTime:
-            fun, grad = (run.rows[-1]["f"] if run.rows else f0), np.full(len(x), math.nan)
-    path = pd.DataFrame(run.rows, columns=["k", *variables, "f", "grad_norm", "step", "evaluations"])
-    return MinimizeResult(
-        method=method,
-        x=dict(zip(variables, map(float, x), strict=True)),
-        fun=float(fun),
-        grad=dict(zip(variables, map(float, grad), strict=True)),
-        nit=max(0, len(run.rows) - 1),
-        nfev=objective.nfev,
-        ngev=objective.ngev,
-        nhev=objective.nhev,
-        success=status == 0,
-        status=status,
-        message=message,
-        path=path,
-        seconds=time.monotonic() - began,
-    )
+    return x, status, message
+
+
+def _end_point(run: _Run, x: np.ndarray, hessian: bool) -> tuple[float, np.ndarray, np.ndarray | None]:
+    """f, ∇f and, for a method that uses it, ∇²f where the run ended; not counted as the method's evaluations."""
+    objective = run.objective
+    with np.errstate(invalid="ignore"), objective.uncounted():
+        fun, jac = objective.value_and_gradient(x)
+        return fun, jac, (objective.with_hessian(x)[2] if hessian else None)
 
 
 def _where(variables: tuple[str, ...], x: np.ndarray) -> str:
     return "(" + ", ".join(f"{name} = {value:.6g}" for name, value in zip(variables, x, strict=True)) + ")"
 
 
-CONVERGED = (0, "converged: ‖∇f‖∞ ≤ tol")
-
-
-def _no_progress(x: np.ndarray, new: np.ndarray) -> bool:
-    """A step too small for float64 to move x."""
-    return bool(np.all(np.abs(new - x) <= 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1e-300)))
+def _moving(x: np.ndarray, new: np.ndarray, why: str) -> np.ndarray:
+    """new, or _NoProgress(why) where the step to it is too small for float64 to move x."""
+    if np.all(np.abs(new - x) <= 4 * np.finfo(float).eps * np.maximum(np.abs(x), 1e-300)):
+        raise _NoProgress(why)
+    return new
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -546,189 +672,217 @@ def _cubic_minimizer(a: float, fa: float, da: float, b: float, fb: float, db: fl
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The methods: each returns (x, status, message)
+# The methods: each runs from x and returns its Outcome
 
 
-def _gradient_descent(run: _Run, x: np.ndarray, *, lr: float, **_) -> tuple[np.ndarray, int, str]:
-    objective = run.objective
-    f, g = objective.value_and_gradient(x)
-    run.check(x, f, g)
-    run.record(0, x, f, g, math.nan)
+Step = Callable[
+    [Iterate], tuple[Iterate, float]
+]  # a method's step from an iterate: the next one, and the step's length
+
+
+def _iterate(run: _Run, x: np.ndarray, step: Step, hessian: bool = False) -> Outcome:
+    """The loop of every method but scipy's: from x, the method's step at a time, each iterate checked and recorded,
+    until ‖∇f‖∞ ≤ tol or max_iter steps, or a step that makes no progress (_NoProgress) ends the run where it is."""
+    at = run.begin(x, hessian)
     for k in range(1, run.max_iter + 1):
-        if run.converged(g):
-            return (x, *CONVERGED)
-        new = x - lr * g
-        if _no_progress(x, new):
-            return x, 2, "no progress: the step lr·∇f is too small for float64 to move x"
-        x = new
-        f, g = objective.value_and_gradient(x)
-        run.check(x, f, g)
-        run.record(k, x, f, g, lr)
-    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
-
-
-def _gradient_descent_armijo(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
-    return _with_line_search(run, x, lambda g, state: -g, search="backtracking")
-
-
-def _newton_direction(g: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """N&W Algorithm 3.3 (Cholesky with added multiple of the identity): H + τI for the smallest τ of a growing
-    sequence that makes Cholesky succeed, then p = −(H + τI)⁻¹∇f; so where H is not positive definite the step
-    bends towards steepest descent instead of climbing to a maximum or a saddle."""
-    n = len(g)
-    smallest = float(np.min(np.diag(h))) if n else 0.0
-    shift = 0.0 if smallest > 0 else max(MIN_SHIFT * max(float(np.max(np.abs(np.diag(h)))), 1.0), -smallest + MIN_SHIFT)
-    for _ in range(60):
+        if run.converged(at.g):
+            break
         try:
-            factor = np.linalg.cholesky(h + shift * np.eye(n))
-            return -np.linalg.solve(factor.T, np.linalg.solve(factor, g))
-        except np.linalg.LinAlgError:
-            shift = max(SHIFT_GROWTH * shift, MIN_SHIFT)
-    return -g  # no shift made it positive definite (a Hessian of NaN, say): steepest descent
+            at, length = step(at)
+        except _NoProgress as stop:
+            return at.x, Status.NO_PROGRESS, f"no progress: {stop}"
+        run.check(at.x, at.f, at.g)
+        run.record(k, at.x, at.f, at.g, length)
+    return run.ending(at.x, at.g)
 
 
-def _newton(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
-    """Newton's direction with the Hessian modified to be positive definite (Algorithm 3.3), step by backtracking
-    from α = 1 (Algorithm 3.1): near a minimum with a positive definite Hessian, the full step, and quadratic
-    convergence."""
-    objective = run.objective
-    f, g, h = objective.with_hessian(x)
-    run.check(x, f, g)
-    run.record(0, x, f, g, math.nan)
-    for k in range(1, run.max_iter + 1):
-        if run.converged(g):
-            return (x, *CONVERGED)
-        p = _newton_direction(g, h)
-        found = backtracking(objective, run, x, f, g, p)
-        if found is None:
-            return x, 2, "no progress: the line search found no step that decreases f"
-        alpha = found[0]
-        new = x + alpha * p
-        if _no_progress(x, new):
-            return x, 2, "no progress: the step is too small for float64 to move x"
-        x = new
-        f, g, h = objective.with_hessian(x)
-        run.check(x, f, g)
-        run.record(k, x, f, g, alpha)
-    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+def _gradient_descent(run: _Run, x: np.ndarray) -> Outcome:
+    """Steepest descent with a fixed step, x − lr·∇f, as machine learning does it: no line search."""
+
+    def step(at: Iterate) -> tuple[Iterate, float]:
+        new = _moving(at.x, at.x - run.lr * at.g, "the step lr·∇f is too small for float64 to move x")
+        return run.objective.at(new), run.lr
+
+    return _iterate(run, x, step)
 
 
-def _conjugate_gradient(polak_ribiere: bool) -> Callable[..., tuple[np.ndarray, int, str]]:
+class Direction:
+    """A line-search method's own part (N&W §3.1: x_{k+1} = x_k + α_k·p_k): its direction p_k at each iterate, the
+    line search's first trial step along it, and what it keeps of the step taken. The loop, the line searches and
+    the stopping are shared (_with_line_search)."""
+
+    hessian = False  # whether it needs ∇²f at every iterate
+    c2: float | None = None  # the strong Wolfe search's curvature constant; None: backtracking (Algorithm 3.1)
+
+    def direction(self, at: Iterate) -> np.ndarray:
+        raise NotImplementedError
+
+    def first_step(self, p: np.ndarray) -> float:
+        """α₀, the line search's first trial: 1 where the method's steps have a natural scale (N&W p. 59)."""
+        return 1.0
+
+    def took(self, alpha: float, p: np.ndarray) -> None:
+        """Told the step α·p the run took along the direction."""
+
+
+class SteepestDescent(Direction):
+    """p = −∇f, backtracking (Armijo) from the last step accepted, doubled, at most 1: steepest descent's steps have
+    no natural scale, and the last one is the best guess at the next."""
+
+    def __init__(self) -> None:
+        self.guess = 1.0
+
+    def direction(self, at: Iterate) -> np.ndarray:
+        return -at.g
+
+    def first_step(self, p: np.ndarray) -> float:
+        return self.guess
+
+    def took(self, alpha: float, p: np.ndarray) -> None:
+        self.guess = min(1.0, 2 * alpha)
+
+
+class ModifiedNewton(Direction):
+    """Newton's direction with the Hessian modified to be positive definite, N&W Algorithm 3.3 (Cholesky with added
+    multiple of the identity): H + τI for the smallest τ of a growing sequence that makes Cholesky succeed, then
+    p = −(H + τI)⁻¹∇f; so where H is not positive definite the step bends towards steepest descent instead of
+    climbing to a maximum or a saddle. Backtracking from α = 1 (Algorithm 3.1): near a minimum with a positive
+    definite Hessian, the full step, and quadratic convergence."""
+
+    hessian = True
+
+    def direction(self, at: Iterate) -> np.ndarray:
+        g, h = at.g, at.h
+        assert h is not None  # `hessian`: every iterate of the run has it
+        n = len(g)
+        smallest = float(np.min(np.diag(h))) if n else 0.0
+        shift = 0.0
+        if smallest <= 0:  # H is not positive definite: start from a shift that makes its diagonal positive
+            shift = max(MIN_SHIFT * max(float(np.max(np.abs(np.diag(h)))), 1.0), -smallest + MIN_SHIFT)
+        for _ in range(60):
+            try:
+                factor = np.linalg.cholesky(h + shift * np.eye(n))
+                return -np.linalg.solve(factor.T, np.linalg.solve(factor, g))
+            except np.linalg.LinAlgError:
+                shift = max(SHIFT_GROWTH * shift, MIN_SHIFT)
+        return -g  # no shift made it positive definite (a Hessian of NaN, say): steepest descent
+
+
+class ConjugateGradient(Direction):
     """N&W Algorithm 5.4 (Fletcher–Reeves) and the Polak–Ribière+ variant (eq. 5.44, β⁺ = max(β, 0)), strong Wolfe
     line search with c2 = 0.1 (so that every direction is a descent direction, Lemma 5.6), restarted with steepest
-    descent every n iterations and wherever a direction does not descend."""
+    descent every n iterations and wherever a direction does not descend. Its steps have no natural scale: the first
+    trial keeps the last step's length, α₀ = α_{k−1}‖p_{k−1}‖ / ‖p_k‖ (eq. 3.60), at most 1."""
 
-    def direction(g: np.ndarray, state: dict) -> np.ndarray:
-        previous, p = state.get("g"), state.get("p")
-        state["g"] = g
-        state["count"] = state.get("count", 0) + 1
-        if previous is None or state["count"] > len(g):  # restart every n iterations
-            state["count"] = 1
-            state["p"] = -g
-            return state["p"]
+    c2 = C2_CG
+
+    def __init__(self, polak_ribiere: bool) -> None:
+        self.polak_ribiere = polak_ribiere
+        self.g: np.ndarray | None = None  # the last gradient …
+        self.p: np.ndarray | None = None  # … and direction
+        self.count = 0  # directions since the last restart
+        self.length = 1.0  # of the last step, α‖p‖
+
+    def direction(self, at: Iterate) -> np.ndarray:
+        g, previous = at.g, self.g
+        self.g = g
+        self.count += 1
+        if previous is None or self.count > len(g):  # restart every n iterations
+            self.count = 1
+            self.p = -g
+            return self.p
         denominator = float(previous @ previous)
-        beta = max(0.0, float(g @ (g - previous)) / denominator) if polak_ribiere else float(g @ g) / denominator
-        assert p is not None  # set with the previous gradient, at the first step or a restart
-        new = -g + beta * p
+        beta = max(0.0, float(g @ (g - previous)) / denominator) if self.polak_ribiere else float(g @ g) / denominator
+        assert self.p is not None  # set with the last gradient, at the first step or a restart
+        new = -g + beta * self.p
         if float(new @ g) >= 0:  # not a descent direction: restart
             new = -g
-            state["count"] = 1
-        state["p"] = new
+            self.count = 1
+        self.p = new
         return new
 
-    def solve(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
-        return _with_line_search(run, x, direction, search="wolfe", c2=C2_CG)
+    def first_step(self, p: np.ndarray) -> float:
+        return min(1.0, self.length / max(float(np.linalg.norm(p)), 1e-300))
 
-    return solve
+    def took(self, alpha: float, p: np.ndarray) -> None:
+        self.length = alpha * max(float(np.linalg.norm(p)), 1e-300)
 
 
-def _lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndarray, int, str]:
+class LBFGS(Direction):
     """N&W Algorithm 7.5 (L-BFGS), the direction by the two-loop recursion (Algorithm 7.4) over the last `memory`
-    pairs s = x_{k+1} − x_k, y = ∇f_{k+1} − ∇f_k, with H₀ = (sᵀy/yᵀy)·I (eq. 7.20); strong Wolfe line search."""
+    pairs s = x_{k+1} − x_k, y = ∇f_{k+1} − ∇f_k, with H₀ = (sᵀy/yᵀy)·I (eq. 7.20); strong Wolfe line search with
+    c2 = 0.9. Its steps are scaled once it has a pair (α₀ = 1); before, the first trial is 1/‖p‖, at most 1."""
 
-    def direction(g: np.ndarray, state: dict) -> np.ndarray:
-        pairs = state.setdefault("pairs", [])
-        if "x" in state and "g_old" in state:
-            s, y = state["x"] - state["x_old"], g - state["g_old"]
+    c2 = C2_NEWTON_LBFGS
+
+    def __init__(self, memory: int) -> None:
+        self.memory = memory
+        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.last: Iterate | None = None
+
+    def direction(self, at: Iterate) -> np.ndarray:
+        if self.last is not None:
+            s, y = at.x - self.last.x, at.g - self.last.g
             if float(s @ y) > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):  # keep H positive definite
-                pairs.append((s, y))
-                del pairs[:-memory]
-        q = g.copy()
+                self.pairs.append((s, y))
+                del self.pairs[: -self.memory]
+        self.last = at
+        q = at.g.copy()
         alphas = []
-        for s, y in reversed(pairs):  # Algorithm 7.4: the first loop, newest pair first
+        for s, y in reversed(self.pairs):  # Algorithm 7.4: the first loop, newest pair first
             rho = 1.0 / float(y @ s)
             a = rho * float(s @ q)
             q -= a * y
             alphas.append((rho, a))
-        if pairs:
-            s, y = pairs[-1]
+        if self.pairs:
+            s, y = self.pairs[-1]
             q *= float(s @ y) / float(y @ y)
-        for (s, y), (rho, a) in zip(pairs, reversed(alphas), strict=True):  # the second loop, oldest first
+        for (s, y), (rho, a) in zip(self.pairs, reversed(alphas), strict=True):  # the second loop, oldest first
             b = rho * float(y @ q)
             q += s * (a - b)
-        state["g_old"] = g
         return -q
 
-    return _with_line_search(run, x, direction, search="wolfe", c2=C2_NEWTON_LBFGS, remember_x=True)
+    def first_step(self, p: np.ndarray) -> float:
+        return 1.0 if self.pairs else min(1.0, 1.0 / max(float(np.linalg.norm(p)), 1e-300))
 
 
-def _with_line_search(
-    run: _Run,
-    x: np.ndarray,
-    direction: Callable[[np.ndarray, dict], np.ndarray],
-    *,
-    search: str,
-    c2: float = C2_NEWTON_LBFGS,
-    remember_x: bool = False,
-) -> tuple[np.ndarray, int, str]:
-    """The loop every line-search method shares: a direction, a step along it, until ∇f is small."""
+def _with_line_search(run: _Run, x: np.ndarray, method: Direction) -> Outcome:
+    """A line-search method's run: at each iterate its direction p, a step α along it from the line search it asks
+    for (strong Wolfe or backtracking), x + αp."""
     objective = run.objective
-    f, g = objective.value_and_gradient(x)
-    run.check(x, f, g)
-    run.record(0, x, f, g, math.nan)
-    state: dict = {}
-    alpha_guess = 1.0
-    for k in range(1, run.max_iter + 1):
-        if run.converged(g):
-            return (x, *CONVERGED)
-        if remember_x:
-            state["x"] = x
-        p = direction(g, state)
-        if search == "wolfe":
-            # The first step of a method without a scale (gradient descent's, CG's first) starts at 1/‖∇f‖ (N&W p. 59).
-            alpha0 = (
-                1.0
-                if (remember_x and state.get("pairs"))
-                else min(1.0, alpha_guess / max(float(np.linalg.norm(p)), 1e-300))
-            )
-            found = strong_wolfe(objective, run, x, f, g, p, c2, alpha=alpha0)
-            if found is None:
-                return x, 2, "no progress: the line search found no step meeting the Wolfe conditions"
-            alpha, f_new, g_new = found
-            if g_new is None:
-                f_new, g_new = objective.value_and_gradient(x + alpha * p)
-        else:
-            stepped = backtracking(objective, run, x, f, g, p, alpha=alpha_guess)
+    too_small = "the step is too small for float64 to move x"
+
+    def step(at: Iterate) -> tuple[Iterate, float]:
+        p = method.direction(at)
+        g: np.ndarray | None = None  # ∇f at the step, where the line search gives it
+        if method.c2 is None:
+            stepped = backtracking(objective, run, at.x, at.f, at.g, p, alpha=method.first_step(p))
             if stepped is None:
-                return x, 2, "no progress: the line search found no step that decreases f"
-            alpha, f_new = stepped
-            f_new, g_new = objective.value_and_gradient(x + alpha * p)
-            alpha_guess = min(1.0, 2 * alpha)  # start the next search near this step
-        new = x + alpha * p
-        if _no_progress(x, new):
-            return x, 2, "no progress: the step is too small for float64 to move x"
-        if remember_x:
-            state["x_old"] = x
-            state["x"] = new
-        x, f, g = new, f_new, g_new
-        run.check(x, f, g)
-        run.record(k, x, f, g, alpha)
-        if search == "wolfe" and not remember_x:
-            alpha_guess = alpha * max(float(np.linalg.norm(p)), 1e-300)  # N&W eq. 3.60: keep the first step's length
-    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+                raise _NoProgress("the line search found no step that decreases f")
+            alpha, f = stepped
+        else:
+            found = strong_wolfe(objective, run, at.x, at.f, at.g, p, method.c2, alpha=method.first_step(p))
+            if found is None:
+                raise _NoProgress("the line search found no step meeting the Wolfe conditions")
+            alpha, f, g = found
+        new = at.x + alpha * p
+        if method.hessian:  # ∇²f, the costly part, only once x has moved
+            after = objective.at(_moving(at.x, new, too_small), hessian=True)
+        else:  # ∇f there, where the line search did not give it (backtracking never does)
+            after = objective.at(new) if g is None else Iterate(new, f, g)
+            _moving(at.x, new, too_small)
+        method.took(alpha, p)
+        return after, alpha
+
+    return _iterate(run, x, step, hessian=method.hessian)
 
 
-def _torch_lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndarray, int, str]:
+def _line_search(new: Callable[[_Run], Direction]) -> Solver:
+    """The solver of a line-search method: a new direction for each run, since it keeps what it learns in one."""
+    return lambda run, x: _with_line_search(run, x, new(run))
+
+
+def _torch_lbfgs(run: _Run, x: np.ndarray) -> Outcome:
     """torch.optim.LBFGS with its strong Wolfe line search, one iteration per step() so that each iterate is kept;
     its closure returns f and sets the gradient from derivlib's exact derivatives (no autograd graph)."""
     objective = run.objective
@@ -738,7 +892,7 @@ def _torch_lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndar
         lr=1.0,
         max_iter=1,
         max_eval=1 + 25,  # per step: its default, max_iter·5/4 = 1, would leave the line search no evaluation
-        history_size=memory,
+        history_size=run.memory,
         tolerance_grad=run.tol,
         tolerance_change=0.0,
         line_search_fn="strong_wolfe",
@@ -759,38 +913,28 @@ def _torch_lbfgs(run: _Run, x: np.ndarray, *, memory: int, **_) -> tuple[np.ndar
         point.grad = torch.tensor(gradient, dtype=torch.float64)
         return torch.tensor(value, dtype=torch.float64)
 
-    f, g = objective.value_and_gradient(x)
-    run.check(x, f, g)
-    run.record(0, x, f, g, math.nan)
-    for k in range(1, run.max_iter + 1):
-        if run.converged(g):
-            return (x, *CONVERGED)
+    def step(at: Iterate) -> tuple[Iterate, float]:
         before = point.detach().numpy().copy()
         optimizer.step(closure)
         new = point.detach().numpy().copy()
         if np.array_equal(new, before):
-            return x, 2, "no progress: torch's L-BFGS did not move x"
-        x = new
-        f, g = seen[x.tobytes()] if x.tobytes() in seen else objective.value_and_gradient(x)
+            raise _NoProgress("torch's L-BFGS did not move x")
+        f, g = seen[new.tobytes()] if new.tobytes() in seen else objective.value_and_gradient(new)
         seen.clear()
-        seen[x.tobytes()] = (f, g)
-        run.check(x, f, g)
-        step = optimizer.state[point].get("t", math.nan)
-        run.record(k, x, f, g, float(step))
-    return (x, *CONVERGED) if run.converged(g) else (x, 1, f"stopped after max_iter = {run.max_iter} iterations")
+        seen[new.tobytes()] = (f, g)
+        return Iterate(new, f, g), float(optimizer.state[point].get("t", math.nan))
+
+    return _iterate(run, x, step)
 
 
-def _scipy(kind: str, hessian: bool) -> Callable[..., tuple[np.ndarray, int, str]]:
+def _scipy(kind: str, hessian: bool) -> Solver:
     """scipy.optimize.minimize fed with derivlib's exact gradient (and Hessian), its iterates from the callback."""
 
-    def solve(run: _Run, x: np.ndarray, **_) -> tuple[np.ndarray, int, str]:
+    def solve(run: _Run, x: np.ndarray) -> Outcome:
         import scipy.optimize  # on first use: only these methods need it
 
         objective = run.objective
-        f, g = objective.value_and_gradient(x)
-        run.check(x, f, g)
-        run.record(0, x, f, g, math.nan)
-        last = {"x": x}
+        last = run.begin(x).x  # the last iterate recorded
 
         def fun(point: np.ndarray) -> tuple[float, np.ndarray]:
             value, gradient = objective.value_and_gradient(point)
@@ -798,24 +942,19 @@ def _scipy(kind: str, hessian: bool) -> Callable[..., tuple[np.ndarray, int, str
                 run.check(point, value)
             return value, gradient
 
-        def hess(point: np.ndarray) -> np.ndarray:
-            objective.nfev -= 1  # the Hessian's call also gives f and ∇f, which scipy does not count
-            objective.ngev -= 1
-            return objective.with_hessian(point)[2]
-
         def callback(intermediate_result) -> None:
+            nonlocal last
             point = np.asarray(intermediate_result.x, dtype=float)
-            value, gradient = objective.value_and_gradient(point)
-            objective.nfev -= 1  # a look for the path, not one of scipy's evaluations
-            objective.ngev -= 1
+            with objective.uncounted():  # a look for the path, not one of scipy's evaluations
+                value, gradient = objective.value_and_gradient(point)
             run.check(point, value, gradient)
-            step = float(np.linalg.norm(point - last["x"]))
-            last["x"] = point
+            step = float(np.linalg.norm(point - last))
+            last = point
             run.record(len(run.rows), point, value, gradient, step)
             if run.converged(gradient):
                 raise StopIteration
 
-        extra = {"hess": hess} if hessian else {}
+        extra = {"hess": objective.hessian} if hessian else {}
         tolerances = {"gtol": run.tol} if kind in ("BFGS", "L-BFGS-B", "trust-exact") else {"xtol": run.tol}
         if kind == "BFGS":
             tolerances["norm"] = math.inf
@@ -824,19 +963,12 @@ def _scipy(kind: str, hessian: bool) -> Callable[..., tuple[np.ndarray, int, str
         found = scipy.optimize.minimize(
             fun, x, jac=True, method=kind, callback=callback, options={"maxiter": run.max_iter, **tolerances}, **extra
         )
-        point = (
-            np.asarray(found.x, dtype=float)
-            if not run.rows
-            else np.array([run.rows[-1][name] for name in objective.variables])
-        )
-        gradient = objective.value_and_gradient(point)[1]
-        objective.nfev -= 1
-        objective.ngev -= 1
-        if run.converged(gradient):
-            return (point, *CONVERGED)
-        if len(run.rows) - 1 >= run.max_iter:
-            return point, 1, f"stopped after max_iter = {run.max_iter} iterations"
-        return point, 2, f"no progress: scipy says: {found.message}"
+        point = np.array([run.rows[-1][name] for name in objective.variables])
+        with objective.uncounted():  # ours, to say how it ended
+            gradient = objective.value_and_gradient(point)[1]
+        if run.converged(gradient) or len(run.rows) - 1 >= run.max_iter:
+            return run.ending(point, gradient)
+        return point, Status.NO_PROGRESS, f"no progress: scipy says: {found.message}"
 
     return solve
 
@@ -849,9 +981,9 @@ class Method:
     name: str  # as minimize(method=...) and the share link spell it
     label: str  # as the page and the charts call it
     colour: str  # the same on every chart; readable on the contour map's light and dark ends
-    solver: Callable[..., tuple[np.ndarray, int, str]]
+    solver: Solver  # runs the method: (run, x0) -> where it ended, its Status and message
     max_iter: int = DEFAULT_MAX_ITER  # its iteration cap unless max_iter says otherwise
-    hessian: bool = False  # whether it uses the exact Hessian (Newton's steps)
+    hessian: bool = False  # whether it uses the exact Hessian (Newton's steps); then its result has `hess`
     reference: str | None = None  # the trusted library whose method it is ("scipy", "torch"), shown beside derivlib's
 
 
@@ -863,11 +995,21 @@ RECORDS: dict[str, Method] = {
     method.name: method
     for method in (
         Method("gradient-descent", "gradient descent", "#ff7f0e", _gradient_descent, max_iter=20_000),
-        Method("gradient-descent-armijo", "gradient descent + Armijo", "#d62728", _gradient_descent_armijo, 20_000),
-        Method("newton", "Newton", "#1f3fbf", _newton, hessian=True),
-        Method("cg-fr", "CG (Fletcher–Reeves)", "#8c564b", _conjugate_gradient(polak_ribiere=False)),
-        Method("cg-pr", "CG (Polak–Ribière+)", "#9467bd", _conjugate_gradient(polak_ribiere=True)),
-        Method("lbfgs", "L-BFGS", "#e6007e", _lbfgs),
+        Method(
+            "gradient-descent-armijo",
+            "gradient descent + Armijo",
+            "#d62728",
+            _line_search(lambda _: SteepestDescent()),
+            20_000,
+        ),
+        Method("newton", "Newton", "#1f3fbf", _line_search(lambda _: ModifiedNewton()), hessian=True),
+        Method(
+            "cg-fr", "CG (Fletcher–Reeves)", "#8c564b", _line_search(lambda _: ConjugateGradient(polak_ribiere=False))
+        ),
+        Method(
+            "cg-pr", "CG (Polak–Ribière+)", "#9467bd", _line_search(lambda _: ConjugateGradient(polak_ribiere=True))
+        ),
+        Method("lbfgs", "L-BFGS", "#e6007e", _line_search(lambda run: LBFGS(run.memory))),
         Method("torch-lbfgs", "torch L-BFGS", "#17becf", _torch_lbfgs, reference="torch"),
         _scipy_method("scipy-bfgs", "scipy BFGS", "#2ca02c", "BFGS"),
         _scipy_method("scipy-lbfgsb", "scipy L-BFGS-B", "#bcbd22", "L-BFGS-B"),

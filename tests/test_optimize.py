@@ -1,4 +1,5 @@
-"""derivlib.minimize against known minima, against scipy's and torch's own optimizers, and its failure messages."""
+"""derivlib.minimize against known minima, against scipy's and torch's own optimizers, its result as scipy names it,
+and its failure messages."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import math
 import numpy as np
 import pytest
 import scipy.optimize
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import derivlib
-from derivlib.optimize import METHODS, MinimizeResult, minimize
+from derivlib.optimize import METHODS, RECORDS, MinimizeResult, Status, minimize
 
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
 START = {"x": -1.2, "y": 1.0}
@@ -64,7 +66,7 @@ def test_gradient_descent_with_armijo_takes_far_more(rosenbrock_runs):
     (about 16,000 to come within 1e-6 of (1, 1) from (-1.2, 1), more for ‖∇f‖∞ ≤ 1e-8): a hundred times Newton's
     count is not enough."""
     slow = minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=100 * rosenbrock_runs["newton"].nit)
-    assert not slow.success and slow.status == 1
+    assert not slow.success and slow.status is Status.MAX_ITER
     assert slow.nfev > slow.nit  # the backtracking's trial steps count as evaluations
 
 
@@ -96,6 +98,63 @@ def test_the_path_has_a_row_per_iteration(rosenbrock_runs):
     assert (path[["x", "y"]].iloc[0] == [-1.2, 1.0]).all() and np.isnan(path["step"].iloc[0])
     assert path["f"].is_monotonic_decreasing  # a line search only accepts decrease
     assert path["evaluations"].is_monotonic_increasing
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The result, named as scipy's OptimizeResult names it
+
+
+def test_jac_is_the_gradient_where_the_run_ended():
+    result = minimize(ROSENBROCK, START, method="lbfgs", max_iter=3)  # short of the minimum: a gradient far from 0
+    assert list(result.jac) == ["x", "y"]
+    np.testing.assert_allclose(list(result.jac.values()), rosenbrock_gradient(np.array([*result.x.values()])), 1e-12)
+    assert math.hypot(*result.jac.values()) == pytest.approx(result.path["grad_norm"].iloc[-1], rel=1e-15)
+
+
+def test_hess_is_sympys_hessian_where_the_run_ended_for_the_methods_that_use_one(rosenbrock_runs):
+    x, y = sympy.symbols("x y")
+    hessian = sympy.hessian((1 - x) ** 2 + 100 * (y - x**2) ** 2, (x, y))  # rows and columns in x0's order
+    for method in ("newton", "scipy-newton-cg", "scipy-trust-exact"):
+        result = rosenbrock_runs[method]
+        expected = np.array(hessian.subs({x: result.x["x"], y: result.x["y"]}), dtype=float)
+        np.testing.assert_allclose(result.hess, expected, rtol=1e-12)
+
+
+def test_hess_is_none_for_the_methods_that_use_no_hessian(rosenbrock_runs):
+    steepest = minimize(ROSENBROCK, START, method="gradient-descent", max_iter=3)
+    assert steepest.hess is None and steepest.nhev == 0
+    assert [m for m, r in rosenbrock_runs.items() if r.hess is not None] == [m for m in METHODS if RECORDS[m].hessian]
+
+
+@pytest.mark.parametrize("method", ["newton", "cg-pr", "lbfgs", "torch-lbfgs"])
+def test_the_counts_are_the_methods_own_evaluations(rosenbrock_runs, method):
+    """The result's own look at the end point (for fun, jac and hess) is not counted: a converged run's count of f's
+    evaluations ends where its path's does."""
+    result = rosenbrock_runs[method]
+    assert result.success and result.nfev == result.path["evaluations"].iloc[-1]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The directions, each its own object
+
+
+def test_newtons_direction_is_newtons_step_and_still_descends_where_the_hessian_is_indefinite():
+    """N&W Algorithm 3.3: with H positive definite, −H⁻¹∇f itself; at a saddle, H + τI instead, and p·∇f < 0."""
+    from derivlib.optimize import Iterate, ModifiedNewton
+
+    g = np.array([1.0, 2.0])
+    bowl, saddle = np.diag([2.0, 4.0]), np.diag([2.0, -4.0])
+    np.testing.assert_allclose(ModifiedNewton().direction(Iterate(np.zeros(2), 0.0, g, bowl)), [-0.5, -0.5])
+    assert ModifiedNewton().direction(Iterate(np.zeros(2), 0.0, g, saddle)) @ g < 0
+
+
+def test_lbfgs_and_conjugate_gradient_start_with_steepest_descent():
+    from derivlib.optimize import LBFGS, ConjugateGradient, Iterate
+
+    at = Iterate(np.zeros(2), 0.0, np.array([3.0, -4.0]))
+    for direction in (LBFGS(memory=10), ConjugateGradient(polak_ribiere=True)):
+        np.testing.assert_array_equal(direction.direction(at), [-3.0, 4.0])
+        assert direction.first_step(-at.g) == 1 / 5  # no scale yet: a first trial step of length 1
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -138,34 +197,73 @@ def test_gradient_descent_with_a_fixed_step():
     assert result.path["step"].iloc[1:].eq(0.05).all()
     diverges = minimize("x^2 + 10 y^2", {"x": 1.0, "y": 1.0}, method="gradient-descent", lr=0.2, max_iter=2000)
     assert not diverges.success  # lr·λmax = 0.2·20 > 2: every step overshoots, further each time …
-    assert diverges.status == 3 and "infinite" in diverges.message  # … until the numbers overflow
+    assert diverges.status is Status.UNDEFINED and "infinite" in diverges.message  # … until the numbers overflow
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # How runs end, and what they refuse
 
+ENDINGS = [  # one run for each way a run ends
+    (Status.CONVERGED, BOOTH, {"x": 0.0, "y": 0.0}, {}),
+    (Status.MAX_ITER, ROSENBROCK, START, {"method": "gradient-descent-armijo", "max_iter": 5}),
+    (Status.NO_PROGRESS, "x^4 - 3x^2 + x", {"x": 2.0}, {"tol": 1e-300}),  # a tolerance float64 cannot meet
+    (Status.UNDEFINED, "sqrt(x) - x + 1/(3 - x)", {"x": 2.0}, {"method": "gradient-descent", "lr": 10.0}),
+    (Status.UNBOUNDED, "x^3 + y^2", {"x": -1.0, "y": 1.0}, {}),
+    (Status.TIME_LIMIT, ROSENBROCK, START, {"method": "gradient-descent", "time_limit": 0.2}),
+    (Status.NOT_SMOOTH, "abs(x) + y^2", {"x": -1.2, "y": 1.0}, {}),
+]
+
+
+def test_the_statuses_are_scipys_numbers_with_names():
+    """0 alone is success, as in scipy; the members are numbers, so `result.status == 0` reads as it always did."""
+    assert {status.name: int(status) for status in Status} == {
+        "CONVERGED": 0,
+        "MAX_ITER": 1,
+        "NO_PROGRESS": 2,
+        "UNDEFINED": 3,
+        "UNBOUNDED": 4,
+        "TIME_LIMIT": 5,
+        "NOT_SMOOTH": 6,
+    }
+    assert Status.CONVERGED == 0 and derivlib.Status is Status
+    assert [row[0] for row in ENDINGS] == list(Status)  # each can happen, and is tested below
+
+
+@pytest.mark.parametrize(("status", "text", "x0", "settings"), ENDINGS, ids=[row[0].name for row in ENDINGS])
+def test_every_way_a_run_ends_is_a_status(status, text, x0, settings):
+    result = minimize(text, x0, **settings)
+    assert result.status is status and result.success == (status is Status.CONVERGED), result.message
+
 
 @pytest.mark.parametrize("method", ["newton", "lbfgs", "cg-pr", "gradient-descent-armijo", "scipy-bfgs"])
 def test_unbounded_below_is_said_with_where(method):
     result = minimize("x^3 + y^2", {"x": -1.0, "y": 1.0}, method=method)
-    assert not result.success and result.status == 4 and "decreases without bound" in result.message
+    assert not result.success and result.status is Status.UNBOUNDED and "decreases without bound" in result.message
     assert "(x = -" in result.message and len(result.path) >= 1
 
 
 def test_an_undefined_value_on_the_way_stops_the_run_with_its_place():
     result = minimize("sqrt(x) - x + 1/(3 - x)", {"x": 2.0}, method="gradient-descent", lr=10.0)
-    assert not result.success and result.status == 3 and "undefined or infinite at (x = " in result.message
+    assert result.status is Status.UNDEFINED and "undefined or infinite at (x = " in result.message
 
 
 def test_max_iter_is_said():
     result = minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=5)
-    assert not result.success and result.status == 1 and result.message == "stopped after max_iter = 5 iterations"
+    assert result.status is Status.MAX_ITER and result.message == "stopped after max_iter = 5 iterations"
     assert result.nit == 5
 
 
 def test_a_time_limit_ends_a_run_with_the_path_so_far():
     result = minimize(ROSENBROCK, START, method="gradient-descent", time_limit=0.2)
-    assert result.status == 5 and "time limit" in result.message and len(result.path) > 1
+    assert result.status is Status.TIME_LIMIT and "time limit" in result.message and len(result.path) > 1
+
+
+@pytest.mark.parametrize("method", ["newton", "lbfgs", "scipy-bfgs"])
+def test_a_time_limit_spent_before_the_first_step_still_ends_with_a_status_and_the_end_point(method):
+    """The looks at the start and at the end are not the method's: the limit stops the method, not them."""
+    result = minimize(ROSENBROCK, START, method=method, time_limit=1e-9)
+    assert result.status is Status.TIME_LIMIT and result.nit == 0
+    assert result.x == {"x": START["x"], "y": START["y"]} and all(map(math.isfinite, result.jac.values()))
 
 
 @pytest.mark.parametrize(
@@ -183,6 +281,9 @@ def test_a_time_limit_ends_a_run_with_the_path_so_far():
         (lambda: minimize("x^2", {}), "at least one variable"),
         (lambda: minimize("x^2", {"x": 1.0}, colour="red"), "unknown option 'colour'"),
         (lambda: minimize("x^2", {"x": 1.0}, max_iter=-1), "max_iter must be a whole number"),
+        (lambda: minimize("x^2", {"x": 1.0}, time_limit=0), "time_limit must be a positive number of seconds"),
+        (lambda: minimize("x^2", {"x": 1.0}, time_limit=math.nan), "time_limit must be a positive number"),
+        (lambda: minimize("x^2", {"x": 1.0}, time_limit="1"), "time_limit must be a positive number"),
     ],
 )
 def test_bad_settings_are_value_errors_with_a_message(call, message):
@@ -246,7 +347,7 @@ def test_the_prepared_objective_computes_what_partials_does(text, variables, par
 @pytest.mark.parametrize("method", ["newton", "lbfgs", "cg-pr", "cg-fr", "gradient-descent", "gradient-descent-armijo"])
 def test_a_kink_that_the_iterates_keep_crossing_stops_the_run_early_and_says_why(method):
     result = minimize("abs(x) + y^2", {"x": -1.2, "y": 1.0}, method=method)
-    assert result.status == 6 and not result.success, result.message
+    assert result.status is Status.NOT_SMOOTH and not result.success, result.message
     assert "kink" in result.message and "∂f/∂x" in result.message and "x = 0" in result.message
     assert result.nit < 2_000 and result.nfev < 5_000  # not 1,000 iterations and 59,344 evaluations
     assert abs(result.x["x"]) < 0.05
@@ -255,33 +356,31 @@ def test_a_kink_that_the_iterates_keep_crossing_stops_the_run_early_and_says_why
 def test_a_smooth_gradient_that_a_too_long_step_oscillates_across_is_no_kink():
     """x² with a fixed step of 1 swings between ±1.2 for ever: ∇f flips sign at every step but passes through 0."""
     result = minimize("x^2 + y^2", {"x": -1.2, "y": 1.0}, method="gradient-descent", lr=1.0, max_iter=100)
-    assert result.status == 1 and "max_iter" in result.message
+    assert result.status is Status.MAX_ITER and "max_iter" in result.message
 
 
 def test_a_start_on_the_kink_itself_says_the_gradient_is_undefined_there():
     with pytest.raises(ValueError, match="undefined at the start"):
         minimize("abs(x) + y^2", {"x": 0.0, "y": 1.0}, method="newton")
     result = minimize("abs(x - 1) + (y - 2)^2", {"x": 3.0, "y": 2.0}, method="gradient-descent-armijo")
-    assert result.status in (3, 6) and "kink" in result.message, result.message
+    assert result.status in (Status.UNDEFINED, Status.NOT_SMOOTH) and "kink" in result.message, result.message
 
 
 def test_a_method_added_to_its_record_is_everywhere_a_method_is(monkeypatch):
     """One record per method: a new one, added to RECORDS alone, is a method minimize() takes, with its own cap, and
     the charts name and colour it."""
     from derivlib.figures.optimisation import colour_of, label
-    from derivlib.optimize import RECORDS, Method
+    from derivlib.optimize import Method
 
     steepest = RECORDS["gradient-descent-armijo"]
     monkeypatch.setitem(RECORDS, "steepest", Method("steepest", "steepest descent", "#123456", steepest.solver, 7))
     assert "steepest" in METHODS and label("steepest") == "steepest descent" and colour_of("steepest") == "#123456"
     found = minimize(ROSENBROCK, START, method="steepest")
-    assert found.nit == 7 and found.status == 1  # its own iteration cap
+    assert found.nit == 7 and found.status is Status.MAX_ITER  # its own iteration cap
     assert found.x == minimize(ROSENBROCK, START, method="gradient-descent-armijo", max_iter=7).x
 
 
 def test_the_references_are_marked_as_the_libraries_they_come_from():
-    from derivlib.optimize import RECORDS
-
     assert {name: RECORDS[name].reference for name in METHODS if RECORDS[name].reference} == {
         "torch-lbfgs": "torch",
         "scipy-bfgs": "scipy",
