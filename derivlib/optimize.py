@@ -954,7 +954,13 @@ def _scipy(kind: str, hessian: bool) -> Solver:
             if run.converged(gradient):
                 raise StopIteration
 
-        extra = {"hess": objective.hessian} if hessian else {}
+        def hess(point: np.ndarray) -> np.ndarray:
+            found = objective.hessian(point)
+            if not np.all(np.isfinite(found)):  # at a kink: scipy's methods would stop with numpy's error instead
+                raise _Undefined(point)
+            return found
+
+        extra = {"hess": hess} if hessian else {}
         tolerances = {"gtol": run.tol} if kind in ("BFGS", "L-BFGS-B", "trust-exact") else {"xtol": run.tol}
         if kind == "BFGS":
             tolerances["norm"] = math.inf

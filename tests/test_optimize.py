@@ -389,3 +389,10 @@ def test_the_references_are_marked_as_the_libraries_they_come_from():
         "scipy-trust-exact": "scipy",
     }
     assert [name for name in METHODS if RECORDS[name].hessian] == ["newton", "scipy-newton-cg", "scipy-trust-exact"]
+
+
+def test_scipy_trust_exact_at_a_kink_stops_with_a_status_not_numpys_error():
+    """Its Hessian is undefined where f has a corner: the run ends there, said so, as derivlib's own methods end."""
+    result = minimize("abs(x - 1) + (y - 2)^2", {"x": 3.0, "y": 2.0}, method="scipy-trust-exact")
+    assert result.status is Status.UNDEFINED and "not differentiable (a kink)" in result.message
+    assert result.x["x"] == pytest.approx(1.0) and result.x["y"] == pytest.approx(2.0)
