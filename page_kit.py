@@ -1,6 +1,6 @@
 """What the dashboard's pages share: the share link (a schema per page), messages, number formats, downloads.
 
-Streamlit lives here and in pages/, never in derivlib. Every page reads top to bottom: it declares its link schema,
+Streamlit lives here and in views/, never in derivlib. Every page reads top to bottom: it declares its link schema,
 fills its widgets from the link on its first run, and writes the link back on every run, so that a copied address
 reproduces the view.
 """
@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
@@ -22,6 +22,8 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 import derivlib
 from derivlib.limits import Limits
 from derivlib.limits import read as read_limits
+
+Result = TypeVar("Result")  # what a page's compute returns (last_good)
 
 DTYPES = ["float64", "float32"]
 PARAMETER_RANGE = (-derivlib.LIMITS.parameter, derivlib.LIMITS.parameter)  # DERIVLIB_MAX_PARAMETER (10)
@@ -38,19 +40,6 @@ FILE_FORMATS = {  # a table's downloads: file suffix, MIME type, builder
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Reading link values: each reader turns text into a value or raises ValueError with what is wrong
-
-
-def use_the_entry_navigation() -> None:
-    """Run this page through streamlit_app.py's st.navigation, never Streamlit's older pages-folder mode.
-
-    Streamlit decides at start-up that an app with a pages/ folder uses the old mode, and leaves it only when
-    st.navigation is first called; a first visitor who opens /two_variables on a fresh server would run the page alone
-    (no page titles, no entry). Leave that mode and run again: the same address now goes through the entry."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
 
 
 TOP_CSS = """<style>
@@ -243,10 +232,10 @@ def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:
     return ""
 
 
-def last_good(compute: Callable[[dict], Any], inputs: dict | None, good: dict | None) -> tuple[Any, dict | None]:
+def last_good(compute: Callable[[dict], Result], inputs: dict | None, good: dict | None) -> tuple[Result, dict] | None:
     """compute(inputs), or else compute(good), the last inputs that gave a result: (result, the inputs that gave it).
-    A setting the library refuses (a ValueError, e.g. float64 on Apple's MPS) is shown and the next is tried; the
-    result is None when neither gives one."""
+    A setting the library refuses (a ValueError, e.g. float64 on Apple's MPS) is shown and the next is tried; None
+    when neither gives a result."""
     for attempt in (inputs, good):
         if attempt is None:
             continue
@@ -254,7 +243,7 @@ def last_good(compute: Callable[[dict], Any], inputs: dict | None, good: dict | 
             return compute(attempt), attempt
         except ValueError as error:
             st.error(str(error))
-    return None, good
+    return None
 
 
 SHARE = ":material/link: **Share this view:** the address bar holds every input. Copy it: whoever opens it sees this."
@@ -335,8 +324,8 @@ def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
     if not problems:
         for name in variables:
             low, high = (st.session_state[f"{prefix}{name}{end}"] for end in ("min", "max"))
-            if problem := range_problem(low, high, dtype, name):
-                problems.append(problem[:1].upper() + problem[1:])
+            if message := range_problem(low, high, dtype, name):
+                problems.append(message[:1].upper() + message[1:])
     for problem in problems:
         show_error(problem) if isinstance(problem, derivlib.ExpressionError) else st.error(problem)
     return not problems
@@ -411,7 +400,9 @@ def grid_download(key: str, rows: int, build, expr: str, what: str, *, help: str
         )
 
 
-def found_list(notes: list[str], found, shown, expr: str, what: str, *, none: str, width: str = "stretch") -> None:
+def found_list(
+    notes: list[str], found, shown, expr: str, what: str, *, none: str, width: Literal["stretch", "content"] = "stretch"
+) -> None:
     """What a search over the range found (points of interest, critical points): its notes, then its table as
     `shown(found)` with the table's download (`what` names the file), or `none` where it found nothing; nothing
     more where it could not search (found None: a note says why)."""

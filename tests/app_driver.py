@@ -19,7 +19,7 @@ def ok(at: AppTest) -> AppTest:
 def open_page(
     page: str | None = None, query: dict[str, str] | None = None, *, timeout: float = 120, opened: tuple[str, ...] = ()
 ) -> AppTest:
-    """The app's first run on `page` (a script in pages/; None: the default page), its link's query parameters
+    """The app's first run on `page` (a script in views/; None: the default page), its link's query parameters
     `query`, the expanders keyed `opened` open (AppTest cannot click one; those whose content is sent only when
     open). The first run in a process imports torch: hence the generous timeout."""
     at = AppTest.from_file(APP, default_timeout=timeout)

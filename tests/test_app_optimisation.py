@@ -24,7 +24,7 @@ from derivlib.figures.markers import MARKERS
 from derivlib.figures.optimisation import PATH, label
 from derivlib.figures.two_variables import CLICK
 
-PAGE = "pages/optimisation.py"
+PAGE = "views/optimisation.py"
 BOOTH = "(x + 2y - 7)^2 + (2x + y - 5)^2"
 
 

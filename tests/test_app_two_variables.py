@@ -1,7 +1,7 @@
 """The two-variable page through Streamlit's AppTest: its link, its map, the picked point, the critical points, the
 symbolic check, what happens to a bad formula, and which parts of the page a change draws again.
 
-The entry script routes with st.navigation; `AppTest.switch_page("pages/two_variables.py")` before the first run
+The entry script routes with st.navigation; `AppTest.switch_page("views/two_variables.py")` before the first run
 opens this page straight away, as a link to /two_variables does (st.Page's address is the file's name, so the page
 is found before st.navigation has run once), and the query parameters set before that run are the link's.
 
@@ -24,7 +24,7 @@ import derivlib
 from derivlib.figures.optimisation import LABELS_META
 from derivlib.figures.two_variables import CLICK, CRITICAL, MAP_AXIS, PANELS
 
-PAGE = "pages/two_variables.py"
+PAGE = "views/two_variables.py"
 HIMMELBLAU = "(x^2 + y - 11)^2 + (x + y^2 - 7)^2"
 
 

@@ -399,8 +399,8 @@ def test_the_source_check_allows_lookalikes_that_are_not_evaluators(snippet):
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = {  # page -> the script AppTest switches to (None: the entry's default page)
     "one_variable": None,
-    "two_variables": "pages/two_variables.py",
-    "optimisation": "pages/optimisation.py",
+    "two_variables": "views/two_variables.py",
+    "optimisation": "views/optimisation.py",
 }
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,8 +20,9 @@ def test_ruff_is_clean(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_type_checker_finds_nothing_in_the_package():
-    """mypy over derivlib, as pyproject.toml's [tool.mypy] configures it (the pages are not checked yet)."""
+def test_the_type_checker_finds_nothing_in_the_package_and_the_pages():
+    """mypy over derivlib and the dashboard (streamlit_app.py, views/, page_kit.py), as pyproject.toml's [tool.mypy]
+    configures it."""
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0 and "Success: no issues found" in result.stdout, result.stdout + result.stderr
 

@@ -475,7 +475,9 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
     return figures[0], figures[1]
 
 
-def tangent_parabolas(path: pd.DataFrame, derivatives: Mapping[str, np.ndarray]) -> list[tuple[float, ...]]:
+def tangent_parabolas(
+    path: pd.DataFrame, derivatives: Mapping[str, np.ndarray]
+) -> list[tuple[float, float, float, float]]:
     """(x_k, f, f′, f″) at the first PARABOLAS iterates of a path in x, from partials at those points."""
     xs = path["x"].to_numpy()[:PARABOLAS]
     return [

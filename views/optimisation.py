@@ -49,6 +49,7 @@ PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREFIX = "opt_"  # of every widget key on this page
 DIGITS = 10  # significant digits of a coordinate, relative to the largest the run's path reached (below: 0)
 RUNS_PART = "optimisation_runs"  # the fragment's key
+Parabola = tuple[float, float, float, float]  # (x_k, f, f′, f″): Newton's model of f at an iterate (curve_figure)
 ENDS = {  # the Hessian's verdict where a run converged (derivlib.hessian) -> what that point is, in words
     "positive definite": "minimum",
     "negative definite": "maximum",
@@ -200,7 +201,7 @@ def run(
         return {"error": kit.first_line(error)}
     finally:
         bar.empty()
-    return {name: getattr(result, name) for name in ("x", "fun", "grad", "nit", "nfev", "ngev", "nhev")} | {
+    return {name: getattr(result, name) for name in ("x", "fun", "jac", "nit", "nfev", "njev", "nhev")} | {
         "success": result.success,
         "status": result.status,
         "message": result.message,
@@ -403,6 +404,7 @@ def status(method: str, result: dict, end: dict | None, settings: dict, variable
     name = label(method)
     if "error" in result:
         return f":material/error: **{name}** did not start: {result['error']}", ""
+    assert end is not None  # every run that started has its end (runs_part: ends() at each drawn run)
     point, nit = where(ended_at(result, variables)), result["nit"]
     details = (
         f"{result['message'][:1].upper()}{result['message'][1:]}. {nit:,} iterations, {result['nfev']:,} "
@@ -495,16 +497,17 @@ PATH_COLUMNS = {  # a path's columns (minimize's names, kept in the file) as the
 def runs_part() -> None:
     """The start and the methods, the methods' options, the map (or the curve in one variable) with every run's path,
     how each run ended, the convergence of every run, the table of their ends, and each one's iterations."""
-    inputs, good = current_inputs(), st.session_state.get("opt_good")
+    inputs = current_inputs()
+    good: dict | None = st.session_state.get("opt_good")
     start_and_methods(two=(inputs or good or {"two": True})["two"])
     if not st.session_state.opt_methods:
         st.info("Pick at least one method.", icon=":material/route:")
-    if inputs is None and good is None:
-        return
-    if inputs is None:  # a formula, range or choice that cannot run: the last run stays on screen
+    if inputs is not None:
+        good = st.session_state.opt_good = inputs
+    elif good is not None:  # a formula, range or choice that cannot run: the last run stays on screen
         st.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
     else:
-        good = st.session_state.opt_good = inputs
+        return
     write_link(good)
     expr, params = good["expr"], good["params"]
     results = {method: run(expr, good["start"], method, params, **good["settings"]) for method in good["methods"]}
@@ -548,7 +551,8 @@ def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
     """Every run's path on the map of f, which a click starts them from (two variables), or on the curve of f with
     Newton's tangent parabolas (one)."""
     expr, params = good["expr"], good["params"]
-    ground = landscape(expr, good["two"], *good["ranges"], params)
+    xmin, xmax, ymin, ymax = good["ranges"]
+    ground = landscape(expr, good["two"], xmin, xmax, ymin, ymax, params)
     if good["two"]:
         figure = map_figure(ground["frame"], drawn, (ground["cx"], ground["cy"], ground["cf"]))
         st.plotly_chart(
@@ -557,9 +561,10 @@ def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
         st.caption("Click the map to start every method from there. The legend says what each mark is.")
         return
     newton = drawn.get("newton")
-    tangents = []
+    tangents: list[Parabola] = []
     if newton is not None and not newton["path"].empty:
         xs = tuple(float(v) for v in newton["path"]["x"].to_numpy()[:PARABOLAS])
+        # four numbers each, as curve_figure takes them (tangent_parabolas is annotated with tuple[float, ...])
         tangents = tangent_parabolas(newton["path"], parabolas(expr, xs, params))
     st.plotly_chart(
         curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents),
@@ -667,7 +672,6 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
 # ---------------------------------------------------------------------------------------------------------------------
 # The page
 
-kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 
 kit.page_top(

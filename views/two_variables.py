@@ -175,9 +175,9 @@ def samples(
     """∇f where the arrows go, f where the click layer's points are, computed there (not read off the grid)."""
     ax, ay = arrow_lattice((xmin, xmax), (ymin, ymax))
     cx, cy = click_lattice((xmin, xmax), (ymin, ymax))
-    settings = {"params": dict(params), "device": device, "dtype": dtype}
-    arrows = derivlib.partials(expr, {"x": ax, "y": ay}, order=1, **settings)
-    clicks = derivlib.partials(expr, {"x": cx, "y": cy}, order=0, **settings)
+    partials = functools.partial(derivlib.partials, expr, params=dict(params), device=device, dtype=dtype)
+    arrows = partials({"x": ax, "y": ay}, order=1)
+    clicks = partials({"x": cx, "y": cy}, order=0)
     found = {"ax": ax, "ay": ay, "fx": arrows["fx"].numpy(force=True), "fy": arrows["fy"].numpy(force=True)}
     return found | {"cx": cx, "cy": cy, "cf": clicks["f"].numpy(force=True)}
 
@@ -422,9 +422,10 @@ def base_map(
 def map_part() -> None:
     """The grid computed (or the last good one), its status line, the contour map with the picked point, the grid's
     download."""
-    result, good = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("xy_good"))
-    if result is None:
+    found = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("xy_good"))
+    if found is None:
         return
+    result, good = found
     st.session_state.xy_good = good
     write_link(good)
     frame, seconds = result
@@ -448,8 +449,7 @@ def map_part() -> None:
         help=f"Computed {TAYLOR_MODE}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
         f"{good['dtype']}, not finite differences. Values within their rounding error of 0 are shown as 0.",
     )
-    keys = ("expr", "xmin", "xmax", "ymin", "ymax", "points", "params", "device", "dtype")
-    figure = base_map(*(good[key] for key in keys), frame)
+    figure = base_map(good["expr"], *ranges, good["points"], good["params"], good["device"], good["dtype"], frame)
     angle = math.radians(float(st.session_state.xy_angle))
     add_picked_point(
         figure, (float(st.session_state.xy_px), float(st.session_state.xy_py)), (math.cos(angle), math.sin(angle))
@@ -566,7 +566,7 @@ def point_part() -> None:
         )
         return
     # Side by side on a laptop, one under the other on a phone (columns stack there): no formula wider than a phone.
-    for left, right in (
+    for pair in (
         (
             rf"\nabla f = \begin{{pmatrix}} {tex(fx)} \\ {tex(fy)} \end{{pmatrix}}, \quad |\nabla f| = {tex(gradient)}",
             rf"H = \begin{{pmatrix}} {tex(fxx)} & {tex(fxy)} \\ {tex(fxy)} & {tex(fyy)} \end{{pmatrix}}, \quad "
@@ -579,7 +579,7 @@ def point_part() -> None:
             r"\end{pmatrix}",
         ),
     ):
-        for column, latex in zip(st.columns(2), (left, right), strict=True):
+        for column, latex in zip(st.columns(2), pair, strict=True):
             column.latex(latex)
     if view.gradient_is_zero:
         gradient_words = "∇f = 0 here, up to rounding: a critical point."
@@ -605,12 +605,12 @@ def point_part() -> None:
     ):
         column.latex(latex)
     ux, uy = direction
-    rows = []
+    taylor_rows = []
     for h, f_h in zip(STEPS, along, strict=True):
         plane = f0 + h * derivative
         taylor = plane + h * h * curvature / 2
-        rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
-    taylor_table = pd.DataFrame(rows)
+        taylor_rows.append({"h": h, "x": px + h * ux, "y": py + h * uy, "f": f_h, "plane": plane, "T₂": taylor})
+    taylor_table = pd.DataFrame(taylor_rows)
     taylor_table["|f − plane|"] = (taylor_table["f"] - taylor_table["plane"]).abs()
     taylor_table["|f − T₂|"] = (taylor_table["f"] - taylor_table["T₂"]).abs()
     st.caption(
@@ -692,7 +692,6 @@ def rest_part() -> None:
 
 devices = derivlib.available_devices()
 start_partials_helper()  # in the background: the formulas further down are then ready sooner
-kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 for view_key in VIEW_KEYS:
     st.session_state.setdefault(PREFIX + view_key, DEFAULTS[view_key])

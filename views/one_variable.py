@@ -130,7 +130,7 @@ def check_link(values: dict, notes: list[str]) -> None:
 @st.cache_data(max_entries=LIMITS.cache_entries, max_size=LIMITS.cache_bytes, show_spinner=False)
 def grid_result(
     expr: str, xmin: float, xmax: float, points: int, order: int, params: tuple, device: str, dtype: str
-) -> tuple[pd.DataFrame, float, str]:
+) -> tuple[pd.DataFrame, float, str, str]:
     """The grid table, the seconds it took, how it was computed (in words, for the status line's details), and a note
     on where and why f is undefined ('' if nowhere)."""
     # The bar is made inside the cached function: a cache hit replays it and its removal (an element made outside
@@ -145,8 +145,8 @@ def grid_result(
 
     if points >= PROGRESS_FROM:
         progress(0, points)
-    settings = {"order": order, "device": device, "dtype": dtype}
-    before = derivlib.fused_state(expr, **settings) if kit.fuse() else "none"
+    state = functools.partial(derivlib.fused_state, expr, order=order, device=device, dtype=dtype)
+    before = state() if kit.fuse() else "none"
     started = time.perf_counter()
     try:
         frame = derivlib.grid_table(
@@ -165,7 +165,7 @@ def grid_result(
     finally:
         bar.empty()
     seconds = time.perf_counter() - started
-    after = derivlib.fused_state(expr, **settings) if kit.fuse() else "none"
+    after = state() if kit.fuse() else "none"
     how = COMPILED if before == after == "ready" else TAYLOR_MODE
     if after == "waiting":
         how += PREPARING
@@ -258,7 +258,7 @@ def jumps(expr: str, xmin: float, xmax: float, points: int, order: int, params: 
     frame = grid_frame((expr, xmin, xmax, points, order, params, device, dtype))
     rows = frame.iloc[:, 1:].to_numpy(dtype="float64").T
     levels = rounding_noise(expr, xmin, xmax, order, params, dtype).values()
-    return breaks(derivlib.parse(expr), frame["x"].to_numpy(), rows, dict(params), list(levels))
+    return breaks(derivlib.parse(expr), frame["x"].to_numpy(), rows, dict(params), np.array(list(levels)))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -435,7 +435,7 @@ def reasons_for(good: dict, places: pd.DataFrame | None, x: list[float]) -> list
     """Why f or a derivative is undefined at each point, where it is a corner, a jump, a hole or a pole."""
     if places is None or places.empty:
         return [""] * len(x)
-    return reasons_at(places, x, 4 * np.finfo(float).eps * max(abs(good["xmin"]), abs(good["xmax"]), 1.0))
+    return reasons_at(places, np.array(x), 4 * np.finfo(float).eps * max(abs(good["xmin"]), abs(good["xmax"]), 1.0))
 
 
 def places_of_interest(good: dict) -> tuple[pd.DataFrame | None, pd.DataFrame | None, list[str]]:
@@ -458,9 +458,10 @@ SNAP = 0.01  # a click this share of the range from a marked point moves x₀ on
 def chart_part() -> None:
     """The status line, the chart with x₀'s tangent, Taylor polynomial and circle, the values at x₀, the view's
     controls and the grid's download."""
-    result, good = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("good"))
-    if result is None:
+    found = kit.last_good(compute, inputs := current_inputs(), st.session_state.get("good"))
+    if found is None:
         return
+    result, good = found
     st.session_state.good = good
     if not st.session_state.x0_chosen:  # never on an undefined point: (x² − 1)/(x − 1) starts at 0.5, not at its hole
         st.session_state.x0 = start_point(good["expr"], good["xmin"], good["xmax"], good["params"])
@@ -511,7 +512,7 @@ def chart_part() -> None:
         selection_mode="points",
         key="chart",
     )
-    at_x0 = zeroed(*pointwise_errors(good["expr"], [x0], order=2, params=dict(good["params"])))[:, 0]
+    at_x0 = zeroed(*pointwise_errors(good["expr"], np.array([x0]), order=2, params=dict(good["params"])))[:, 0]
     at_x0 = np.where(np.isnan(view.derivatives[:3]), math.nan, at_x0)
     cells = st.columns(5)  # "undefined" alone fits a phone's column; the caption under them says why
     for cell, label, value in zip(cells, ("f(x₀)", "f′(x₀)", "f″(x₀)"), at_x0, strict=False):
@@ -760,7 +761,6 @@ def lab_part() -> None:
 # The page
 
 devices = derivlib.available_devices()
-kit.use_the_entry_navigation()  # before anything is drawn: the page list and the link come from the entry
 kit.start_sympy_helper()  # in the background: the formulas further down are then ready sooner
 LINK.fill(check_link)  # on this page's first run: the inputs from the link
 st.session_state.setdefault("x0_chosen", "x0" in st.query_params)  # else x₀ follows the formula (start_point)
