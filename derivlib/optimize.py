@@ -42,6 +42,8 @@ RHO = 0.5  # backtracking's contraction factor
 C2_NEWTON_LBFGS = 0.9  # curvature condition for quasi-Newton methods (N&W p. 34)
 C2_CG = 0.1  # … and for conjugate gradient (N&W p. 125)
 MAX_LINE_SEARCH = 60  # trial steps in one line search before it gives up
+RESTART = 0.1  # Fletcher–Reeves restarts where |∇f_kᵀ∇f_{k−1}| ≥ this·‖∇f_k‖² (N&W eq. 5.52, their ν)
+NOISE = 1e-10  # relative: a change of f this small beside |f| is read from the slope (approximate Wolfe, Hager–Zhang)
 LBFGS_MEMORY = 10  # pairs (s, y) that L-BFGS keeps
 DEFAULT_LR = 1e-3  # gradient descent's fixed step
 DEFAULT_MAX_ITER = 1_000
@@ -604,10 +606,19 @@ def strong_wolfe(
     alpha: float = 1.0,
 ) -> tuple[float, float, np.ndarray] | None:
     """N&W Algorithm 3.5 (with zoom, Algorithm 3.6): a step α meeting the strong Wolfe conditions
-    f(x + αp) ≤ f(x) + C1·α·∇fᵀp and |∇f(x + αp)ᵀp| ≤ c2·|∇fᵀp|. Returns (α, f, ∇f) there, or None."""
+    f(x + αp) ≤ f(x) + C1·α·∇fᵀp and |∇f(x + αp)ᵀp| ≤ c2·|∇fᵀp|. Returns (α, f, ∇f) there, or None.
+
+    Close to a minimum, f changes along p by less than its own rounding while its slope is still exact to many digits:
+    there the values cannot tell a step that decreases f from one that does not, so, as Hager and Zhang's approximate
+    Wolfe conditions do (SIAM J. Optim. 16, 2005, eq. 4.1), a change of f within NOISE·|f(x)| is judged by the slope
+    instead: decrease where φ′(α) ≤ (2·C1 − 1)·φ′(0), a rise (a bracket) only where φ′(α) ≥ 0."""
     phi0, dphi0 = f, float(g @ p)
     if dphi0 >= 0:
         return None  # not a descent direction
+    noise = NOISE * abs(phi0)
+
+    def decreases(a: float, value: float, slope: float) -> bool:
+        return value <= phi0 + C1 * a * dphi0 or (value <= phi0 + noise and slope <= (2 * C1 - 1) * dphi0)
 
     def phi(a: float) -> tuple[float, float, np.ndarray]:
         value, gradient = objective.value_and_gradient(x + a * p)
@@ -621,26 +632,27 @@ def strong_wolfe(
         if not (math.isfinite(value) and math.isfinite(slope)):  # undefined out there: look nearer
             alpha = (previous + alpha) / 2
             continue
-        if value > phi0 + C1 * alpha * dphi0 or (i > 0 and value >= phi_previous):
-            return _zoom(phi, phi0, dphi0, c2, previous, alpha, phi_previous, dphi_previous, value, slope)
+        if not decreases(alpha, value, slope) or (i > 0 and value > phi_previous + noise):
+            return _zoom(phi, decreases, noise, dphi0, c2, previous, alpha, phi_previous, dphi_previous, value, slope)
         if abs(slope) <= -c2 * dphi0:
             return alpha, value, gradient
         if slope >= 0:
-            return _zoom(phi, phi0, dphi0, c2, alpha, previous, value, slope, phi_previous, dphi_previous)
+            return _zoom(phi, decreases, noise, dphi0, c2, alpha, previous, value, slope, phi_previous, dphi_previous)
         previous, phi_previous, dphi_previous = alpha, value, slope
         alpha *= 2.0
     return None
 
 
-def _zoom(phi, phi0, dphi0, c2, low, high, phi_low, dphi_low, phi_high, dphi_high):
-    """N&W Algorithm 3.6: shrink [low, high], which brackets a strong Wolfe step, by cubic interpolation (eq. 3.59)."""
+def _zoom(phi, decreases, noise, dphi0, c2, low, high, phi_low, dphi_low, phi_high, dphi_high):
+    """N&W Algorithm 3.6: shrink [low, high], which brackets a strong Wolfe step, by cubic interpolation (eq. 3.59);
+    `decreases` and `noise` as strong_wolfe judges a step (a change of f within noise by its slope)."""
     for _ in range(MAX_LINE_SEARCH):
         alpha = _cubic_minimizer(low, phi_low, dphi_low, high, phi_high, dphi_high)
         value, slope, gradient = phi(alpha)
         if not (math.isfinite(value) and math.isfinite(slope)):
             high, phi_high, dphi_high = alpha, math.inf, math.inf
             continue
-        if value > phi0 + C1 * alpha * dphi0 or value >= phi_low:
+        if not decreases(alpha, value, slope) or value > phi_low + noise:
             high, phi_high, dphi_high = alpha, value, slope
         else:
             if abs(slope) <= -c2 * dphi0:
@@ -724,6 +736,11 @@ class Direction:
     def took(self, alpha: float, p: np.ndarray) -> None:
         """Told the step α·p the run took along the direction."""
 
+    def restart(self) -> bool:
+        """Forget what it has learnt, so that its next direction is −∇f; whether there was anything to forget (a
+        line search that fails along a learnt direction is tried once more along steepest descent)."""
+        return False
+
 
 class SteepestDescent(Direction):
     """p = −∇f, backtracking (Armijo) from the last step accepted, doubled, at most 1: steepest descent's steps have
@@ -770,9 +787,12 @@ class ModifiedNewton(Direction):
 
 class ConjugateGradient(Direction):
     """N&W Algorithm 5.4 (Fletcher–Reeves) and the Polak–Ribière+ variant (eq. 5.44, β⁺ = max(β, 0)), strong Wolfe
-    line search with c2 = 0.1 (so that every direction is a descent direction, Lemma 5.6), restarted with steepest
-    descent every n iterations and wherever a direction does not descend. Its steps have no natural scale: the first
-    trial keeps the last step's length, α₀ = α_{k−1}‖p_{k−1}‖ / ‖p_k‖ (eq. 3.60), at most 1."""
+    line search with c2 = 0.1 (so that every direction is a descent direction, Lemma 5.6). Restarted with steepest
+    descent wherever a direction does not descend; Fletcher–Reeves also where successive gradients are far from
+    orthogonal, |∇f_kᵀ∇f_{k−1}| ≥ RESTART·‖∇f_k‖² (N&W eq. 5.52: it jams otherwise), Polak–Ribière+ by its β⁺ = 0
+    alone (restarting every n iterations, as the theory does, left it crawling like steepest descent on a badly
+    scaled problem). Its steps have no natural scale: the first trial keeps the last step's length,
+    α₀ = α_{k−1}‖p_{k−1}‖ / ‖p_k‖, at most 1."""
 
     c2 = C2_CG
 
@@ -780,26 +800,24 @@ class ConjugateGradient(Direction):
         self.polak_ribiere = polak_ribiere
         self.g: np.ndarray | None = None  # the last gradient …
         self.p: np.ndarray | None = None  # … and direction
-        self.count = 0  # directions since the last restart
         self.length = 1.0  # of the last step, α‖p‖
 
     def direction(self, at: Iterate) -> np.ndarray:
         g, previous = at.g, self.g
         self.g = g
-        self.count += 1
-        if previous is None or self.count > len(g):  # restart every n iterations
-            self.count = 1
+        if previous is None or (not self.polak_ribiere and abs(float(g @ previous)) >= RESTART * float(g @ g)):
             self.p = -g
             return self.p
         denominator = float(previous @ previous)
         beta = max(0.0, float(g @ (g - previous)) / denominator) if self.polak_ribiere else float(g @ g) / denominator
         assert self.p is not None  # set with the last gradient, at the first step or a restart
         new = -g + beta * self.p
-        if float(new @ g) >= 0:  # not a descent direction: restart
-            new = -g
-            self.count = 1
-        self.p = new
-        return new
+        self.p = new if float(new @ g) < 0 else -g  # not a descent direction: restart
+        return self.p
+
+    def restart(self) -> bool:
+        restarted, self.g = self.g is not None, None
+        return restarted
 
     def first_step(self, p: np.ndarray) -> float:
         return min(1.0, self.length / max(float(np.linalg.norm(p)), 1e-300))
@@ -845,6 +863,11 @@ class LBFGS(Direction):
     def first_step(self, p: np.ndarray) -> float:
         return 1.0 if self.pairs else min(1.0, 1.0 / max(float(np.linalg.norm(p)), 1e-300))
 
+    def restart(self) -> bool:
+        restarted = bool(self.pairs)
+        self.pairs, self.last = [], None
+        return restarted
+
 
 def _with_line_search(run: _Run, x: np.ndarray, method: Direction) -> Outcome:
     """A line-search method's run: at each iterate its direction p, a step α along it from the line search it asks
@@ -862,6 +885,9 @@ def _with_line_search(run: _Run, x: np.ndarray, method: Direction) -> Outcome:
             alpha, f = stepped
         else:
             found = strong_wolfe(objective, run, at.x, at.f, at.g, p, method.c2, alpha=method.first_step(p))
+            if found is None and method.restart():  # along steepest descent, once, before giving up
+                p = method.direction(at)
+                found = strong_wolfe(objective, run, at.x, at.f, at.g, p, method.c2, alpha=method.first_step(p))
             if found is None:
                 raise _NoProgress("the line search found no step meeting the Wolfe conditions")
             alpha, f, g = found

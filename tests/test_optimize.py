@@ -396,3 +396,43 @@ def test_scipy_trust_exact_at_a_kink_stops_with_a_status_not_numpys_error():
     result = minimize("abs(x - 1) + (y - 2)^2", {"x": 3.0, "y": 2.0}, method="scipy-trust-exact")
     assert result.status is Status.UNDEFINED and "not differentiable (a kink)" in result.message
     assert result.x["x"] == pytest.approx(1.0) and result.x["y"] == pytest.approx(2.0)
+
+
+# Badly scaled problems of Moré, Garbow and Hillstrom's test set (ACM TOMS 7, 1981: problems 3, 4 and 5) and a bowl
+# whose curvatures span twelve orders of magnitude; each has its minimum, f = 0, at the point given.
+BADLY_SCALED = {
+    "Powell badly scaled": (
+        "(10000 x y - 1)^2 + (exp(-x) + exp(-y) - 1.0001)^2",
+        {"x": 0.0, "y": 1.0},
+        {"x": 1.098159e-5, "y": 9.106147},
+    ),
+    "Brown badly scaled": (
+        "(x - 1000000)^2 + (y - 0.000002)^2 + (x y - 2)^2",
+        {"x": 1.0, "y": 1.0},
+        {"x": 1e6, "y": 2e-6},
+    ),
+    "Beale": (
+        "(1.5 - x + x y)^2 + (2.25 - x + x y^2)^2 + (2.625 - x + x y^3)^2",
+        {"x": 1.0, "y": 1.0},
+        {"x": 3, "y": 0.5},
+    ),
+    "scaled bowl": (
+        "(x - 1)^2 + 1000000 (y - 2)^2 + 0.000001 (z + 1)^2",
+        {"x": 0.0, "y": 0.0, "z": 0.0},
+        {"x": 1.0, "y": 2.0, "z": -1.0},
+    ),
+}
+
+
+@pytest.mark.parametrize("method", ["cg-pr", "cg-fr", "lbfgs", "newton"])
+@pytest.mark.parametrize("problem", BADLY_SCALED)
+def test_the_line_search_methods_converge_on_badly_scaled_problems(problem, method):
+    """Near Powell's minimum f changes along a step by less than its own rounding while its slope is exact: the
+    strong Wolfe search judges such steps by the slope (Hager and Zhang's approximate Wolfe conditions), where it
+    used to stop with "no step meeting the Wolfe conditions" at f = 3.5e-7."""
+    formula, start, minimum = BADLY_SCALED[problem]
+    result = minimize(formula, start, method=method, max_iter=5_000)
+    assert result.status is Status.CONVERGED, result.message
+    assert result.fun <= 1e-8
+    if result.fun <= 1e-20:  # as close as float64 gets: at the minimum itself
+        assert result.x == pytest.approx(minimum, rel=1e-5)
