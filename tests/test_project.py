@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -112,3 +113,13 @@ def test_the_image_leaves_out_history_caches_and_secrets():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".git", ".venv", ".hypothesis", ".streamlit/secrets.toml"} <= ignored
     assert ".streamlit" not in ignored  # config.toml: no tracebacks on the page, upload and message limits
+
+
+def test_no_module_of_the_package_imports_another_ones_private_name():
+    """A name two modules share is public, or it moves: `from .tree import _name` hides a dependency."""
+    private = []
+    for path in LIBRARY:
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.ImportFrom) and (node.level > 0 or (node.module or "").startswith("derivlib")):
+                private += [f"{path.name}: {a.name}" for a in node.names if a.name.startswith("_")]
+    assert not private
