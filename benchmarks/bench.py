@@ -1349,9 +1349,14 @@ def _numpy_objective(problem: Problem) -> tuple[Callable[[np.ndarray], tuple[flo
     formulas: user text never reaches sympy."""
     names = tuple(problem.start)
     expression = derivlib.parse(problem.text, variables=names, max_length=None, max_nodes=None)
-    symbols = sympy.symbols(names)
     f = expression.to_sympy()
-    function = sympy.lambdify([symbols], [f, [sympy.diff(f, v) for v in symbols]], "numpy", cse=True)
+    symbols = [sympy.Symbol(name, real=True) for name in names]  # as Expression.to_sympy makes them
+    depth = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(depth, 10_000))  # sympy recurses through the long fit's sum, a few frames per term
+    try:
+        function = sympy.lambdify([symbols], [f, [sympy.diff(f, v) for v in symbols]], "numpy", cse=True)
+    finally:
+        sys.setrecursionlimit(depth)
 
     def objective(p: np.ndarray) -> tuple[float, np.ndarray]:
         value, gradient = function(p)

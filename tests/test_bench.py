@@ -141,6 +141,23 @@ def test_the_optimisation_table_is_produced(tmp_path, capsys):
         assert f"| {problem.name} | torch.optim.LBFGS |" in section
     assert "× L-BFGS-B" in section and "× Newton-CG" in section
     assert section.count("), time per iteration") == 2 * len(bench.PROBLEMS)  # a target line per derivlib method
+    classic = text.split("## Optimisation, time per iteration on classic problems")[1]
+    for problem in bench.CLASSIC:
+        for method in bench.CLASSIC_METHODS:
+            assert f"| {problem.name} | {len(problem.start)} | {len(problem.text):,} | {method} |" in classic
+    assert classic.count("× scipy BFGS per iteration (") == len(bench.CLASSIC_TARGETS)
+
+
+def test_the_numpy_objective_scipy_is_given_is_the_formula_and_its_exact_gradient():
+    """The reference must be right for the ratio to mean anything: f and ∇f against derivlib's at the start."""
+    for problem in bench.CLASSIC:
+        objective, x0 = bench._numpy_objective(problem)
+        value, gradient = objective(x0)
+        names = tuple(problem.start)
+        expression = derivlib.parse(problem.text, variables=names, max_length=None, max_nodes=None)
+        found = derivlib.partials(expression, {name: [v] for name, v in problem.start.items()}, order=1)
+        assert value == pytest.approx(float(found["f"][0]), rel=1e-12)
+        assert gradient == pytest.approx([float(found[f"f{name}"][0]) for name in names], rel=1e-9, abs=1e-9)
 
 
 def test_the_hand_written_rosenbrock_is_the_formula_derivlib_is_given():
