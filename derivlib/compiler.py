@@ -21,8 +21,10 @@ from typing import TextIO
 
 import torch
 import torch._inductor
+import torch._inductor.config
+import torch._inductor.exc
 
-from .fused import MIN_POINTS
+from .fused import ALONG, GRID, MIN_POINTS, along_rows
 from .jet import Bound, Program, compile_program
 from .parse import parse
 
@@ -55,17 +57,46 @@ class _Rows(torch.nn.Module):
         return ()
 
 
+class _Along(torch.nn.Module):
+    """The series along directions as a module to export: forward(points, directions, scalars) returns the rows
+    c_0 … c_order stacked, one column per point (fused.along_rows); points and directions have one row per variable
+    (minimize() asks for f, ∇f and ∇²f at one point as its series along a handful of directions)."""
+
+    def __init__(self, program: Program) -> None:
+        super().__init__()
+        self.program = program
+
+    def forward(self, points: torch.Tensor, directions: torch.Tensor, scalars: torch.Tensor) -> tuple[torch.Tensor]:
+        constants = [[scalars[i + 1]] for i in range(len(self.program.constants))]
+        return (torch.stack(along_rows(Bound(self.program, constants, scalars[0]), points, directions)),)
+
+
 def compile_to_package(
-    text: str, variables: tuple[str, ...], order: int, dtype: torch.dtype, device: torch.device, path: str
+    text: str,
+    variables: tuple[str, ...],
+    order: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    path: str,
+    kind: str = GRID,
 ) -> str:
-    """Compile the formula's Taylor program of the given order into the .pt2 package at `path`; return the path."""
-    expr = parse(text, variables=variables) if variables else parse(text)
+    """Compile the formula's Taylor program of the given order into the .pt2 package at `path`; return the path.
+    `kind` is GRID (rows at the points of x) or ALONG (series along directions in `variables`)."""
+    expr = parse(text, variables=variables, max_length=None, max_nodes=None) if variables else parse(text)
+    points = torch.export.Dim("points", min=MIN_POINTS)
+    if kind == ALONG:
+        program = compile_program(expr, order, variables)
+        example = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device).repeat(len(variables), 1)
+        scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
+        exported = torch.export.export(
+            _Along(program), (example, example + 0.5, scalars), dynamic_shapes=({1: points}, {1: points}, None)
+        )
+        return torch._inductor.aoti_compile_and_package(exported, package_path=path)
     program = compile_program(expr, order)
     x = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device)
     scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
     check = torch.empty(EXAMPLE_POINTS, dtype=torch.float32, device=device)
     out = tuple(torch.empty_like(x) for _ in range(order + 1))
-    points = torch.export.Dim("points", min=MIN_POINTS)
     shapes = ({0: points}, None, {0: points}, tuple({0: points} for _ in out))
     exported = torch.export.export(_Rows(program), (x, scalars, check, *out), dynamic_shapes=shapes)
     return torch._inductor.aoti_compile_and_package(exported, package_path=path)
@@ -86,14 +117,24 @@ def serve(requests: TextIO, replies: TextIO) -> None:
         started = time.perf_counter()
         try:
             torch.set_num_threads(request["threads"])  # the compiled loop uses as many threads as the caller
-            path = compile_to_package(
+            arguments = (
                 request["text"],
                 tuple(request["variables"]),
                 request["order"],
                 _dtype(request["dtype"]),
                 torch.device(request["device"]),
                 request["path"],
+                request.get("kind", GRID),
             )
+            try:
+                path = compile_to_package(*arguments)
+            except torch._inductor.exc.InductorError as error:
+                if "CppCompileError" not in str(error):
+                    raise
+                # gcc 12 stops with an internal error on the vectorised loop of a long formula's order-2 program
+                # (a 99-residual least-squares sum): its scalar loop compiles (measured: 61 s), and is still fast.
+                with torch._inductor.config.patch({"cpp.simdlen": 1}):
+                    path = compile_to_package(*arguments)
             reply = {"id": request["id"], "path": path, "seconds": time.perf_counter() - started}
         except Exception as error:  # whatever failed, the caller keeps the eager program
             message = str(error).strip().splitlines()

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import torch
 
@@ -39,7 +40,11 @@ CHECK_POINTS = 4096  # points on which a compiled program is checked against the
 TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-3}  # of that check, relative to |value| + the row's largest
 MIN_POINTS = 2  # fewest points a compiled program accepts: torch.export specialises sizes 0 and 1 (compiler.py)
 
-Key = tuple  # (tree, variables, order, dtype, device, threads)
+Key = tuple  # (tree, variables, order, dtype, device, threads, kind)
+GRID, ALONG = (
+    "grid",
+    "along",
+)  # the kinds of program: rows at the points of x; series along directions (several variables)
 
 
 @dataclass
@@ -87,7 +92,7 @@ class Compiler:
             return entry
 
     def _send(self, key: Key, entry: Entry) -> None:
-        tree, variables, order, dtype, device, threads = key
+        tree, variables, order, dtype, device, threads, kind = key
         if self.worker is None or self.worker.poll() is not None:
             self._start()
         assert self.worker is not None and self.worker.stdin is not None  # just started if need be, with a pipe
@@ -100,6 +105,7 @@ class Compiler:
             "dtype": str(dtype).removeprefix("torch."),
             "device": device,
             "threads": threads,
+            "kind": kind,
             "path": f"{self.directory}/program-{self.sent}.pt2",
         }
         self.pending[self.sent] = key
@@ -200,9 +206,18 @@ def compiler() -> Compiler:
         return _compiler
 
 
-def key(expr: Expression, order: int, dtype: torch.dtype, device: torch.device) -> Key:
-    """What a compiled program is specific to: formula, order, dtype, device, and the CPU threads it may use."""
-    return (expr.tree, expr.variables, order, dtype, str(device), torch.get_num_threads())
+def key(
+    expr: Expression,
+    order: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    variables: tuple[str, ...] | None = None,
+) -> Key:
+    """What a compiled program is specific to: formula, order, dtype, device, the CPU threads it may use, and its
+    kind: a grid program of the formula's own variable, or, where `variables` are named, the series along directions
+    in those variables, in that order (ALONG: what minimize() asks for at each iterate)."""
+    kind = GRID if variables is None else ALONG
+    return (expr.tree, variables or expr.variables, order, dtype, str(device), torch.get_num_threads(), kind)
 
 
 def fusable(program: Program, device: torch.device) -> bool:
@@ -210,26 +225,59 @@ def fusable(program: Program, device: torch.device) -> bool:
     return len(program.steps) >= MIN_STEPS and device.type in ("cpu", "cuda")
 
 
-def lookup(expr: Expression, program: Program, dtype: torch.dtype, device: torch.device) -> Fused | None:
-    """The formula's compiled program if it is ready; otherwise None, and it is asked for if it is new."""
+def lookup(
+    expr: Expression,
+    program: Program,
+    dtype: torch.dtype,
+    device: torch.device,
+    variables: tuple[str, ...] | None = None,
+) -> Fused | None:
+    """The formula's compiled program (of the kind `key` says) if it is ready; otherwise None, and it is asked for if
+    it is new."""
+    found = ask(expr, program, dtype, device, variables)
+    return found if found is not None and found.entry.state == "ready" else None
+
+
+def ask(
+    expr: Expression,
+    program: Program,
+    dtype: torch.dtype,
+    device: torch.device,
+    variables: tuple[str, ...] | None = None,
+) -> Fused | None:
+    """The formula's compiled program, asked for if it is new, whether or not it is ready yet (its entry turns ready
+    when the compiler answers: a caller that keeps it need not look it up again); None where compiling cannot pay."""
     if not fusable(program, device):
         return None
-    entry = compiler().entry(key(expr, program.order, dtype, device))
-    return Fused(entry) if entry.state == "ready" else None
+    return Fused(compiler().entry(key(expr, program.order, dtype, device, variables)))
 
 
-def state(expr: Expression, order: int, dtype: torch.dtype, device: torch.device) -> str:
+def state(
+    expr: Expression,
+    order: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    variables: tuple[str, ...] | None = None,
+) -> str:
     """'ready', 'waiting', 'failed: <why>', or 'none' where it was never asked for (a one-line status for pages)."""
-    entry = compiler().entries.get(key(expr, order, dtype, device)) if _compiler is not None else None
+    found = key(expr, order, dtype, device, variables)
+    entry = compiler().entries.get(found) if _compiler is not None else None
     if entry is None:
         return "none"
     return f"failed: {entry.reason}" if entry.state == "failed" else entry.state
 
 
-def wait(expr: Expression, order: int, dtype: torch.dtype, device: torch.device, timeout: float = 600.0) -> str:
+def wait(
+    expr: Expression,
+    order: int,
+    dtype: torch.dtype,
+    device: torch.device,
+    timeout: float = 600.0,
+    variables: tuple[str, ...] | None = None,
+) -> str:
     """Block until the formula's compiled program is ready or failed (for benchmarks and tests); its state."""
-    compiler().wait(key(expr, order, dtype, device), timeout)
-    return state(expr, order, dtype, device)
+    compiler().wait(key(expr, order, dtype, device, variables), timeout)
+    return state(expr, order, dtype, device, variables)
 
 
 @dataclass
@@ -261,6 +309,35 @@ class Fused:
             return None
         return math.isfinite(check.sum())
 
+    def along(self, bound: Bound, points: torch.Tensor, directions: torch.Tensor) -> torch.Tensor | None:
+        """As `Bound.series_along` for the points (one row per variable) and directions (one row per variable, a
+        column per point), by the compiled ALONG program: rows c_0 … c_order, one column per point. None where it is
+        not ready or not usable (fewer than MIN_POINTS columns: the caller pads); on its first use it is checked
+        against the eager program, and retired where they disagree, as `derivatives` does."""
+        if points.shape[1] < MIN_POINTS or self.entry.state != "ready":
+            return None
+        try:
+            scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
+            assert self.entry.runner is not None  # an entry is 'ready' only with its runner
+            # The compiled loop reads its inputs as laid out when it was traced: row by row (a transposed view would
+            # be read as if it were not, and give another direction's derivatives).
+            points, directions = points.contiguous(), directions.contiguous()
+            (rows,) = cast(list[torch.Tensor], self.entry.runner(points, directions, scalars))
+            reason = "" if self.entry.checked else self._along_disagreement(bound, points, directions, rows)
+        except Exception as error:  # a program that fails to run is as good as a wrong one
+            reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
+        self.entry.checked = True
+        if reason:
+            self.entry.state, self.entry.reason = "failed", reason
+            return None
+        return rows
+
+    @staticmethod
+    def _along_disagreement(bound: Bound, points: torch.Tensor, directions: torch.Tensor, rows: torch.Tensor) -> str:
+        expected = torch.stack(along_rows(bound, points, directions))
+        difference = disagreement(rows, expected)
+        return f"it disagreed with the eager program at {difference}" if difference else ""
+
     @staticmethod
     def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor, check: torch.Tensor) -> str:
         probe = slice(0, CHECK_POINTS)
@@ -282,3 +359,12 @@ def disagreement(got: torch.Tensor, expected: torch.Tensor) -> str:
         k, i = wrong.nonzero()[0].tolist()
         return f"row {k}, point {i}: {got[k, i].item()!r} against {expected[k, i].item()!r}"
     return ""
+
+
+def along_rows(bound: Bound, points: torch.Tensor, directions: torch.Tensor) -> list[torch.Tensor]:
+    """The eager program's series along the directions, as the compiled ALONG program returns them: order + 1 rows,
+    each with one value per column of `points` (a row that is a constant broadcast, rows past the series' end 0)."""
+    series = bound.series_along(list(points), list(directions))
+    count = points.shape[1]
+    rows = [row.expand(count) for row in series]
+    return rows + [points.new_zeros(count) for _ in range(len(series), bound.program.order + 1)]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import jet
+from . import fused, jet
 from .engine import parameter_values, resolve_device, resolve_dtype
 from .limits import LIMITS
 from .parse import parse
@@ -143,11 +143,13 @@ class Objective:
     device: torch.device | str | None
     dtype: torch.dtype | str
     deadline: float = math.inf
+    fuse: bool = False  # run the formula's compiled ALONG program (fused.py) once the compiler has it ready
     nfev: int = 0
     njev: int = 0
     nhev: int = 0
 
     programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray, Any]] = field(default_factory=dict, repr=False)
+    compiled: dict[int, tuple[fused.Fused, torch.Tensor]] = field(default_factory=dict, repr=False)
 
     def _partials(self, x: np.ndarray, order: int) -> dict[str, torch.Tensor]:
         if time.monotonic() > self.deadline:
@@ -185,15 +187,41 @@ class Objective:
             raise _OutOfTime
         bound, directions, seeds, seams = self._prepared(order)
         like = bound.one
-        points = [torch.full((len(seeds),), float(v), dtype=like.dtype, device=like.device) for v in x]
-        if seams is not None and bool(seams.on([p[:1] for p in points]).any()):
-            return None  # on a boundary between branches or at a kink: partials() decides it from both sides
-        series = bound.series_along(points, directions)
-        rows = [
-            np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (len(seeds),)).astype(float)
-            for k in range(order + 1)
-        ]
+        count = len(seeds)
+        if seams is not None:
+            at = [torch.full((1,), float(v), dtype=like.dtype, device=like.device) for v in x]
+            if bool(seams.on(at).any()):
+                return None  # on a boundary between branches or at a kink: partials() decides it from both sides
+        found = self._compiled_rows(bound, x, order) if self.fuse else None
+        if found is not None:
+            rows = list(found[:, :count])
+        else:
+            points = [torch.full((count,), float(v), dtype=like.dtype, device=like.device) for v in x]
+            series = bound.series_along(points, directions)
+            rows = [
+                np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (count,)).astype(float)
+                for k in range(order + 1)
+            ]
         return rows if all(np.all(np.isfinite(row)) for row in rows) else None
+
+    def _compiled_rows(self, bound: jet.Bound, x: np.ndarray, order: int) -> np.ndarray | None:
+        """The rows from the formula's compiled ALONG program (asked for on first use, kept for the run), at least
+        fused.MIN_POINTS columns (the directions repeated); None while it is not ready, or where it failed."""
+        if order not in self.compiled:
+            program = bound.program
+            asked = fused.ask(self.expr, program, bound.one.dtype, bound.one.device, self.variables)
+            if asked is None:
+                return None
+            seeds = self._prepared(order)[2]
+            columns = np.resize(seeds, (max(len(seeds), fused.MIN_POINTS), len(self.variables))).T
+            directions = torch.as_tensor(np.ascontiguousarray(columns), dtype=bound.one.dtype, device=bound.one.device)
+            self.compiled[order] = asked, directions
+        compiled, directions = self.compiled[order]
+        if compiled.entry.state != "ready":
+            return None
+        points = torch.as_tensor(x, dtype=directions.dtype, device=directions.device)[:, None].expand_as(directions)
+        rows = compiled.along(bound, points, directions)
+        return None if rows is None else rows.numpy(force=True)
 
     def jump_along(self, a: np.ndarray, b: np.ndarray, i: int) -> tuple[np.ndarray, float, float] | None:
         """Where the i-th partial derivative jumps on the segment from a to b, at whose ends it has opposite signs,
@@ -398,7 +426,9 @@ def minimize(
     a step makes no progress, where f or its gradient is undefined, or where f falls without bound; the message says
     which and where, and the path so far is kept. Options: `lr` (gradient descent's step), `memory` (L-BFGS's),
     `time_limit` (seconds, TIME_LIMIT by default), `progress` (a function told each iteration's number k as the run
-    reaches it, for a progress bar).
+    reaches it, for a progress bar), `fuse` (True: the formula's f, ∇f and ∇²f at a point are asked of a compiled
+    program, fused.py's ALONG kind, compiled in the background on first use and run once ready: the same numbers up
+    to rounding, sooner for a long formula).
 
     >>> result = minimize("(x - 1)^2 + 3(y + 2)^2", {"x": 0.0, "y": 0.0})
     >>> result.success, {k: round(v, 12) + 0.0 for k, v in result.x.items()}, result.nit
@@ -408,7 +438,7 @@ def minimize(
 
     settings = _checked(expr, x0, method, params, tol, max_iter, options)
     began = time.monotonic()
-    objective = Objective(settings.expr, settings.variables, params, device, dtype)
+    objective = Objective(settings.expr, settings.variables, params, device, dtype, fuse=settings.fuse)
     start = _start(objective, settings.x0)  # the looks at the start and the end are not the method's: no deadline
     objective.deadline = began + settings.time_limit
     run = _Run(
@@ -450,6 +480,7 @@ class _Settings:
     memory: int
     time_limit: float
     progress: Callable[[int], None] | None
+    fuse: bool
 
 
 def _checked(
@@ -492,8 +523,13 @@ def _checked(
     if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds (inf: none), not {time_limit!r}")
     progress = rest.pop("progress", None)
+    fuse = rest.pop("fuse", False)
+    if not isinstance(fuse, bool):
+        raise ValueError(f"fuse must be True or False, not {fuse!r}")
     if rest:
-        raise ValueError(f"unknown option {next(iter(rest))!r}: the options are lr, memory, time_limit and progress")
+        raise ValueError(
+            f"unknown option {next(iter(rest))!r}: the options are lr, memory, time_limit, progress and fuse"
+        )
     if max_iter is None:
         max_iter = RECORDS[method].max_iter
     if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
@@ -504,7 +540,7 @@ def _checked(
         raise ValueError(f"x0's values must be numbers, not {start!r}") from None
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0's values must be finite numbers, not {start!r}")
-    return _Settings(expr, variables, x, RECORDS[method], float(tol), max_iter, lr, memory, time_limit, progress)
+    return _Settings(expr, variables, x, RECORDS[method], float(tol), max_iter, lr, memory, time_limit, progress, fuse)
 
 
 def _start(objective: Objective, x: np.ndarray) -> float:

@@ -15,8 +15,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.testing import assert_close
 
+import derivlib
 from derivlib import compiler, derivatives, fused, grid_table, parse
 from derivlib.fused import Compiler, Entry, Fused, disagreement
 from derivlib.jet import compile_program
@@ -234,3 +237,85 @@ def test_on_cuda_the_compiled_program_gives_the_cpu_numbers():
     assert fused.wait(parse(FORMULA), 2, torch.float64, torch.device("cuda", 0), timeout=WAIT_SECONDS) == "ready"
     got = derivatives(FORMULA, x, params=PARAMS, device="cuda", fuse=True).cpu()
     assert_close(got, derivatives(FORMULA, x, params=PARAMS), rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Programs along directions: what minimize(fuse=True) runs at each iterate (f, ∇f and ∇²f as series along a handful
+# of directions), compiled once per formula, order and variables, and the same numbers as the eager series
+
+ALONG_FORMULA = "a (1 - x)^2 + b (y - x^2)^2 + sqrt(x + 3) + exp(-x y)/(1 + y^2)"  # undefined for x < -3
+ALONG_PARAMS = {"a": 1.0, "b": 10.0}
+VARIABLES = ("x", "y")
+ALONG_START = {"x": -1.2, "y": 1.0}
+
+
+def along_expression():
+    return parse(ALONG_FORMULA, variables=VARIABLES)
+
+
+@pytest.fixture(scope="module")
+def along() -> list[str]:
+    """The ALONG programs of orders 1 and 2, asked for by a first run of Newton's method (which is eager while they
+    compile), and compiled; the states the waits ended in."""
+    expr = along_expression()
+    derivlib.minimize(expr, ALONG_START, method="newton", params=ALONG_PARAMS, fuse=True)
+    return [fused.wait(expr, k, torch.float64, CPU, timeout=WAIT_SECONDS, variables=VARIABLES) for k in (1, 2)]
+
+
+def test_minimize_asks_for_programs_along_directions_and_they_compile(along):
+    assert along == ["ready", "ready"]
+
+
+@pytest.mark.parametrize("order", [1, 2])
+@pytest.mark.parametrize("params", [ALONG_PARAMS, {"a": -2.0, "b": 0.5}])
+@settings(derandomize=True, deadline=None, max_examples=25)
+@given(
+    points=st.lists(st.tuples(st.floats(-4, 4), st.floats(-4, 4)), min_size=1, max_size=9),
+    seed=st.integers(0, 2**16),
+)
+def test_the_compiled_series_along_directions_is_the_eager_series(along, order, params, points, seed):
+    """At any points (some where f is undefined, x < -3) along any directions, for any parameters' values."""
+    expr = along_expression()
+    like = torch.zeros((), dtype=torch.float64)
+    program = compile_program(expr, order, VARIABLES)
+    bound = program.bind({name: torch.tensor(value, dtype=torch.float64) for name, value in params.items()}, like)
+    at = torch.tensor(points + points[:1], dtype=torch.float64).T.contiguous()  # at least two columns
+    directions = torch.randn(at.shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    compiled = fused.lookup(expr, program, torch.float64, CPU, VARIABLES)
+    assert compiled is not None
+    rows = compiled.along(bound, at, directions)
+    expected = torch.stack(fused.along_rows(bound, at, directions))
+    assert_close(rows, expected, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_directions_laid_out_in_columns_are_read_as_directions(along):
+    """The seeds minimize() uses (e_x, e_y, e_x + e_y) are a transposed view: the compiled loop must not read it as if
+    it were laid out row by row (it gave ∂f/∂x + ∂f/∂y for ∂f/∂x)."""
+    expr = along_expression()
+    like = torch.zeros((), dtype=torch.float64)
+    program = compile_program(expr, 2, VARIABLES)
+    bound = program.bind({name: torch.tensor(value, dtype=torch.float64) for name, value in ALONG_PARAMS.items()}, like)
+    seeds = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], dtype=torch.float64).T  # not contiguous
+    at = torch.tensor([[-1.2], [1.0]], dtype=torch.float64).expand(2, 3)
+    compiled = fused.lookup(expr, program, torch.float64, CPU, VARIABLES)
+    assert compiled is not None
+    expected = torch.stack(fused.along_rows(bound, at.contiguous(), seeds.contiguous()))
+    assert_close(compiled.along(bound, at, seeds), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["newton", "lbfgs", "cg-pr"])
+def test_minimize_with_its_compiled_programs_ends_where_the_eager_run_ends(along, method):
+    expr = along_expression()
+    compiled = derivlib.minimize(expr, ALONG_START, method=method, params=ALONG_PARAMS, fuse=True)
+    eager = derivlib.minimize(expr, ALONG_START, method=method, params=ALONG_PARAMS)
+    assert compiled.status == eager.status and compiled.nit == eager.nit and compiled.nfev == eager.nfev
+    assert compiled.x == pytest.approx(eager.x, rel=1e-9, abs=1e-12)
+    assert compiled.fun == pytest.approx(eager.fun, rel=1e-9, abs=1e-15)
+    for order in (1, 2):  # the compiled programs ran, passed their check against the eager ones, and stay in use
+        assert fused.state(expr, order, torch.float64, CPU, VARIABLES) == "ready"
+        assert fused.compiler().entries[fused.key(expr, order, torch.float64, CPU, VARIABLES)].checked
+
+
+def test_minimize_refuses_a_fuse_that_is_not_true_or_false():
+    with pytest.raises(ValueError, match="fuse must be True or False"):
+        derivlib.minimize("x^2", {"x": 1.0}, fuse="yes")
