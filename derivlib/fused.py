@@ -231,25 +231,16 @@ def lookup(
     dtype: torch.dtype,
     device: torch.device,
     variables: tuple[str, ...] | None = None,
+    *,
+    waiting: bool = False,
 ) -> Fused | None:
     """The formula's compiled program (of the kind `key` says) if it is ready; otherwise None, and it is asked for if
-    it is new."""
-    found = ask(expr, program, dtype, device, variables)
-    return found if found is not None and found.entry.state == "ready" else None
-
-
-def ask(
-    expr: Expression,
-    program: Program,
-    dtype: torch.dtype,
-    device: torch.device,
-    variables: tuple[str, ...] | None = None,
-) -> Fused | None:
-    """The formula's compiled program, asked for if it is new, whether or not it is ready yet (its entry turns ready
-    when the compiler answers: a caller that keeps it need not look it up again); None where compiling cannot pay."""
+    it is new. `waiting=True` gives it while it is still being compiled too: its entry turns ready when the compiler
+    answers, so a caller that keeps it need not look it up again. None wherever compiling cannot pay."""
     if not fusable(program, device):
         return None
-    return Fused(compiler().entry(key(expr, program.order, dtype, device, variables)))
+    found = Fused(compiler().entry(key(expr, program.order, dtype, device, variables)))
+    return found if waiting or found.entry.state == "ready" else None
 
 
 def state(

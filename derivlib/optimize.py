@@ -209,7 +209,7 @@ class Objective:
         fused.MIN_POINTS columns (the directions repeated); None while it is not ready, or where it failed."""
         if order not in self.compiled:
             program = bound.program
-            asked = fused.ask(self.expr, program, bound.one.dtype, bound.one.device, self.variables)
+            asked = fused.lookup(self.expr, program, bound.one.dtype, bound.one.device, self.variables, waiting=True)
             if asked is None:
                 return None
             seeds = self._prepared(order)[2]
