@@ -194,14 +194,14 @@ class Objective:
                 return None  # on a boundary between branches or at a kink: partials() decides it from both sides
         found = self._compiled_rows(bound, x, order) if self.fuse else None
         if found is not None:
-            rows = list(found[:, :count])
-        else:
-            points = [torch.full((count,), float(v), dtype=like.dtype, device=like.device) for v in x]
-            series = bound.series_along(points, directions)
-            rows = [
-                np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (count,)).astype(float)
-                for k in range(order + 1)
-            ]
+            found = found[:, :count]
+            return list(found) if np.isfinite(found).all() else None
+        points = [torch.full((count,), float(v), dtype=like.dtype, device=like.device) for v in x]
+        series = bound.series_along(points, directions)
+        rows = [
+            np.broadcast_to(series[k].numpy(force=True) if k < len(series) else 0.0, (count,)).astype(float)
+            for k in range(order + 1)
+        ]
         return rows if all(np.all(np.isfinite(row)) for row in rows) else None
 
     def _compiled_rows(self, bound: jet.Bound, x: np.ndarray, order: int) -> np.ndarray | None:
@@ -871,29 +871,27 @@ class LBFGS(Direction):
 
     def __init__(self, memory: int) -> None:
         self.memory = memory
-        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.pairs: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, ρ = 1/yᵀs), ρ computed once
         self.last: Iterate | None = None
 
     def direction(self, at: Iterate) -> np.ndarray:
         if self.last is not None:
             s, y = at.x - self.last.x, at.g - self.last.g
             if float(s @ y) > 1e-12 * float(np.linalg.norm(s) * np.linalg.norm(y)):  # keep H positive definite
-                self.pairs.append((s, y))
+                self.pairs.append((s, y, 1.0 / float(y @ s)))
                 del self.pairs[: -self.memory]
         self.last = at
         q = at.g.copy()
         alphas = []
-        for s, y in reversed(self.pairs):  # Algorithm 7.4: the first loop, newest pair first
-            rho = 1.0 / float(y @ s)
-            a = rho * float(s @ q)
+        for s, y, rho in reversed(self.pairs):  # Algorithm 7.4: the first loop, newest pair first
+            a = rho * s.dot(q)
             q -= a * y
-            alphas.append((rho, a))
+            alphas.append(a)
         if self.pairs:
-            s, y = self.pairs[-1]
-            q *= float(s @ y) / float(y @ y)
-        for (s, y), (rho, a) in zip(self.pairs, reversed(alphas), strict=True):  # the second loop, oldest first
-            b = rho * float(y @ q)
-            q += s * (a - b)
+            s, y, _ = self.pairs[-1]
+            q *= s.dot(y) / y.dot(y)
+        for (s, y, rho), a in zip(self.pairs, reversed(alphas), strict=True):  # the second loop, oldest first
+            q += s * (a - rho * y.dot(q))
         return -q
 
     def first_step(self, p: np.ndarray) -> float:
