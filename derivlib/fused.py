@@ -288,8 +288,7 @@ class Fused:
         try:
             scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
             check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
-            assert self.entry.runner is not None  # an entry is 'ready' only with its runner
-            self.entry.runner(x, scalars, check, *out)
+            self._run([x, scalars, check, *out])
             reason = "" if self.entry.checked else self._disagreement(bound, x, out, check)
         except Exception as error:  # a program that fails to run is as good as a wrong one
             reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
@@ -309,16 +308,9 @@ class Fused:
             return None
         try:
             scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
-            assert self.entry.runner is not None  # an entry is 'ready' only with its runner
             # The compiled loop reads its inputs as laid out when it was traced: row by row (a transposed view would
             # be read as if it were not, and give another direction's derivatives).
-            inputs = [points.contiguous(), directions.contiguous(), scalars]
-            # The package's own call flattens and unflattens its arguments through pytree specs it parses again on
-            # every call (about 55 µs, twice the compiled loop's time for a small formula); its loader takes the
-            # flat list the program was exported with.
-            loader = getattr(self.entry.runner, "loader", None)
-            flat = loader.boxed_run(inputs) if loader is not None else self.entry.runner(*inputs)
-            (rows,) = cast(list[torch.Tensor], flat)
+            (rows,) = self._run([points.contiguous(), directions.contiguous(), scalars])
             reason = "" if self.entry.checked else self._along_disagreement(bound, points, directions, rows)
         except Exception as error:  # a program that fails to run is as good as a wrong one
             reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
@@ -327,6 +319,15 @@ class Fused:
             self.entry.state, self.entry.reason = "failed", reason
             return None
         return rows
+
+    def _run(self, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The compiled program on its inputs, in the order it was exported with; its outputs. The package's own call
+        flattens and unflattens its arguments through pytree specs it parses again on every call (about 55 µs, twice
+        the compiled loop's time for a small formula): its loader takes the flat list directly."""
+        assert self.entry.runner is not None  # an entry is 'ready' only with its runner
+        loader = getattr(self.entry.runner, "loader", None)
+        outputs = loader.boxed_run(inputs) if loader is not None else self.entry.runner(*inputs)
+        return cast(list[torch.Tensor], outputs)
 
     @staticmethod
     def _along_disagreement(bound: Bound, points: torch.Tensor, directions: torch.Tensor, rows: torch.Tensor) -> str:
