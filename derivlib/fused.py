@@ -57,6 +57,9 @@ class Entry:
     runner: Callable[..., object] | None = None
     checked: bool = False
     requested: float = field(default_factory=time.monotonic)
+    # One call at a time: AOTInductor's model container, with its one runner, was seen to leave two threads waiting
+    # for each other's run forever (reclaim_finished_models, four sessions calling at once); a call waits here instead.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     seconds: float = math.nan  # the compiler's time
 
 
@@ -326,7 +329,8 @@ class Fused:
         the compiled loop's time for a small formula): its loader takes the flat list directly."""
         assert self.entry.runner is not None  # an entry is 'ready' only with its runner
         loader = getattr(self.entry.runner, "loader", None)
-        outputs = loader.boxed_run(inputs) if loader is not None else self.entry.runner(*inputs)
+        with self.entry.lock:
+            outputs = loader.boxed_run(inputs) if loader is not None else self.entry.runner(*inputs)
         return cast(list[torch.Tensor], outputs)
 
     @staticmethod
