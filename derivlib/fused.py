@@ -274,6 +274,11 @@ def wait(
     return state(expr, order, dtype, device, variables)
 
 
+def _scalars(bound: Bound) -> torch.Tensor:
+    """What a compiled program takes besides the points: the slope of x, then the formula's constants."""
+    return torch.stack([bound.one, *(series[0] for series in bound.constants)])
+
+
 @dataclass
 class Fused:
     entry: Entry
@@ -288,16 +293,9 @@ class Fused:
         if len(x) < MIN_POINTS or self.entry.state != "ready":
             bound.derivatives(x, out)
             return None
-        try:
-            scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
-            check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
-            self._run([x, scalars, check, *out])
-            reason = "" if self.entry.checked else self._disagreement(bound, x, out, check)
-        except Exception as error:  # a program that fails to run is as good as a wrong one
-            reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
-        self.entry.checked = True
-        if reason:
-            self.entry.state, self.entry.reason = "failed", reason
+        check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
+        ran = self._checked_run([x, _scalars(bound), check, *out], lambda _: self._disagreement(bound, x, out, check))
+        if ran is None:
             bound.derivatives(x, out)
             return None
         return math.isfinite(check.sum())
@@ -309,19 +307,28 @@ class Fused:
         against the eager program, and retired where they disagree, as `derivatives` does."""
         if points.shape[1] < MIN_POINTS or self.entry.state != "ready":
             return None
+        # The compiled loop reads its inputs as laid out when it was traced: row by row (a transposed view would be
+        # read as if it were not, and give another direction's derivatives).
+        inputs = [points.contiguous(), directions.contiguous(), _scalars(bound)]
+        ran = self._checked_run(inputs, lambda outputs: self._along_disagreement(bound, points, directions, outputs[0]))
+        return None if ran is None else ran[0]
+
+    def _checked_run(
+        self, inputs: list[torch.Tensor], disagreement: Callable[[list[torch.Tensor]], str]
+    ) -> list[torch.Tensor] | None:
+        """The compiled program's outputs on its inputs, checked on its first use (`disagreement` of the outputs: where
+        they differ from the eager program's, '' where nowhere); a program that disagrees or fails to run is retired,
+        and None is given (the caller falls back to the eager program)."""
         try:
-            scalars = torch.stack([bound.one, *(series[0] for series in bound.constants)])
-            # The compiled loop reads its inputs as laid out when it was traced: row by row (a transposed view would
-            # be read as if it were not, and give another direction's derivatives).
-            (rows,) = self._run([points.contiguous(), directions.contiguous(), scalars])
-            reason = "" if self.entry.checked else self._along_disagreement(bound, points, directions, rows)
+            outputs = self._run(inputs)
+            reason = "" if self.entry.checked else disagreement(outputs)
         except Exception as error:  # a program that fails to run is as good as a wrong one
             reason = f"it failed to run: {type(error).__name__}: {error}"[:500]
         self.entry.checked = True
         if reason:
             self.entry.state, self.entry.reason = "failed", reason
             return None
-        return rows
+        return outputs
 
     def _run(self, inputs: list[torch.Tensor]) -> list[torch.Tensor]:
         """The compiled program on its inputs, in the order it was exported with; its outputs. The package's own call
