@@ -1343,13 +1343,27 @@ CLASSIC_TARGETS = {"lbfgs": 2.0, "cg-pr": 2.0, "newton": 3.0}  # time per iterat
 CLASSIC_ROUNDS = 5
 
 
-def _numpy_objective(problem: Problem) -> tuple[Callable[[np.ndarray], tuple[float, np.ndarray]], np.ndarray]:
+def problem_expression(problem: Problem) -> derivlib.Expression:
+    """The problem's formula as derivlib reads it: the start's names are its variables, the page's limits lifted."""
+    return derivlib.parse(problem.text, variables=tuple(problem.start), max_length=None, max_nodes=None)
+
+
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+_OBJECTIVES: dict[str, Objective] = {}  # by problem name: sympy takes seconds to write the long fit's gradient
+
+
+def _numpy_objective(problem: Problem) -> tuple[Objective, np.ndarray]:
     """f and ∇f in numpy, written by sympy from derivlib's tree (with common subexpressions shared): scipy's exact
-    gradient, as a user who differentiated by hand would give it. Built here, in the benchmark, from our own
-    formulas: user text never reaches sympy."""
+    gradient, as a user who differentiated by hand would give it; built once per problem. Built here, in the
+    benchmark, from our own formulas: user text never reaches sympy."""
+    if problem.name not in _OBJECTIVES:
+        _OBJECTIVES[problem.name] = _written_by_sympy(problem)
+    return _OBJECTIVES[problem.name], np.array(list(problem.start.values()))
+
+
+def _written_by_sympy(problem: Problem) -> Objective:
     names = tuple(problem.start)
-    expression = derivlib.parse(problem.text, variables=names, max_length=None, max_nodes=None)
-    f = expression.to_sympy()
+    f = problem_expression(problem).to_sympy()
     symbols = [sympy.Symbol(name, real=True) for name in names]  # as Expression.to_sympy makes them
     depth = sys.getrecursionlimit()
     sys.setrecursionlimit(max(depth, 10_000))  # sympy recurses through the long fit's sum, a few frames per term
@@ -1362,7 +1376,7 @@ def _numpy_objective(problem: Problem) -> tuple[Callable[[np.ndarray], tuple[flo
         value, gradient = function(p)
         return float(value), np.array(gradient, dtype=float)
 
-    return objective, np.array(list(problem.start.values()))
+    return objective
 
 
 @dataclass
@@ -1408,7 +1422,7 @@ def classic_speed(
     for problem in CLASSIC:
         progress(f"optimisation per iteration, {problem.name}")
         objective, x0 = _numpy_objective(problem)
-        expression = derivlib.parse(problem.text, variables=tuple(problem.start), max_length=None, max_nodes=None)
+        expression = problem_expression(problem)
         options = {"gtol": OPTIMISATION_TOL, "norm": math.inf, "maxiter": 10_000}
         found: dict[str, object] = {}
         bfgs = functools.partial(scipy.optimize.minimize, objective, x0, jac=True, method="BFGS", options=options)
