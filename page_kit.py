@@ -212,6 +212,9 @@ def within_limits(**request) -> None:
         raise ValueError(problem[:1].upper() + problem[1:] + ".")
 
 
+PREPARING = "; a compiled program for this formula is being prepared, and the next change will use it"
+
+
 def fuse() -> bool:
     """Whether to compile each formula's program in the background and use it once ready (derivlib's fuse=True).
 

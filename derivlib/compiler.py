@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from typing import TextIO
 
 import torch
@@ -24,9 +25,10 @@ import torch._inductor
 import torch._inductor.config
 import torch._inductor.exc
 
-from .fused import ALONG, GRID, MIN_POINTS, along_rows
+from .fused import ALONG, GRID, MIN_POINTS, PARTIALS, along_rows
 from .jet import Bound, Program, compile_program
 from .parse import parse
+from .partials import partial_names, partial_rows
 
 NICENESS = 10  # the worker's CPU priority below the server's (Linux nice): a compile never slows a page's computation
 EXAMPLE_POINTS = 16  # points of the example input that torch.export traces with (any number ≥ MIN_POINTS would do)
@@ -47,14 +49,37 @@ class _Rows(torch.nn.Module):
         self.program = program
 
     def forward(self, x: torch.Tensor, scalars: torch.Tensor, check: torch.Tensor, *out: torch.Tensor) -> tuple:
-        constants = [[scalars[i + 1]] for i in range(len(self.program.constants))]
-        rows = Bound(self.program, constants, scalars[0]).rows(x)
-        nonfinite = torch.zeros_like(x)
-        for row, result in zip(out, rows, strict=True):
-            row.copy_(result)
-            nonfinite = nonfinite + (result - result)  # NaN from ±inf and NaN (the compiler folds result · 0 to 0)
-        check.copy_(nonfinite)
+        _write(_bound(self.program, scalars).rows(x), out, check)
         return ()
+
+
+class _Partials(torch.nn.Module):
+    """Every partial derivative as a module to export: forward(scalars, check, *columns, *out) writes the rows of
+    partials.partial_rows (f, then each order's partials in `partial_names` order) into `out`, and the check row as
+    _Rows does; one column of points per variable. All the passes along the plan's directions run in one loop."""
+
+    def __init__(self, program: Program, count: int) -> None:
+        super().__init__()
+        self.program, self.count = program, count
+
+    def forward(self, scalars: torch.Tensor, check: torch.Tensor, *tensors: torch.Tensor) -> tuple:
+        columns, out = list(tensors[: self.count]), tensors[self.count :]
+        _write(partial_rows(_bound(self.program, scalars), self.count, self.program.order, columns), out, check)
+        return ()
+
+
+def _bound(program: Program, scalars: torch.Tensor) -> Bound:
+    """The program bound to the scalars a compiled program takes: the slope of x, then the formula's constants."""
+    return Bound(program, [[scalars[i + 1]] for i in range(len(program.constants))], scalars[0])
+
+
+def _write(rows: Sequence[torch.Tensor], out: Sequence[torch.Tensor], check: torch.Tensor) -> None:
+    """Each row into its place in `out`, and into `check` 0 where every row is finite, NaN where one is not."""
+    nonfinite = torch.zeros_like(check, dtype=out[0].dtype)
+    for row, result in zip(out, rows, strict=True):
+        row.copy_(result)
+        nonfinite = nonfinite + (result - result)  # NaN from ±inf and NaN (the compiler folds result · 0 to 0)
+    check.copy_(nonfinite)
 
 
 class _Along(torch.nn.Module):
@@ -67,8 +92,7 @@ class _Along(torch.nn.Module):
         self.program = program
 
     def forward(self, points: torch.Tensor, directions: torch.Tensor, scalars: torch.Tensor) -> tuple[torch.Tensor]:
-        constants = [[scalars[i + 1]] for i in range(len(self.program.constants))]
-        return (torch.stack(along_rows(Bound(self.program, constants, scalars[0]), points, directions)),)
+        return (torch.stack(along_rows(_bound(self.program, scalars), points, directions)),)
 
 
 def compile_to_package(
@@ -80,26 +104,40 @@ def compile_to_package(
     path: str,
     kind: str = GRID,
 ) -> str:
-    """Compile the formula's Taylor program of the given order into the .pt2 package at `path`; return the path.
-    `kind` is GRID (rows at the points of x) or ALONG (series along directions in `variables`)."""
+    """Compile the formula's Taylor program of the given order into the .pt2 package at `path`; return the path."""
+    exported = export(text, variables, order, dtype, device, kind)
+    return torch._inductor.aoti_compile_and_package(exported, package_path=path)
+
+
+def export(
+    text: str, variables: tuple[str, ...], order: int, dtype: torch.dtype, device: torch.device, kind: str = GRID
+) -> torch.export.ExportedProgram:
+    """The graph AOTInductor compiles: the formula's program of the given order as one of the modules above, by
+    `kind`: GRID (_Rows, at the points of x), ALONG (_Along, in `variables`) or PARTIALS (_Partials, in
+    `variables`); the number of points is left free."""
     expr = parse(text, variables=variables, max_length=None, max_nodes=None) if variables else parse(text)
     points = torch.export.Dim("points", min=MIN_POINTS)
-    if kind == ALONG:
-        program = compile_program(expr, order, variables)
-        example = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device).repeat(len(variables), 1)
-        scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
-        exported = torch.export.export(
-            _Along(program), (example, example + 0.5, scalars), dynamic_shapes=({1: points}, {1: points}, None)
-        )
-        return torch._inductor.aoti_compile_and_package(exported, package_path=path)
-    program = compile_program(expr, order)
-    x = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device)
-    scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
+    example = torch.linspace(-1.0, 1.0, EXAMPLE_POINTS, dtype=dtype, device=device)
     check = torch.empty(EXAMPLE_POINTS, dtype=torch.float32, device=device)
-    out = tuple(torch.empty_like(x) for _ in range(order + 1))
-    shapes = ({0: points}, None, {0: points}, tuple({0: points} for _ in out))
-    exported = torch.export.export(_Rows(program), (x, scalars, check, *out), dynamic_shapes=shapes)
-    return torch._inductor.aoti_compile_and_package(exported, package_path=path)
+    if kind == GRID:
+        program = compile_program(expr, order)
+        scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
+        out = tuple(torch.empty_like(example) for _ in range(order + 1))
+        shapes: tuple = ({0: points}, None, {0: points}, tuple({0: points} for _ in out))
+        return torch.export.export(_Rows(program), (example, scalars, check, *out), dynamic_shapes=shapes)
+    program = compile_program(expr, order, variables)
+    scalars = torch.ones(1 + len(program.constants), dtype=dtype, device=device)
+    if kind == ALONG:
+        at = example.repeat(len(variables), 1)
+        shapes = ({1: points}, {1: points}, None)
+        return torch.export.export(_Along(program), (at, at + 0.5, scalars), dynamic_shapes=shapes)
+    if kind != PARTIALS:
+        raise ValueError(f"no such kind of program: {kind!r}")
+    columns = tuple(example + 0.25 * i for i in range(len(variables)))
+    out = tuple(torch.empty_like(example) for _ in partial_names(variables, order))
+    shapes = (None, {0: points}, tuple({0: points} for _ in columns + out))
+    module = _Partials(program, len(variables))
+    return torch.export.export(module, (scalars, check, *columns, *out), dynamic_shapes=shapes)
 
 
 def _dtype(name: str) -> torch.dtype:

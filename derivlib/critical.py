@@ -84,14 +84,16 @@ def critical_points(
     *,
     params: Mapping[str, float] | None = None,
     points: int | None = None,
+    fuse: bool = False,
 ) -> pd.DataFrame:
     """Every point of the box x × y where ∇f = 0, with f, its gradient and its Hessian there, sorted by x then y.
 
     Columns kind (minimum, maximum, saddle or degenerate, by the eigenvalues of the exact Hessian), x, y, f, fx, fy,
     fxx, fxy, fyy. Text is read with x and y as the variables. `points` sets the search grid's points per axis
-    (DEFAULT_POINTS). `frame.attrs["notes"]` says what the table cannot list or may have missed: lines or curves of
-    critical points, cells where ∇f interpolates to 0 but no critical point was found near them (a grid too coarse),
-    kinks and poles across which ∇f changes sign; or that there is no critical point in the box.
+    (DEFAULT_POINTS); `fuse=True` runs compiled programs once they are ready (see `partials`). `frame.attrs["notes"]`
+    says what the table cannot list or may have missed: lines or curves of critical points, cells where ∇f
+    interpolates to 0 but no critical point was found near them (a grid too coarse), kinks and poles across which ∇f
+    changes sign; or that there is no critical point in the box.
 
     >>> critical_points("x^3 - 3x + y^2", x=(-2, 2), y=(-1, 1))[["kind", "x", "y", "f"]]
           kind    x    y    f
@@ -106,7 +108,7 @@ def critical_points(
     # One spacing beyond each edge, so that a critical point on an edge lies inside a cell like any other.
     axes = [grid(float(low[i] - spacing[i]), float(high[i] + spacing[i]), count + 2).numpy() for i in range(2)]
     flat = np.stack([np.tile(axes[0], count + 2), np.repeat(axes[1], count + 2)], axis=1)  # x varying fastest
-    rows = _partials(expr, params, flat, order=1)
+    rows = _partials(expr, params, flat, order=1, fuse=fuse)
     rows_f = (axes, rows[0].reshape(count + 2, count + 2))  # f on the grid, [row j (y), column i (x)]
     sample = flat[:: max(1, len(flat) // HESSIAN_SAMPLE)]
     notes: list[str] = []
@@ -119,7 +121,8 @@ def critical_points(
             spacing,
             origin=flat[0],
             largest=float(np.max(np.hypot(rows[1], rows[2]), initial=0.0, where=np.isfinite(rows[1:3]).all(axis=0))),
-            hessian_scale=_median(np.max(np.abs(_partials(expr, params, sample)[3:6]), axis=0)),
+            hessian_scale=_median(np.max(np.abs(_partials(expr, params, sample, fuse=fuse)[3:6]), axis=0)),
+            fuse=fuse,
         )
         starts, crossing = _candidates(rows, axes, count + 2)
         if np.count_nonzero(crossing) > NOISY * (count + 1) ** 2 and _gradient_is_noise(expr, params, flat, rows):
@@ -195,6 +198,7 @@ class _Search:
     origin: np.ndarray  # the grid's first point, one spacing beyond (xmin, ymin)
     largest: float  # the largest finite |∇f| over the grid
     hessian_scale: float  # the median of max(|fxx|, |fxy|, |fyy|) over the grid
+    fuse: bool = False  # run compiled programs of f, ∇f and H in float64 once they are ready (partials(fuse=True))
 
     @property
     def width(self) -> np.ndarray:
@@ -207,7 +211,7 @@ class _Search:
         return ULPS * np.finfo(float).eps * largest
 
     def partials(self, at: np.ndarray, order: int = 2, dtype: torch.dtype = torch.float64) -> np.ndarray:
-        return _partials(self.expr, self.params, at, order, dtype)
+        return _partials(self.expr, self.params, at, order, dtype, fuse=self.fuse and dtype == torch.float64)
 
     def refine(self, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Newton from every start at once: the points reached, their partials (6 × n), and which are critical (and
@@ -581,12 +585,13 @@ def _partials(
     at: np.ndarray,
     order: int = 2,
     dtype: torch.dtype = torch.float64,
+    fuse: bool = False,
 ) -> np.ndarray:
     """Rows f, fx, fy (and fxx, fxy, fyy for order 2) at the points `at` (n × 2), as float64."""
     if len(at) == 0:
         return np.empty((3 if order == 1 else 6, 0))
     columns = {name: np.ascontiguousarray(at[:, i]) for i, name in enumerate(VARIABLES)}
-    values = partials(expr, columns, order=order, params=params, dtype=dtype).values()
+    values = partials(expr, columns, order=order, params=params, dtype=dtype, fuse=fuse).values()
     return np.stack([row.numpy() for row in values]).astype(np.float64)
 
 

@@ -270,16 +270,24 @@ def derivatives(
 
 
 def fused_state(
-    expr: Expression | str, *, order: int = 2, device: torch.device | str | None = None, dtype=torch.float64
+    expr: Expression | str,
+    *,
+    order: int = 2,
+    device: torch.device | str | None = None,
+    dtype=torch.float64,
+    variables: tuple[str, ...] | None = None,
 ) -> str:
-    """Where the formula's compiled program stands (see `derivatives(..., fuse=True)`): 'ready', 'waiting' (for
-    the compiler), 'failed: <why>', or 'none' (never asked for).
+    """Where the formula's compiled program stands (see `derivatives(..., fuse=True)`, or with `variables` named,
+    `partials(..., fuse=True)` in them): 'ready', 'waiting' (for the compiler), 'failed: <why>', or 'none' (never
+    asked for).
 
     >>> fused_state("x^3 + sin(x)", order=7)
     'none'
     """
-    expr = parse(expr) if isinstance(expr, str) else expr
-    return fused.state(expr, check_order(order), resolve_dtype(dtype), resolve_device(device))
+    if isinstance(expr, str):
+        expr = parse(expr, variables=variables) if variables else parse(expr)
+    kind = fused.PARTIALS if variables else None
+    return fused.state(expr, check_order(order), resolve_dtype(dtype), resolve_device(device), variables, kind)
 
 
 def _taylor_derivatives_of_chunk(

@@ -41,10 +41,9 @@ TOLERANCE = {torch.float64: 1e-9, torch.float32: 1e-3}  # of that check, relativ
 MIN_POINTS = 2  # fewest points a compiled program accepts: torch.export specialises sizes 0 and 1 (compiler.py)
 
 Key = tuple  # (tree, variables, order, dtype, device, threads, kind)
-GRID, ALONG = (
-    "grid",
-    "along",
-)  # the kinds of program: rows at the points of x; series along directions (several variables)
+# The kinds of program: rows f … f⁽ᴷ⁾ at the points of x; the series along directions (several variables, what
+# minimize() asks for at an iterate); every partial derivative at points in several variables (partials()).
+GRID, ALONG, PARTIALS = "grid", "along", "partials"
 
 
 @dataclass
@@ -215,11 +214,12 @@ def key(
     dtype: torch.dtype,
     device: torch.device,
     variables: tuple[str, ...] | None = None,
+    kind: str | None = None,
 ) -> Key:
     """What a compiled program is specific to: formula, order, dtype, device, the CPU threads it may use, and its
-    kind: a grid program of the formula's own variable, or, where `variables` are named, the series along directions
-    in those variables, in that order (ALONG: what minimize() asks for at each iterate)."""
-    kind = GRID if variables is None else ALONG
+    kind: by default a GRID program of the formula's own variable, or, where `variables` are named, the ALONG
+    program in those variables, in that order; PARTIALS (in `variables`) only where asked for."""
+    kind = kind or (GRID if variables is None else ALONG)
     return (expr.tree, variables or expr.variables, order, dtype, str(device), torch.get_num_threads(), kind)
 
 
@@ -234,6 +234,7 @@ def lookup(
     dtype: torch.dtype,
     device: torch.device,
     variables: tuple[str, ...] | None = None,
+    kind: str | None = None,
     *,
     waiting: bool = False,
 ) -> Fused | None:
@@ -242,7 +243,7 @@ def lookup(
     answers, so a caller that keeps it need not look it up again. None wherever compiling cannot pay."""
     if not fusable(program, device):
         return None
-    found = Fused(compiler().entry(key(expr, program.order, dtype, device, variables)))
+    found = Fused(compiler().entry(key(expr, program.order, dtype, device, variables, kind)))
     return found if waiting or found.entry.state == "ready" else None
 
 
@@ -252,9 +253,10 @@ def state(
     dtype: torch.dtype,
     device: torch.device,
     variables: tuple[str, ...] | None = None,
+    kind: str | None = None,
 ) -> str:
     """'ready', 'waiting', 'failed: <why>', or 'none' where it was never asked for (a one-line status for pages)."""
-    found = key(expr, order, dtype, device, variables)
+    found = key(expr, order, dtype, device, variables, kind)
     entry = compiler().entries.get(found) if _compiler is not None else None
     if entry is None:
         return "none"
@@ -268,10 +270,11 @@ def wait(
     device: torch.device,
     timeout: float = 600.0,
     variables: tuple[str, ...] | None = None,
+    kind: str | None = None,
 ) -> str:
     """Block until the formula's compiled program is ready or failed (for benchmarks and tests); its state."""
-    compiler().wait(key(expr, order, dtype, device, variables), timeout)
-    return state(expr, order, dtype, device, variables)
+    compiler().wait(key(expr, order, dtype, device, variables, kind), timeout)
+    return state(expr, order, dtype, device, variables, kind)
 
 
 def _scalars(bound: Bound) -> torch.Tensor:
@@ -297,6 +300,30 @@ class Fused:
         ran = self._checked_run([x, _scalars(bound), check, *out], lambda _: self._disagreement(bound, x, out, check))
         if ran is None:
             bound.derivatives(x, out)
+            return None
+        return math.isfinite(check.sum())
+
+    def partials(
+        self,
+        bound: Bound,
+        columns: list[torch.Tensor],
+        out: torch.Tensor,
+        eager: Callable[[list[torch.Tensor], torch.Tensor], None],
+    ) -> bool | None:
+        """As `eager(columns, out)` (partials._partials_into: every partial derivative at the points, one column per
+        variable, written into out's rows), by the compiled PARTIALS program; then whether every value is finite
+        (None where the eager program gave them). Checked on first use and retired where wrong, as `derivatives`."""
+        if len(columns[0]) < MIN_POINTS or self.entry.state != "ready":
+            eager(columns, out)
+            return None
+        columns = [column.contiguous() for column in columns]  # read as laid out when traced (see `along`)
+        check = torch.empty(len(columns[0]), dtype=torch.float32, device=out.device)
+        ran = self._checked_run(
+            [_scalars(bound), check, *columns, *out],
+            lambda _: self._partials_disagreement(columns, out, check, eager),
+        )
+        if ran is None:
+            eager(columns, out)
             return None
         return math.isfinite(check.sum())
 
@@ -349,11 +376,28 @@ class Fused:
     @staticmethod
     def _disagreement(bound: Bound, x: torch.Tensor, out: torch.Tensor, check: torch.Tensor) -> str:
         probe = slice(0, CHECK_POINTS)
-        expected = torch.stack(bound.rows(x[probe]))
-        difference = disagreement(out[:, probe], expected)
-        if not difference and not torch.equal(torch.isfinite(check), torch.isfinite(out).all(dim=0)):
-            difference = "its check of finite points"
-        return f"it disagreed with the eager program at {difference}" if difference else ""
+        return _rows_disagreement(out[:, probe], torch.stack(bound.rows(x[probe])), check[probe])
+
+    @staticmethod
+    def _partials_disagreement(
+        columns: list[torch.Tensor],
+        out: torch.Tensor,
+        check: torch.Tensor,
+        eager: Callable[[list[torch.Tensor], torch.Tensor], None],
+    ) -> str:
+        probe = slice(0, CHECK_POINTS)
+        expected = torch.empty_like(out[:, probe])
+        eager([column[probe] for column in columns], expected)
+        return _rows_disagreement(out[:, probe], expected, check[probe])
+
+
+def _rows_disagreement(got: torch.Tensor, expected: torch.Tensor, check: torch.Tensor) -> str:
+    """Why rows a compiled program wrote (with its check row: 0 where the point's rows are finite) are not the eager
+    program's, in words; '' where they are."""
+    difference = disagreement(got, expected)
+    if not difference and not torch.equal(torch.isfinite(check), torch.isfinite(got).all(dim=0)):
+        difference = "its check of finite points"
+    return f"it disagreed with the eager program at {difference}" if difference else ""
 
 
 def disagreement(got: torch.Tensor, expected: torch.Tensor) -> str:

@@ -25,13 +25,14 @@ from itertools import combinations_with_replacement
 import numpy as np
 import torch
 
-from . import jet
+from . import fused, jet
 from .engine import (
     Progress,
     as_points,
     check_size,
     checked_settings,
     default_chunk_size,
+    fused_chunk_size,
     parameter_values,
     resolve_device,
     resolve_dtype,
@@ -124,6 +125,7 @@ def partials(
     progress: Progress | None = None,
     method: str = "taylor",
     time_budget: float | None = None,
+    fuse: bool = False,
 ) -> dict[str, Tensor]:
     """Every partial derivative of `expr` up to `order` at the points, by name (see `partial_names`).
 
@@ -132,6 +134,10 @@ def partials(
     points at once in chunks within the memory budget, on the device and in the dtype asked for; where f is undefined
     so is every derivative; bad settings raise ValueError, as `derivatives` does for one variable, and so does a
     computation that takes longer than `time_budget` seconds (`derivlib.TimeBudgetError`, checked between chunks).
+
+    `fuse=True` (Taylor mode) works as it does for `derivatives`: the first call answers with the eager program and
+    asks fused.py's worker to compile the formula's partials program (every pass in one loop over the points); later
+    calls run it once it is ready, checked against the eager program on its first use. The numbers are the same.
 
     >>> d = partials("x^2 y + sin(y)", {"x": [1.0], "y": [0.0]})
     >>> {name: round(float(v), 12) + 0.0 for name, v in d.items()}
@@ -158,10 +164,13 @@ def partials(
     if method == "taylor":
         program = jet.compile_program(expr, order, variables)
         bound = program.bind(values, like=like)
+        compiled = fused.lookup(expr, program, dtype, device, variables, fused.PARTIALS) if fuse else None
+        if compiled is not None:
+            chunk_size = chunk_size or fused_chunk_size(device)
         chunk_size = chunk_size or taylor_chunk_size(program, dtype, device)
         seams = jet.seams(expr, order, values, like, variables)
         compute: Callable[[list[Tensor], Tensor], None] = functools.partial(
-            _taylor_chunk, bound, seams, expr, values, variables, order
+            _taylor_chunk, bound, compiled, seams, expr, values, variables, order
         )
     else:
         chunk_size = chunk_size or default_chunk_size(expr, order, dtype)
@@ -196,6 +205,7 @@ def _formula(expr: Expression | str, variables: tuple[str, ...]) -> Expression:
 
 def _taylor_chunk(
     bound: jet.Bound,
+    compiled: fused.Fused | None,
     seams: jet.Seams | None,
     expr: Expression,
     params: Mapping[str, Tensor],
@@ -206,14 +216,21 @@ def _taylor_chunk(
 ) -> None:
     """Write every partial derivative at these points into out (see `_partials_into`); on a boundary between
     branches or at a kink, those both sides share along each direction; other points whose series a rule left NaN
-    or ±inf are redone by autograd."""
-    _partials_into(bound, len(variables), order, columns, out)
+    or ±inf are redone by autograd. A compiled program (fused.py), where there is one, computes what the eager
+    passes would, in one loop."""
+    eager = functools.partial(_partials_into, bound, len(variables), order)
+    finite = None  # unknown: the eager passes do not tell
+    if compiled is None:
+        eager(columns, out)
+    else:
+        finite = compiled.partials(bound, columns, out, eager)
     on = seams.on(columns) if seams is not None else None
     if seams is not None and on is not None and on.any():
         sided = torch.empty((len(out), int(on.sum())), dtype=out.dtype, device=out.device)
         _partials_into(seams.bound, len(variables), order, [column[on] for column in columns], sided)
         out[1:, on] = sided[1:]  # f stays as the program at each point gives it
-    if math.isfinite(float(out.sum())):  # one pass tells whether anything is NaN or ±inf
+        finite = None
+    if finite or (finite is None and math.isfinite(float(out.sum()))):  # one pass tells whether anything is NaN
         return
     defined = ~torch.isnan(out[0])
     # (autograd knows no sides: a point on a seam keeps what its sides gave, NaN where they disagree)
@@ -224,19 +241,11 @@ def _taylor_chunk(
 
 def _partials_into(bound: jet.Bound, count: int, order: int, columns: list[Tensor], out: Tensor) -> None:
     """Taylor passes along the plan's directions, then the exact inverse per order, written straight into the rows."""
-    directions, orders = _plan(count, order)
-    along = [bound.series_along(columns, [float(c) for c in direction]) for direction in directions]
+    directions, combinations = _combinations(count, order)
+    along = [bound.series_along(columns, list(direction)) for direction in directions]
     out[0].copy_(along[0][0])
-    at = 1
-    for m, (which, scales, inverse) in enumerate(orders, start=1):
-        for r in range(len(inverse)):  # ∂ᵅf = Σ_j inverse[r, j] · (lattice point j's m-th directional derivative)
-            terms = [
-                (float(inverse[r, j]) * float(scales[j]) * math.factorial(m), along[w][m])
-                for j, w in enumerate(which.tolist())
-                if inverse[r, j] != 0 and m < len(along[w])
-            ]
-            _weighted_into(out[at + r], terms)
-        at += len(inverse)
+    for row, terms in zip(out[1:], combinations, strict=True):
+        _weighted_into(row, [(weight, along[w][m]) for weight, w, m in terms if m < len(along[w])])
 
 
 def _weighted_into(row: Tensor, terms: list[tuple[float, Tensor]]) -> None:
@@ -251,6 +260,40 @@ def _weighted_into(row: Tensor, terms: list[tuple[float, Tensor]]) -> None:
         row.fill_(first * weight)
     for weight, term in rest:
         row.add_(term, alpha=weight)
+
+
+def partial_rows(bound: jet.Bound, count: int, order: int, columns: list[Tensor]) -> list[Tensor]:
+    """Every partial derivative at the points as new rows, in `partial_names` order, computed as `_partials_into`
+    computes them (what fused.py's compiled PARTIALS program returns: one loop over the points for all the passes)."""
+    directions, combinations = _combinations(count, order)
+    along = [bound.series_along(columns, list(direction)) for direction in directions]
+    shape = columns[0].shape
+    rows = [along[0][0].expand(shape)]
+    for terms in combinations:
+        row = columns[0].new_zeros(shape)
+        for weight, w, m in terms:
+            if m < len(along[w]):
+                row = row + weight * along[w][m]
+        rows.append(row)
+    return rows
+
+
+@functools.lru_cache(maxsize=64)
+def _combinations(count: int, order: int) -> tuple[list[tuple[float, ...]], list[list[tuple[float, int, int]]]]:
+    """The plan as arithmetic: the directions (as floats), and for each partial derivative past f, in `partial_names`
+    order, its terms (weight, direction, m): ∂ᵅf = Σ weight · (row m of the series along that direction)."""
+    directions, orders = _plan(count, order)
+    combinations = []
+    for m, (which, scales, inverse) in enumerate(orders, start=1):
+        for r in range(len(inverse)):  # ∂ᵅf = Σ_j inverse[r, j] · (lattice point j's m-th directional derivative)
+            combinations.append(
+                [
+                    (float(inverse[r, j]) * float(scales[j]) * math.factorial(m), w, m)
+                    for j, w in enumerate(which.tolist())
+                    if inverse[r, j] != 0
+                ]
+            )
+    return [tuple(float(c) for c in direction) for direction in directions], combinations
 
 
 def _autograd_into(
@@ -325,9 +368,10 @@ def surface_table(
     progress: Progress | None = None,
     method: str = "taylor",
     time_budget: float | None = None,
+    fuse: bool = False,
 ):
     """f(x, y) and its partial derivatives over a grid, one row per point (x varying fastest): columns x, y, f, fx,
-    fy, fxx, fxy, fyy for order 2; `derivlib.to_csv` writes it.
+    fy, fxx, fxy, fyy for order 2; `derivlib.to_csv` writes it (`fuse`: see `partials`).
 
     >>> surface_table("x y", (0, 1, 2), (0, 2, 2), order=1)
          x    y    f   fx   fy
@@ -352,6 +396,7 @@ def surface_table(
         progress=progress,
         method=method,
         time_budget=time_budget,
+        fuse=fuse,
     )
     columns = {"x": xs.numpy(force=True), "y": ys.numpy(force=True)}
     return pd.DataFrame(columns | {name: row.numpy(force=True) for name, row in values.items()})

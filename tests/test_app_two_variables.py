@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
@@ -66,6 +67,14 @@ def status(at: AppTest) -> str:
 
 def badges(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if "-badge[" in m.value]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_compiler():
+    """Each formula typed here would send the compiler to work: one test below turns it on."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DERIVLIB_FUSE", "0")
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -410,3 +419,23 @@ def test_the_parts_of_the_page_stay_where_they_are_whatever_is_above_them():
     """Sliders appearing, a message under the formula box: the parts below keep their identities, so that a run cut
     short by the next change never leaves a part to be run twice."""
     assert_parts_stay_put(run(), "xy_expr", ["a x^2 + b y^2 + c", "x^^2", "x y"])
+
+
+FUSED = "a*cos(x)^3 + sqrt(x + 9) y + sin(x y)"  # no other test uses it: the first use here is its first use
+
+
+def test_a_formula_used_once_is_compiled_and_the_next_grid_runs_the_compiled_program(monkeypatch):
+    monkeypatch.setenv("DERIVLIB_FUSE", "1")
+    first = run({"expr": FUSED, "points": "100"})
+    assert "in Taylor mode" in status(first) and "a compiled program for this formula is being prepared" in status(
+        first
+    )
+    expr = derivlib.parse(FUSED, variables=("x", "y"))
+    state = derivlib.engine.fused.wait(
+        expr, 2, torch.float64, torch.device("cpu"), variables=("x", "y"), kind=derivlib.engine.fused.PARTIALS
+    )
+    assert state == "ready"
+    again = run({"expr": FUSED, "points": "200"})
+    assert "by the program compiled for this formula" in status(again)
+    assert derivlib.fused_state(FUSED, order=2, variables=("x", "y")) == "ready"  # it passed its check on first use
+    assert critical_table(again).equals(critical_table(first))

@@ -113,9 +113,10 @@ def test_the_two_variable_targets_are_medians_of_ratios_at_500_squared():
     """derivlib over the eager closed form and over the faster torch.func form, worst over the formulas; memory at
     10⁷ points beyond x, y and the six rows of the result."""
 
-    def row(formula: str, closed: float, hessian: float, jacfwd: float, side: int = bench.SURFACE_SIDE):
+    def row(formula: str, closed: float, hessian: float, jacfwd: float, side: int = bench.SURFACE_SIDE, compiled=()):
         over = {"closed form": closed, "vmap(hessian)": hessian, "vmap(jacfwd(grad))": jacfwd}
-        return bench.SurfaceRow(formula, side, {}, {}, set(), {}, over)
+        compiled_over = {"closed form": compiled[0]} if compiled else {}
+        return bench.SurfaceRow(formula, side, {}, {}, set(), {}, over, compiled_over)
 
     rows = [row("A", 1.2, 0.2, 0.5), row("B", 1.4, 0.3, 0.4), row("C", 9.0, 9.0, 9.0, side=20)]  # C: another size
     memory = [{"method": "taylor", "points": 10**7, "arrays": 6 + 1.25, "exact": True}]
@@ -127,6 +128,12 @@ def test_the_two_variable_targets_are_medians_of_ratios_at_500_squared():
     targets = bench._targets_section([], {"points": 0}, [], None, None, None, rows, memory)
     assert "| 1.60× (B) | **missed** |" in "\n".join(targets)
     assert "| 1.10× vmap(hessian) (B) | **missed** |" in "\n".join(targets)
+    assert "compiled" not in "\n".join(targets)  # no compiled program in this run: no such target
+
+    compiled = [row("A", 2.0, 1.1, 1.1, compiled=(0.4,)), row("B", 3.0, 1.1, 1.1, compiled=(1.2,))]
+    targets = bench._targets_section([], {"points": 0}, [], None, None, None, compiled, memory)
+    line = "| two variables, compiled: f + Hessian ≤ 1.5× the eager closed form, 500² points | 1.20× (B) | met |"
+    assert line in targets
 
 
 def test_the_optimisation_table_is_produced(tmp_path, capsys):

@@ -17,12 +17,16 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import parameter_values, trees
+from strategies import points as evaluation_points
 from torch.testing import assert_close
 
 import derivlib
-from derivlib import compiler, derivatives, fused, grid_table, parse
+from derivlib import ExpressionError, compiler, derivatives, fused, grid_table, parse
 from derivlib.fused import Compiler, Entry, Fused, disagreement
 from derivlib.jet import compile_program
+from derivlib.partials import _partials_into, surface_grid
+from derivlib.tree import to_text
 
 FORMULA = "a*sqrt(x) + sin(b*x)^3"  # undefined for x < 0, an infinite slope at 0: the eager fix-ups must still apply
 PARAMS = {"a": 2.0, "b": 1.5}
@@ -314,6 +318,101 @@ def test_minimize_with_its_compiled_programs_ends_where_the_eager_run_ends(along
     for order in (1, 2):  # the compiled programs ran, passed their check against the eager ones, and stay in use
         assert fused.state(expr, order, torch.float64, CPU, VARIABLES) == "ready"
         assert fused.compiler().entries[fused.key(expr, order, torch.float64, CPU, VARIABLES)].checked
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Programs of every partial derivative: what partials(fuse=True) runs (f, ∇f and H over a two-variable grid in one
+# loop), compiled once per formula and order, and the same numbers as the eager passes
+
+
+@pytest.fixture(scope="module")
+def partials_program() -> str:
+    """ALONG_FORMULA's PARTIALS program of order 2, asked for by a first call (answered eagerly) and compiled."""
+    expr = along_expression()
+    x, y = surface_grid((-4, 4, 30), (-4, 4, 30))
+    first = derivlib.partials(expr, {"x": x, "y": y}, params=ALONG_PARAMS, fuse=True)
+    eager = derivlib.partials(expr, {"x": x, "y": y}, params=ALONG_PARAMS)
+    for name, row in eager.items():
+        assert_close(first[name], row, rtol=0, atol=0, equal_nan=True)
+    return fused.wait(expr, 2, torch.float64, CPU, timeout=WAIT_SECONDS, variables=VARIABLES, kind=fused.PARTIALS)
+
+
+def test_partials_asks_for_its_program_and_it_compiles(partials_program):
+    assert partials_program == "ready"
+
+
+@pytest.mark.parametrize("params", [ALONG_PARAMS, {"a": -2.0, "b": 0.5}])
+@pytest.mark.parametrize("side", [2, 9, 501])
+def test_the_compiled_partials_are_the_eager_partials(partials_program, params, side):
+    """At any grid size, for any parameters' values, where f is undefined (x < -3) and where it is not."""
+    expr = along_expression()
+    x, y = surface_grid((-4, 4, side), (-4, 4, side))
+    got = derivlib.partials(expr, {"x": x, "y": y}, params=params, fuse=True)
+    expected = derivlib.partials(expr, {"x": x, "y": y}, params=params)
+    assert list(got) == list(expected)
+    for name, row in expected.items():
+        assert_close(got[name], row, rtol=1e-12, atol=1e-12, equal_nan=True)
+    assert fused.compiler().entries[fused.key(expr, 2, torch.float64, CPU, VARIABLES, fused.PARTIALS)].checked
+
+
+def test_surface_table_passes_fuse_on(partials_program):
+    expr = along_expression()
+    frame = derivlib.surface_table(expr, (-4, 4, 40), (-4, 4, 40), params=ALONG_PARAMS, fuse=True)
+    eager = derivlib.surface_table(expr, (-4, 4, 40), (-4, 4, 40), params=ALONG_PARAMS)
+    pd.testing.assert_frame_equal(frame, eager, rtol=1e-12, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Every kind of program on random formulas of the whole language: the graph the compiler is given (as exported,
+# before AOTInductor, which is checked against the eager program on first use anyway) computes the eager numbers
+
+
+def _eager_and_exported(kind: str, tree, params: dict[str, float], columns: torch.Tensor):
+    """What the eager program gives at the points (one row of `columns` per variable) and what the exported graph of
+    this kind gives, for the formula `tree` in x (GRID) or x and y (the others)."""
+    variables = ("x",) if kind == fused.GRID else VARIABLES
+    text = to_text(tree)
+    expr = parse(text, variables=variables)
+    values = {name: torch.tensor(params[name], dtype=torch.float64) for name in expr.parameters}
+    like = torch.zeros((), dtype=torch.float64)
+    program = compile_program(expr, 2, None if kind == fused.GRID else variables)
+    bound = program.bind(values, like=like)
+    module = compiler.export(text, () if kind == fused.GRID else variables, 2, torch.float64, CPU, kind).module()
+    scalars = fused._scalars(bound)
+    count = columns.shape[1]
+    check = torch.empty(count, dtype=torch.float32)
+    if kind == fused.GRID:
+        out = torch.empty((3, count), dtype=torch.float64)
+        module(columns[0], scalars, check, *out)
+        return torch.stack(bound.rows(columns[0])), out, check
+    if kind == fused.ALONG:
+        directions = torch.flip(columns, (1,)) - 0.5
+        (got,) = module(columns, directions, scalars)
+        return torch.stack(fused.along_rows(bound, columns, directions)), got, None
+    names = derivlib.partial_names(VARIABLES, 2)
+    out = torch.empty((len(names), count), dtype=torch.float64)
+    module(scalars, check, *columns, *out)
+    expected = torch.empty_like(out)
+    _partials_into(bound, 2, 2, list(columns), expected)
+    return expected, out, check
+
+
+@pytest.mark.parametrize("kind", [fused.GRID, fused.ALONG, fused.PARTIALS])
+@settings(derandomize=True, deadline=None, max_examples=15)
+@given(data=st.data())
+def test_every_kind_of_program_is_the_eager_program_on_random_formulas(kind, data):
+    variables = ("x",) if kind == fused.GRID else VARIABLES
+    tree = data.draw(trees(max_leaves=5, parameters=True, variables=variables))
+    params = data.draw(parameter_values())
+    at = data.draw(st.lists(st.tuples(evaluation_points(), evaluation_points()), min_size=2, max_size=12))
+    columns = torch.tensor(at, dtype=torch.float64).T.contiguous()[: len(variables)].contiguous()
+    try:
+        expected, got, check = _eager_and_exported(kind, tree, params, columns)
+    except ExpressionError:  # a tree the parser refuses as text (too deep a tower): nothing to compile
+        return
+    assert_close(got, expected, rtol=1e-13, atol=0, equal_nan=True)
+    if check is not None:  # the check row says which points have a NaN or ±inf in any row
+        assert torch.equal(torch.isfinite(check), torch.isfinite(got).all(dim=0))
 
 
 def test_minimize_refuses_a_fuse_that_is_not_true_or_false():

@@ -17,7 +17,7 @@ import derivlib
 from derivlib import partial_names, partials, surface_table
 from derivlib.engine import METHODS
 from derivlib.partials import multi_indices
-from derivlib.tree import Call, Expression, to_sympy, walk
+from derivlib.tree import Binary, Call, Expression, to_sympy, walk
 
 X, Y = sympy.symbols("x y", real=True)
 DIGITS = 40
@@ -51,11 +51,14 @@ def sympy_partials(expr: sympy.Expr, order: int) -> dict[str, sympy.Expr]:
 
 
 def smooth_at(tree, x: float, y: float) -> bool:
-    """Every subformula real, finite and moderate at the point, and every function smooth at its arguments there."""
+    """Every subformula real, finite and moderate at the point, no denominator 0 there (sympy reads x/(x + x) as 1/2
+    even at x = 0, a hole), and every function smooth at its arguments there."""
     symbols = {"x": X, "y": Y}
     for node in walk(tree):
         value = reference(to_sympy(node, symbols).doit(), x, y)
         if value is None or abs(value) > LARGEST:
+            return False
+        if isinstance(node, Binary) and node.op == "/" and reference(to_sympy(node.right, symbols).doit(), x, y) == 0:
             return False
         if isinstance(node, Call):
             arguments = [reference(to_sympy(a, symbols).doit(), x, y) for a in node.arguments]

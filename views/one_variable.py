@@ -70,7 +70,6 @@ DEFAULTS = {
 }
 COMPILED = "by the program compiled for this formula"
 TAYLOR_MODE = "in Taylor mode (derivatives carried through each operation as power series)"
-PREPARING = "; a compiled program for this formula is being prepared, and the next change will use it"
 # Inputs that change the view, not the computed grid.
 VIEW_KEYS = ("overlay", "x0", "taylor_order", "remainder", "fd_order", "file_format")
 FORMULA_HELP = (
@@ -168,7 +167,7 @@ def grid_result(
     after = state() if kit.fuse() else "none"
     how = COMPILED if before == after == "ready" else TAYLOR_MODE
     if after == "waiting":
-        how += PREPARING
+        how += kit.PREPARING
     note = undefined_note(derivlib.parse(expr), frame["x"].to_numpy(), frame["f"].to_numpy(), dict(params))
     return frame, seconds, how, note
 

@@ -63,6 +63,7 @@ SYMBOLIC_SECONDS = 3.0  # sympy's time for the five partial derivatives and thei
 STEPS = (0.5, 0.1, 0.01)  # distances along u at which f is compared with its tangent plane and Taylor polynomial
 PREFIX = "xy_"  # of every widget key on this page
 TAYLOR_MODE = "in Taylor mode (derivatives carried through each operation as power series)"
+COMPILED = "by the program compiled for this formula (every partial derivative in one loop over the points)"
 DEFAULTS = {
     "expr": HIMMELBLAU,
     "xmin": -5.0,
@@ -140,8 +141,9 @@ def turned(degrees: float) -> float:
 @st.cache_data(max_entries=8, max_size=LIMITS.cache_bytes, show_spinner=False)
 def surface(
     expr: str, xmin: float, xmax: float, ymin: float, ymax: float, points: int, params: tuple, device: str, dtype: str
-) -> tuple[pd.DataFrame, float]:
-    """The grid table (x, y, f, fx, fy, fxx, fxy, fyy, one row per point) and the seconds it took."""
+) -> tuple[pd.DataFrame, float, str]:
+    """The grid table (x, y, f, fx, fy, fxx, fxy, fyy, one row per point), the seconds it took and how it was
+    computed (in words, for the status line's details)."""
     bar = st.empty()  # made inside the cached function, so that a cache hit replays it and its removal
     shown = [-math.inf]  # when the bar was last drawn: each draw is a message to the browser
 
@@ -150,6 +152,8 @@ def surface(
             bar.progress(done / total, text=f"Computed {done:,} of {total:,} points …")
             shown[0] = time.perf_counter()
 
+    state = functools.partial(derivlib.fused_state, expr, order=2, device=device, dtype=dtype, variables=VARIABLES)
+    before = state() if kit.fuse() else "none"
     started = time.perf_counter()
     try:
         frame = derivlib.surface_table(
@@ -162,10 +166,14 @@ def surface(
             dtype=dtype,
             progress=progress if points * points >= PROGRESS_FROM else None,
             time_budget=kit.limits().time_budget,  # a TimeBudgetError is a ValueError: shown, with the last result
+            fuse=kit.fuse(),
         )
     finally:
         bar.empty()
-    return frame, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = state() if kit.fuse() else "none"
+    how = COMPILED if before == after == "ready" else TAYLOR_MODE
+    return frame, seconds, how + (kit.PREPARING if after == "waiting" else "")
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -204,7 +212,7 @@ def critical(
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The critical points in the ranges and the notes on what their table leaves out."""
     try:
-        frame = derivlib.critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params))
+        frame = derivlib.critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params), fuse=kit.fuse())
     except ValueError as error:
         return None, [f"the critical points could not be computed: {kit.first_line(error)}"]
     return frame, list(frame.attrs.get("notes", []))
@@ -255,7 +263,7 @@ def start_partials_helper() -> threading.Thread:
     return thread
 
 
-def compute(inputs: dict) -> tuple[pd.DataFrame, float]:
+def compute(inputs: dict) -> tuple[pd.DataFrame, float, str]:
     """The grid for these inputs, from the cache where it is there already."""
     keys = ("expr", "xmin", "xmax", "ymin", "ymax", "points", "params", "device", "dtype")
     return surface(*(inputs[key] for key in keys))
@@ -428,7 +436,7 @@ def map_part() -> None:
     result, good = found
     st.session_state.xy_good = good
     write_link(good)
-    frame, seconds = result
+    frame, seconds, how = result
     if good is not inputs:
         st.info(
             f"Showing the last result that could be computed, for `f(x, y) = {good['text']}`. Correct the input to "
@@ -446,7 +454,7 @@ def map_part() -> None:
         f"f and its partial derivatives up to the second at {n:,} × {n:,} = {n * n:,} points over "
         f"{good['xmin']:g} ≤ x ≤ {good['xmax']:g}, {good['ymin']:g} ≤ y ≤ {good['ymax']:g}, computed in "
         f"{seconds:.3g} s.",
-        help=f"Computed {TAYLOR_MODE}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
+        help=f"Computed {how}, on {good['device']} in {good['dtype']}: exact derivatives to the precision of "
         f"{good['dtype']}, not finite differences. Values within their rounding error of 0 are shown as 0.",
     )
     figure = base_map(good["expr"], *ranges, good["points"], good["params"], good["device"], good["dtype"], frame)
