@@ -277,7 +277,7 @@ def wait(
     return state(expr, order, dtype, device, variables, kind)
 
 
-def _scalars(bound: Bound) -> torch.Tensor:
+def program_scalars(bound: Bound) -> torch.Tensor:
     """What a compiled program takes besides the points: the slope of x, then the formula's constants."""
     return torch.stack([bound.one, *(series[0] for series in bound.constants)])
 
@@ -297,7 +297,8 @@ class Fused:
             bound.derivatives(x, out)
             return None
         check = torch.empty(len(x), dtype=torch.float32, device=x.device)  # 0 where all is finite, NaN elsewhere
-        ran = self._checked_run([x, _scalars(bound), check, *out], lambda _: self._disagreement(bound, x, out, check))
+        inputs = [x, program_scalars(bound), check, *out]
+        ran = self._checked_run(inputs, lambda _: self._disagreement(bound, x, out, check))
         if ran is None:
             bound.derivatives(x, out)
             return None
@@ -319,7 +320,7 @@ class Fused:
         columns = [column.contiguous() for column in columns]  # read as laid out when traced (see `along`)
         check = torch.empty(len(columns[0]), dtype=torch.float32, device=out.device)
         ran = self._checked_run(
-            [_scalars(bound), check, *columns, *out],
+            [program_scalars(bound), check, *columns, *out],
             lambda _: self._partials_disagreement(columns, out, check, eager),
         )
         if ran is None:
@@ -327,7 +328,9 @@ class Fused:
             return None
         return math.isfinite(check.sum())
 
-    def along(self, bound: Bound, points: torch.Tensor, directions: torch.Tensor) -> torch.Tensor | None:
+    def along(
+        self, bound: Bound, points: torch.Tensor, directions: torch.Tensor, scalars: torch.Tensor | None = None
+    ) -> torch.Tensor | None:
         """As `Bound.series_along` for the points (one row per variable) and directions (one row per variable, a
         column per point), by the compiled ALONG program: rows c_0 … c_order, one column per point. None where it is
         not ready or not usable (fewer than MIN_POINTS columns: the caller pads); on its first use it is checked
@@ -336,7 +339,8 @@ class Fused:
             return None
         # The compiled loop reads its inputs as laid out when it was traced: row by row (a transposed view would be
         # read as if it were not, and give another direction's derivatives).
-        inputs = [points.contiguous(), directions.contiguous(), _scalars(bound)]
+        scalars = program_scalars(bound) if scalars is None else scalars  # a caller that calls often keeps them
+        inputs = [points.contiguous(), directions.contiguous(), scalars]
         ran = self._checked_run(inputs, lambda outputs: self._along_disagreement(bound, points, directions, outputs[0]))
         return None if ran is None else ran[0]
 

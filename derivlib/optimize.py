@@ -149,7 +149,7 @@ class Objective:
     nhev: int = 0
 
     programs: dict[int, tuple[Any, list[torch.Tensor], np.ndarray, Any]] = field(default_factory=dict, repr=False)
-    compiled: dict[int, tuple[fused.Fused, torch.Tensor]] = field(default_factory=dict, repr=False)
+    compiled: dict[int, tuple[fused.Fused, torch.Tensor, torch.Tensor]] = field(default_factory=dict, repr=False)
 
     def _partials(self, x: np.ndarray, order: int) -> dict[str, torch.Tensor]:
         if time.monotonic() > self.deadline:
@@ -206,7 +206,9 @@ class Objective:
 
     def _compiled_rows(self, bound: jet.Bound, x: np.ndarray, order: int) -> np.ndarray | None:
         """The rows from the formula's compiled ALONG program (asked for on first use, kept for the run), at least
-        fused.MIN_POINTS columns (the directions repeated); None while it is not ready, or where it failed."""
+        fused.MIN_POINTS columns (the directions repeated); None while it is not ready, or where it failed. What
+        does not change within a run (the directions, the program's scalars) is made once: a call costs tens of µs
+        of Python around a loop of a few µs, and an iteration makes several."""
         if order not in self.compiled:
             program = bound.program
             asked = fused.lookup(self.expr, program, bound.one.dtype, bound.one.device, self.variables, waiting=True)
@@ -215,12 +217,13 @@ class Objective:
             seeds = self._prepared(order)[2]
             columns = np.resize(seeds, (max(len(seeds), fused.MIN_POINTS), len(self.variables))).T
             directions = torch.as_tensor(np.ascontiguousarray(columns), dtype=bound.one.dtype, device=bound.one.device)
-            self.compiled[order] = asked, directions
-        compiled, directions = self.compiled[order]
+            self.compiled[order] = asked, directions, fused.program_scalars(bound)
+        compiled, directions, scalars = self.compiled[order]
         if compiled.entry.state != "ready":
             return None
-        points = torch.as_tensor(x, dtype=directions.dtype, device=directions.device)[:, None].expand_as(directions)
-        rows = compiled.along(bound, points, directions)
+        at = np.repeat(np.asarray(x, dtype=float)[:, None], directions.shape[1], axis=1)  # one column per direction
+        points = torch.as_tensor(at, dtype=directions.dtype, device=directions.device)
+        rows = compiled.along(bound, points, directions, scalars)
         return None if rows is None else rows.numpy(force=True)
 
     def jump_along(self, a: np.ndarray, b: np.ndarray, i: int) -> tuple[np.ndarray, float, float] | None:
@@ -363,9 +366,9 @@ class _Run:
 
     def record(self, k: int, x: np.ndarray, f: float, g: np.ndarray, step: float) -> None:
         names = self.objective.variables
-        row = {"k": k, **dict(zip(names, map(float, x), strict=True))}
+        row = {"k": k, **dict(zip(names, x.tolist(), strict=True))}
         with np.errstate(over="ignore"):  # a diverging run's gradient may overflow its norm: inf, then it stops
-            norm = float(np.linalg.norm(g))
+            norm = math.sqrt(float(g @ g))  # as np.linalg.norm computes it for a vector, without its checks
         row |= {"f": f, "grad_norm": norm, "step": step, "evaluations": self.objective.nfev}
         self.rows.append(row)
         if self.progress is not None:

@@ -378,7 +378,7 @@ def _eager_and_exported(kind: str, tree, params: dict[str, float], columns: torc
     program = compile_program(expr, 2, None if kind == fused.GRID else variables)
     bound = program.bind(values, like=like)
     module = compiler.export(text, () if kind == fused.GRID else variables, 2, torch.float64, CPU, kind).module()
-    scalars = fused._scalars(bound)
+    scalars = fused.program_scalars(bound)
     count = columns.shape[1]
     check = torch.empty(count, dtype=torch.float32)
     if kind == fused.GRID:
