@@ -17,9 +17,12 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from app_driver import assert_parts_stay_put, ok, open_page
 from streamlit.testing.v1 import AppTest
 
+import derivlib
+from derivlib import fused
 from derivlib.figures.markers import MARKERS
 from derivlib.figures.optimisation import PATH, label
 from derivlib.figures.two_variables import CLICK
@@ -73,6 +76,14 @@ def statuses(at: AppTest) -> dict[str, tuple[str, str]]:
         if caption.value.startswith(":material/") and "**" in caption.value:
             found[caption.value.split("**")[1]] = (caption.value, caption.proto.help)
     return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def no_compiler():
+    """Each formula typed here would send the compiler to work: one test below turns it on."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DERIVLIB_FUSE", "0")
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -269,3 +280,28 @@ def test_the_parts_of_the_page_stay_where_they_are_whatever_is_above_them():
     """Sliders appearing, a message under the formula box: the parts below keep their identities, so that a run cut
     short by the next change never leaves a part to be run twice."""
     assert_parts_stay_put(run(), "opt_expr", ["a x^2 + b y^2 + c x", "x^^2", "x^2 + y^2"])
+
+
+FUSED = "(x - 2)^4 + (x - 2 y)^2 + sin(x y)"  # no other test uses it: the first use here is its first use
+
+
+def test_the_runs_ask_for_compiled_programs_and_end_where_eager_runs_end(monkeypatch):
+    """The page runs minimize(fuse=True): the compiler is asked for the formula's programs along directions (orders
+    1 and 2, for L-BFGS and Newton), and a run once they are ready ends where the eager run ends."""
+    query = {"expr": FUSED, "x0": "0", "y0": "3", "methods": "newton,lbfgs"}
+    monkeypatch.setenv("DERIVLIB_FUSE", "1")
+    first = run(query)
+    expr = derivlib.parse(FUSED, variables=("x", "y"))
+    cpu = torch.device("cpu")
+    for order in (1, 2):
+        assert fused.state(expr, order, torch.float64, cpu, ("x", "y")) in ("waiting", "ready")
+        assert fused.wait(expr, order, torch.float64, cpu, variables=("x", "y")) == "ready"
+    again = run(query | {"x0": "0.5"})  # a new start: run again, by the compiled programs
+    for order in (1, 2):  # they ran, and passed their check against the eager programs
+        assert fused.compiler().entries[fused.key(expr, order, torch.float64, cpu, ("x", "y"))].checked
+    table = summary(again)
+    for method, name in (("newton", "Newton"), ("lbfgs", "L-BFGS")):
+        eager = derivlib.minimize(expr, {"x": 0.5, "y": 3.0}, method=method)
+        assert int(table.loc[name, "iterations"].replace(",", "")) == eager.nit
+        assert float(table.loc[name, "x"]) == pytest.approx(eager.x["x"], rel=1e-8)
+    assert summary(first).loc["Newton", "how it ended"] == table.loc["Newton", "how it ended"]
