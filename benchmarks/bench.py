@@ -65,6 +65,7 @@ STARTUP_ROUNDS = 11
 # Two variables: f and its Hessian over a square grid of SURFACE_SIDE × SURFACE_SIDE points of RANGE².
 SURFACE_SIDE = 500
 SURFACE_PER_POINT = 400  # points the two-variable per-point loop is timed on; the grid's time extrapolates from there
+AGAIN_TARGET = 1.1  # derivlib's compiled program, called again, at most this many times the compiled closed form's
 SURFACE_TARGET = 1.5  # derivlib's f + Hessian at most this many times the eager closed form's, at SURFACE_SIDE²
 SURFACE_MEMORY_FORMULA = "sin(x) cos(y) + exp(-(x^2 + y^2)/4) log(1 + x^2)"
 MEMORY_TARGET = 4  # arrays of N points beyond the inputs and the result, at 10^7 points
@@ -1031,7 +1032,8 @@ def _targets_section(
         )
     if again := max(((row.again, row.formula) for row in rows if row.points == 10**6 and row.again), default=None):
         measured = f"{again[0]:.2f}× ({again[1]})"
-        targets.append(("same formula again ≤ 1.3× the compiled closed form", measured, again[0] <= 1.3))
+        target = f"same formula again ≤ {AGAIN_TARGET}× the compiled closed form"
+        targets.append((target, measured, again[0] <= AGAIN_TARGET))
     beyond = {row["points"]: row["arrays"] - ORDER - 1 for row in memory_rows if row["method"] == "taylor"}
     if 10**7 in beyond:
         met = beyond[10**7] <= MEMORY_TARGET
