@@ -24,6 +24,7 @@ _LAZY = {
     "critical_points": "critical",
     **dict.fromkeys(["minimize", "MinimizeResult", "Status"], "optimize"),
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
+    **dict.fromkeys(["MISTAKES", "DerivativeCheck", "check_derivative", "derivative_steps"], "checking"),
     **dict.fromkeys(
         [
             "backward_trap",
@@ -48,6 +49,8 @@ def __getattr__(name: str):
 __all__ = [
     "LIMITS",
     "MAX_ORDER",
+    "MISTAKES",
+    "DerivativeCheck",
     "Expression",
     "ExpressionError",
     "Formula",
@@ -58,12 +61,14 @@ __all__ = [
     "available_devices",
     "backward_trap",
     "best_step",
+    "check_derivative",
     "columns",
     "constant",
     "constants",
     "critical_points",
     "cross_check",
     "derivative_formulas",
+    "derivative_steps",
     "derivatives",
     "finite_difference_errors",
     "fused_state",

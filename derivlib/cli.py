@@ -1,5 +1,9 @@
 """The command line: `python -m derivlib EXPR --at 1,pi,5` prints x, f, d1 … dN as CSV or JSON.
 
+With `--check ANSWER` it checks a student's derivative instead (`check_derivative`): `python -m derivlib "tan(4x)"
+--check "4sec(4x)^2"` prints the verdict, the mistake and where the answer differs, over `--range START STOP`
+(-5 5), for the derivative of `--order` (1). Exit status 0 when the answer is right, 1 when it is wrong.
+
 With `--variables x,y` the formula has several variables, and the table every partial derivative up to the order
 (x, y, f, fx, fy, fxx, fxy, fyy at order 2), at points listed with `--at "1,2; 0.5,-1"` (a point per `;`, a value
 per variable) or over a grid, `--grid-x START STOP NUM --grid-y START STOP NUM` (x varying fastest, as
@@ -11,10 +15,12 @@ Bad input (a formula, a value or a setting) exits with status 2 and a message on
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,24 +33,35 @@ from .partials import partial_names, partials
 from .table import arrays, grid, grid_arrays, to_csv, to_json  # not DataFrames: pandas would add half a second
 from .tree import CONSTANTS, Expression
 
+if TYPE_CHECKING:
+    from .checking import DerivativeCheck
+
 EXAMPLES = """\
 examples:
   python -m derivlib "x^3 + sin(x)" --at 1,pi,5
   python -m derivlib "a*sin(b*x)" --grid 0 2pi 5 --param a=2 b=1/2 --order 3
   echo "-x^2" | python -m derivlib - --at 0,1 --format json
+  python -m derivlib "tan(4x)" --check "4sec(4x)^2"
+  python -m derivlib "x^3" --check "6x" --order 2 --range 0 10
   python -m derivlib "x^2 y + sin(y)" --variables x,y --at "1,2; 0.5,-pi"
   python -m derivlib "(x^2 + y - 11)^2 + (x + y^2 - 7)^2" --variables x,y --grid-x -5 5 101 --grid-y -5 5 101
 """
 
 # Options and how many values follow each (--at: all up to the next option): values are formulas and may start with
 # '-' (-pi, -1/2).
-_ARITY = {"--at": 10**6, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1}
+_ARITY = {
+    **{"--at": 10**6, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1},
+    **{"--check": 1, "--range": 2},
+}
+CHECK_RANGE = (-5.0, 5.0)  # --check's default range of x
+CHECK_ROWS = 5  # rows of the differing points that --check prints (spread over them)
 GRID_PREFIX = "--grid-"  # --grid-NAME START STOP NUM: a variable's axis, with --variables
 _NAME = re.compile(r"[a-z][a-z0-9]*")  # a variable, as the tokenizer reads a name (lowercased)
 
 
-def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser:
-    """The options; with `variables` (from --variables) a --grid-NAME option for each."""
+def _parser(variables: tuple[str, ...] | None = None, check: bool = False) -> argparse.ArgumentParser:
+    """The options; with `variables` (from --variables) a --grid-NAME option for each; with `check` (--check given)
+    neither --at nor --grid is needed."""
     parser = argparse.ArgumentParser(
         prog="python -m derivlib",
         description="Exact derivatives of a formula with PyTorch, as a table with columns x,f,d1,...,dN; "
@@ -53,7 +70,7 @@ def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("expr", metavar="EXPR", help="the formula, e.g. 'x^3 + sin(x)'; '-' reads it from stdin")
-    where = parser.add_mutually_exclusive_group(required=variables is None)
+    where = parser.add_mutually_exclusive_group(required=variables is None and not check)
     where.add_argument(
         "--at",
         nargs="+",
@@ -75,7 +92,20 @@ def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser
             metavar=("START", "STOP", "NUM"),
             help=f"NUM evenly spaced values of {name}; the grid is every combination, the first variable fastest",
         )
-    parser.add_argument("--order", type=int, default=2, help=f"highest derivative order, 0 to {MAX_ORDER} (2)")
+    parser.add_argument(
+        "--order",
+        type=int,
+        help=f"highest derivative order, 0 to {MAX_ORDER} (2); with --check, the order of the derivative checked (1)",
+    )
+    parser.add_argument(
+        "--check",
+        metavar="ANSWER",
+        help="check ANSWER as the derivative of EXPR: prints the verdict, the mistake and where it differs; exit "
+        "status 0 when right, 1 when wrong",
+    )
+    parser.add_argument(
+        "--range", nargs=2, metavar=("START", "STOP"), help="with --check: the range of x compared (-5 5)"
+    )
     parser.add_argument(
         "--param",
         nargs="+",
@@ -86,7 +116,11 @@ def _parser(variables: tuple[str, ...] | None = None) -> argparse.ArgumentParser
     )
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or mps (cpu)")
     parser.add_argument("--dtype", default="float64", choices=list(DTYPES), help="precision (float64)")
-    parser.add_argument("--format", default="csv", choices=["csv", "json"], help="output format (csv)")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "json"],
+        help="output format (csv); with --check, the verdict as text unless json, or csv for the differing points",
+    )
     return parser
 
 
@@ -118,6 +152,11 @@ def _joined(items: Sequence[str], separator: str) -> str:
             text += separator
         text += (" " if text else "") + item
     return text
+
+
+def _given_check(argv: Sequence[str]) -> bool:
+    """Whether --check is among the options (then neither --at nor --grid is needed)."""
+    return any(arg == "--check" or arg.startswith("--check=") for arg in argv)
 
 
 def _given_variables(argv: Sequence[str]) -> str | None:
@@ -290,7 +329,7 @@ def _grid(grids: dict[str, list[str]], dtype: torch.dtype, columns: int) -> list
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, or 2 for bad input)."""
+    """Run the command line; returns the exit status (0, 1 for a wrong answer to --check, 2 for bad input)."""
     argv = _protect_values(sys.argv[1:] if argv is None else argv)
     given = _given_variables(argv)
     try:
@@ -301,14 +340,90 @@ def main(argv: Sequence[str] | None = None) -> int:
     if variables is None and (grids := [arg for arg in argv if arg.startswith(GRID_PREFIX)]):
         print(f"error: {grids[0]} is for several variables: name them first, as --variables x,y", file=sys.stderr)
         return 2
-    args = _parser(variables).parse_args(argv)
+    args = _parser(variables, check=_given_check(argv)).parse_args(argv)
     args.variables = variables
+    status = 0
     try:
-        sys.stdout.write(run(args, sys.stdin.read() if args.expr == "-" else None))
+        stdin_text = sys.stdin.read() if args.expr == "-" else None
+        if args.check is not None:
+            text, status = check(args, stdin_text)
+        else:
+            args.order = 2 if args.order is None else args.order
+            args.format = args.format or "csv"
+            text = run(args, stdin_text)
+        sys.stdout.write(text)
     except ExpressionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    return 0
+    return status
+
+
+def check(args: argparse.Namespace, stdin_text: str | None) -> tuple[str, int]:
+    """--check: the verdict's text and the exit status (0 right, 1 wrong); ExpressionError or ValueError on bad
+    input, an error in the answer shown under `--check ANSWER`."""
+    from .checking import check_derivative  # pandas and the mistake models: only --check needs them
+
+    others = [option for option, value in (("--at", args.at), ("--grid", args.grid)) if value is not None]
+    if args.variables is not None:
+        others.append("--variables")
+    if others:
+        raise ValueError(f"--check compares over a range of x: give it with --range START STOP, not {others[0]}")
+    source = stdin_text.strip() if args.expr == "-" and stdin_text is not None else args.expr.strip()
+    expr = parse(source)
+    params = _parameters(args.param)
+    start, stop = CHECK_RANGE
+    if args.range is not None:
+        start, stop = _number(args.range[0], "--range START "), _number(args.range[1], "--range STOP ")
+    answer = args.check.strip()
+    order = 1 if args.order is None else args.order
+    try:
+        result = check_derivative(expr, answer, order=order, x=(start, stop), params=params)
+    except ExpressionError as error:
+        if error.source != answer:
+            raise
+        what = "--check "
+        raise ExpressionError(error.message, what + answer, len(what) + error.position) from None
+    status = 0 if result.correct else 1
+    if args.format == "json":
+        return _check_json(result), status
+    if args.format == "csv":
+        return to_csv({name: result.differs[name].to_numpy() for name in result.differs}), status
+    return _check_text(result, start, stop), status
+
+
+def _check_text(result: DerivativeCheck, start: float, stop: float) -> str:
+    """The verdict for a person: right or wrong, the mistake, the message, a few of the points where it differs."""
+    lines = [f"verdict: {'right' if result.correct else 'wrong'}"]
+    if not result.correct:
+        mistake = result.mistake or "none of the common ones"
+        lines.append(f"mistake: {mistake}" + (f" (in {result.part})" if result.part else ""))
+    lines.append(result.message)
+    differs = result.differs
+    if len(differs):
+        lines.append(
+            f"differs at {len(differs):,} of {result.compared:,} points compared from x = {start:g} to {stop:g}, "
+            "for example:"
+        )
+        shown = sorted(set(np.linspace(0, len(differs) - 1, min(CHECK_ROWS, len(differs))).round().astype(int)))
+        lines.append("x,expected,given")
+        lines += [",".join(f"{value:.10g}" for value in differs.iloc[i]) for i in shown]
+    return "\n".join(lines) + "\n"
+
+
+def _check_json(result: DerivativeCheck) -> str:
+    """The verdict as JSON: correct, mistake, part, message, order, compared, steps, and the differing points (NaN
+    and ±inf as null)."""
+    verdict = {
+        "correct": result.correct,
+        "mistake": result.mistake,
+        "part": result.part,
+        "message": result.message,
+        "order": result.order,
+        "compared": result.compared,
+        "steps": [list(step) for step in result.steps],
+        "differs": json.loads(to_json({name: result.differs[name].to_numpy() for name in result.differs})),
+    }
+    return json.dumps(verdict, indent=1, ensure_ascii=False) + "\n"

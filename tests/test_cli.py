@@ -390,3 +390,85 @@ def test_points_of_several_variables_may_be_separated_by_spaces():
     result = run_cli("x^2 y", "--variables", "x,y", "--at", "1,2", "0.5,-1", "--order", "0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:] == ["1,2,2", "0.5,-1,-0.25"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# --check ANSWER: a student's derivative judged; exit status 0 right, 1 wrong, 2 bad input
+
+
+def test_the_issues_example_in_a_real_process_prints_the_verdict_the_mistake_and_where_it_differs():
+    result = run_cli("tan(4x)", "--check", "sec(4x)^2")
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "verdict: wrong"
+    assert lines[1] == "mistake: chain rule (in tan(4x))"
+    assert lines[2].startswith("The derivative of the inside, 4 for tan(4x), is missing: chain rule.")
+    assert lines[3].startswith("differs at 2,065 of 2,065 points compared from x = -5 to 5")
+    assert lines[4] == "x,expected,given"
+    x, expected, given = map(float, lines[5].split(","))
+    assert (x, expected, given) == (-5.0, pytest.approx(4 / math.cos(20) ** 2), pytest.approx(1 / math.cos(20) ** 2))
+    assert result.stderr == ""
+
+
+def test_a_right_answer_exits_0(capsys):
+    assert main(["tan(4x)", "--check", "4sec(4x)^2"]) == 0
+    assert capsys.readouterr().out == "verdict: right\nRight: 4sec(4x)^2 is the derivative of tan(4x).\n"
+
+
+def test_an_answer_that_starts_with_a_minus_sign_is_read_as_the_answer(capsys):
+    assert main(["cos(x)", "--check", "-sin(x)"]) == 0
+    assert main(["cos(x)", "--check", "sin(x)"]) == 1
+    assert "mistake: sign (in cos(x))" in capsys.readouterr().out
+
+
+def test_a_wrong_answer_without_a_named_mistake_says_where_it_differs(capsys):
+    assert main(["|x|", "--check", "1"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "mistake: none of the common ones"
+    assert out[2] == "Right for x > 0, but not for x < 0 (at x = −1 the derivative is −1, your answer gives 1)."
+
+
+def test_check_honours_the_order_the_range_and_the_parameters(capsys):
+    assert main(["x^3", "--check", "6x", "--order", "2", "--range", "0", "10"]) == 0
+    assert main(["x^3", "--check", "6x"]) == 1  # the first derivative by default
+    assert "mistake: wrong order" in capsys.readouterr().out
+    assert main(["x|x|", "--check", "2x", "--range", "1/2", "pi"]) == 0
+    assert main(["a sin(x)", "--check", "a cos(x)", "--param", "a=2"]) == 0
+
+
+def test_check_as_json_and_csv(capsys):
+    assert main(["x^3", "--check", "3x^3", "--format", "json"]) == 1
+    verdict = json.loads(capsys.readouterr().out)
+    assert (verdict["correct"], verdict["mistake"], verdict["part"]) == (False, "power rule", "x^3")
+    assert verdict["steps"] == [["power rule", "x^3"]]
+    assert {"x": 2.0, "expected": 12.0, "given": 24.0} in verdict["differs"]
+    assert main(["|x|", "--check", "1", "--format", "csv"]) == 1
+    table = rows(capsys.readouterr().out)
+    assert table[0] == {"x": -5.0, "expected": -1.0, "given": 1.0}
+    assert all(row["x"] < 0 for row in table)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["x^3", "--check", "3u"], "the answer uses u, which is not in the formula", id="other-letter"),
+        pytest.param(["x^3", "--check", "3x^"], "'^' needs something after it", id="unfinished"),
+        pytest.param(["x^3", "--check", ""], "empty answer", id="empty"),
+        pytest.param(["x^3", "--check", "3x^2", "--order", "0"], "from 1 to 10", id="order-0"),
+        pytest.param(["x^3", "--check", "3x^2", "--range", "5", "-5"], "smaller to a larger", id="reversed-range"),
+        pytest.param(["x^3", "--check", "3x^2", "--at", "1"], "give it with --range", id="with-at"),
+        pytest.param(["a x", "--check", "a"], "parameter 'a' needs a value", id="parameter-without-value"),
+        pytest.param(["sin(x", "--check", "cos(x)"], "unclosed '('", id="bad-formula"),
+    ],
+)
+def test_bad_input_to_check_exits_2_with_a_message_and_no_traceback(args, message, capsys):
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_an_error_in_the_answer_has_its_caret_under_the_answer(capsys):
+    assert main(["x^3", "--check", "3u"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == ["  --check 3u", "           ^"]
