@@ -14,5 +14,6 @@ PAGES = [
     st.Page("views/one_variable.py", title="One variable", icon=":material/show_chart:", default=True),
     st.Page("views/two_variables.py", title="Two variables", icon=":material/landscape:"),
     st.Page("views/optimisation.py", title="Optimisation", icon=":material/route:"),
+    st.Page("views/practice.py", title="Practice", icon=":material/school:"),
 ]
 st.navigation(PAGES).run()

@@ -401,6 +401,7 @@ PAGES = {  # page -> the script AppTest switches to (None: the entry's default p
     "one_variable": None,
     "two_variables": "views/two_variables.py",
     "optimisation": "views/optimisation.py",
+    "practice": "views/practice.py",
 }
 ROOT = Path(__file__).resolve().parent.parent
 
