@@ -23,6 +23,7 @@ _LAZY = {
     "points_of_interest": "analysis",
     "critical_points": "critical",
     **dict.fromkeys(["minimize", "MinimizeResult", "Status"], "optimize"),
+    "minimize_many": "many",
     **dict.fromkeys(["Formula", "cross_check", "derivative_formulas"], "symbolic"),
     **dict.fromkeys(["MISTAKES", "DerivativeCheck", "check_derivative", "derivative_steps"], "checking"),
     **dict.fromkeys(
@@ -76,6 +77,7 @@ __all__ = [
     "grid_table",
     "is_elementwise",
     "minimize",
+    "minimize_many",
     "parse",
     "parse_list",
     "partial_names",

@@ -524,15 +524,10 @@ def _checked(
         )
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
-    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
-        raise ValueError(f"tol must be a positive finite number, not {tol!r}")
     rest = dict(options)
-    lr = rest.pop("lr", DEFAULT_LR)
-    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr must be a positive finite number, not {lr!r}")
-    memory = rest.pop("memory", LBFGS_MEMORY)
-    if not (isinstance(memory, int) and memory >= 1):
-        raise ValueError(f"memory must be a whole number of at least 1, not {memory!r}")
+    tol, max_iter, lr, memory = checked_numbers(
+        method, tol, max_iter, rest.pop("lr", DEFAULT_LR), rest.pop("memory", LBFGS_MEMORY)
+    )
     time_limit = rest.pop("time_limit", TIME_LIMIT)
     if isinstance(time_limit, bool) or not (isinstance(time_limit, int | float) and time_limit > 0):
         raise ValueError(f"time_limit must be a positive number of seconds (inf: none), not {time_limit!r}")
@@ -544,17 +539,29 @@ def _checked(
         raise ValueError(
             f"unknown option {next(iter(rest))!r}: the options are lr, memory, time_limit, progress and fuse"
         )
-    if max_iter is None:
-        max_iter = RECORDS[method].max_iter
-    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
-        raise ValueError(f"max_iter must be a whole number of at least 0, not {max_iter!r}")
     try:
         x = np.array([float(start[name]) for name in variables])
     except (TypeError, ValueError):
         raise ValueError(f"x0's values must be numbers, not {start!r}") from None
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0's values must be finite numbers, not {start!r}")
-    return _Settings(expr, variables, x, RECORDS[method], float(tol), max_iter, lr, memory, time_limit, progress, fuse)
+    return _Settings(expr, variables, x, RECORDS[method], tol, max_iter, lr, memory, time_limit, progress, fuse)
+
+
+def checked_numbers(method: str, tol: Any, max_iter: Any, lr: Any, memory: Any) -> tuple[float, int, float, int]:
+    """A run's numbers, each bad one a ValueError that names it (minimize() and minimize_many() take the same):
+    tol, max_iter (the method's own cap where None), gradient descent's lr and L-BFGS's memory."""
+    if not (isinstance(tol, int | float) and math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number, not {tol!r}")
+    if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number, not {lr!r}")
+    if isinstance(memory, bool) or not (isinstance(memory, int) and memory >= 1):
+        raise ValueError(f"memory must be a whole number of at least 1, not {memory!r}")
+    if max_iter is None:
+        max_iter = RECORDS[method].max_iter
+    if isinstance(max_iter, bool) or not isinstance(max_iter, int) or max_iter < 0:
+        raise ValueError(f"max_iter must be a whole number of at least 0, not {max_iter!r}")
+    return float(tol), max_iter, lr, memory
 
 
 def _start(objective: Objective, x: np.ndarray) -> float:
