@@ -1542,6 +1542,96 @@ def _sizes(text: str) -> list[int]:
     return [int(float(item)) for item in text.split(",") if item.strip()]
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# Many starts at once: minimize_many against minimize from each start alone
+
+MANY_PROBLEMS = [
+    Problem("Himmelblau", "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", {"x": 0.0, "y": 0.0}),
+    Problem("Rosenbrock", "(1 - x)^2 + 100(y - x^2)^2", {"x": 0.0, "y": 0.0}),
+]
+MANY_METHODS = ("newton", "lbfgs", "cg-pr", "gradient-descent-armijo")
+MANY_SIDE = 200  # a side × side grid of starts over [-6, 6]²: 40,000 starts
+MANY_ALONE = 20  # starts of the grid, picked at random, run alone for the cost of a start alone
+MANY_TARGET = 1 / 100  # issue 21: a start in a batch of 40,000 costs at most this share of a start alone
+MANY_MAX_ITER = 200
+
+
+@dataclass
+class ManyRow:
+    problem: str
+    method: str
+    starts: int
+    batch: float  # seconds for the whole batch
+    alone: float  # median seconds of a start alone
+    converged: float  # share of the starts that converged
+
+    @property
+    def share(self) -> float:
+        return self.batch / self.starts / self.alone
+
+
+def many_speed(side: int, progress) -> list[ManyRow]:
+    """Each method from every start of a side × side grid at once (minimize_many), and from MANY_ALONE of them alone
+    (minimize), on one thread; the batch's cost per start against a start alone."""
+    from derivlib.many import minimize_many
+
+    rows = []
+    axis = np.linspace(-6, 6, side)
+    xs, ys = np.meshgrid(axis, axis)
+    starts = {"x": xs.ravel(), "y": ys.ravel()}
+    picked = np.random.default_rng(0).choice(side * side, min(MANY_ALONE, side * side), replace=False)
+    for problem in MANY_PROBLEMS:
+        for method in MANY_METHODS:
+            progress(f"many starts, {problem.name}, {method}")
+            began = time.perf_counter()
+            frame = minimize_many(problem.text, starts, method=method, max_iter=MANY_MAX_ITER)
+            batch = time.perf_counter() - began
+            alone = []
+            for k in picked:
+                began = time.perf_counter()
+                derivlib.minimize(
+                    problem.text, {"x": starts["x"][k], "y": starts["y"][k]}, method=method, max_iter=MANY_MAX_ITER
+                )
+                alone.append(time.perf_counter() - began)
+            converged = float(frame["success"].mean())
+            rows.append(ManyRow(problem.name, method, len(frame), batch, statistics.median(alone), converged))
+    return rows
+
+
+def _many_section(rows: list[ManyRow]) -> list[str]:
+    table = [
+        [
+            row.problem,
+            row.method,
+            f"{row.starts:,}",
+            _duration(row.batch),
+            _duration(row.batch / row.starts),
+            _duration(row.alone),
+            f"1/{1 / row.share:,.0f}",
+            f"{row.converged:.0%}",
+        ]
+        for row in rows
+    ]
+    worst = max(rows, key=lambda row: row.share)
+    met = "met" if worst.share <= MANY_TARGET else "**missed**"
+    return [
+        "## Many starts at once",
+        "",
+        f"`minimize_many` from every start of a grid over [−6, 6]² at once, against `minimize` from {MANY_ALONE} of "
+        f"its starts alone (the median), on one thread, at most {MANY_MAX_ITER} iterations each; share: the batch's "
+        "time per start over a start alone's.",
+        "",
+        *_table(
+            ["problem", "method", "starts", "batch", "per start", "a start alone", "share", "converged"],
+            table,
+            "llrrrrrr",
+        ),
+        "",
+        f"- a start in a batch of 40,000 ≤ 1/{1 / MANY_TARGET:.0f} of a start alone: 1/{1 / worst.share:,.0f} at worst "
+        f"({worst.problem}, {worst.method}) ({met})",
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:N")
@@ -1607,7 +1697,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     def optimisation() -> str:
         rows = optimisation_speed(1 if args.quick else OPTIMISATION_ROUNDS, progress)
         classic = classic_speed(1 if args.quick else CLASSIC_ROUNDS, progress, compiled=not args.quick)
-        return "\n".join(["", *_optimisation_section(rows), "", *_classic_section(classic)]) + "\n"
+        many = many_speed(10 if args.quick else MANY_SIDE, progress)
+        sections = [*_optimisation_section(rows), "", *_classic_section(classic), "", *_many_section(many)]
+        return "\n".join(["", *sections]) + "\n"
 
     def write(text: str) -> int:
         print(text)

@@ -602,7 +602,9 @@ class _LBFGS(_Directions):
 
     def __init__(self, size: int, n: int, memory: int) -> None:
         self.memory = memory
-        self.s = np.zeros((size, memory, n))  # each row's pairs, oldest first, `count` of them
+        # Each row's last `count` pairs, the newest first: position j holds the same age in every row, so that the
+        # two loops take a position of all the rows at once (the rows with fewer pairs left as they are).
+        self.s = np.zeros((size, memory, n))
         self.y = np.zeros((size, memory, n))
         self.rho = np.zeros((size, memory))
         self.count = np.zeros(size, dtype=np.int64)
@@ -617,39 +619,34 @@ class _LBFGS(_Directions):
             curved = self.has_last[rows] & (_dot(s, y) > 1e-12 * (_norm(s) * _norm(y)))
             self._keep(rows[curved], s[curved], y[curved], 1.0 / _dot(y[curved], s[curved]))
         self.last_x[rows], self.last_g[rows], self.has_last[rows] = x, g, True
-        count = self.count[rows]
+        pairs_s, pairs_y, rho, count = self.s[rows], self.y[rows], self.rho[rows], self.count[rows]
         q = g.copy()
         alphas = np.zeros((len(rows), self.memory))
+        deepest = int(count.max(initial=0))
         with np.errstate(invalid="ignore", over="ignore"):
-            for j in range(self.memory):  # the first loop, newest pair first
-                live = np.flatnonzero(j < count)
-                if not len(live):
-                    break
-                at = count[live] - 1 - j
-                r = rows[live]
-                a = self.rho[r, at] * _dot(self.s[r, at], q[live])
-                q[live] -= a[:, None] * self.y[r, at]
-                alphas[live, at] = a
-            live = np.flatnonzero(count > 0)
-            r, at = rows[live], count[live] - 1
-            q[live] *= (_dot(self.s[r, at], self.y[r, at]) / _dot(self.y[r, at], self.y[r, at]))[:, None]
-            for j in range(self.memory):  # the second loop, oldest first
-                live = np.flatnonzero(j < count)
-                if not len(live):
-                    break
-                r = rows[live]
-                q[live] += self.s[r, j] * (alphas[live, j] - self.rho[r, j] * _dot(self.y[r, j], q[live]))[:, None]
+            for j in range(deepest):  # the first loop, newest pair first
+                has = (j < count)[:, None]
+                a = rho[:, j] * _dot(pairs_s[:, j], q)
+                q = np.where(has, q - a[:, None] * pairs_y[:, j], q)
+                alphas[:, j] = a
+            if deepest:
+                scale = _dot(pairs_s[:, 0], pairs_y[:, 0]) / _dot(pairs_y[:, 0], pairs_y[:, 0])
+                q = np.where((count > 0)[:, None], q * scale[:, None], q)
+            for j in reversed(range(deepest)):  # the second loop, oldest first
+                has = (j < count)[:, None]
+                correction = alphas[:, j] - rho[:, j] * _dot(pairs_y[:, j], q)
+                q = np.where(has, q + pairs_s[:, j] * correction[:, None], q)
         return -q
 
     def _keep(self, rows: np.ndarray, s: np.ndarray, y: np.ndarray, rho: np.ndarray) -> None:
-        """Append a pair to each row's, dropping its oldest beyond `memory`."""
-        full = self.count[rows] == self.memory
-        f = rows[full]
-        self.s[f, :-1], self.y[f, :-1], self.rho[f, :-1] = self.s[f, 1:], self.y[f, 1:], self.rho[f, 1:]
-        self.count[f] -= 1
-        at = self.count[rows]
-        self.s[rows, at], self.y[rows, at], self.rho[rows, at] = s, y, rho
-        self.count[rows] += 1
+        """Put a pair first in each row's, the oldest dropped beyond `memory`."""
+        self.s[rows, 1:], self.y[rows, 1:], self.rho[rows, 1:] = (
+            self.s[rows, :-1],
+            self.y[rows, :-1],
+            self.rho[rows, :-1],
+        )
+        self.s[rows, 0], self.y[rows, 0], self.rho[rows, 0] = s, y, rho
+        self.count[rows] = np.minimum(self.count[rows] + 1, self.memory)
 
     def first_step(self, rows: np.ndarray, p: np.ndarray) -> np.ndarray:
         return np.where(self.count[rows] > 0, 1.0, _min(1.0, 1.0 / _max(_norm(p), 1e-300)))

@@ -154,6 +154,11 @@ def test_the_optimisation_table_is_produced(tmp_path, capsys):
             assert f"| {problem.name} | {len(problem.start)} | {len(problem.text):,} | {method} |" in classic
     # the eager medians alone: the quick run compiles nothing
     assert classic.count("× scipy BFGS per iteration (") == len(bench.CLASSIC_TARGETS)
+    many = text.split("## Many starts at once")[1]
+    for problem in bench.MANY_PROBLEMS:
+        for method in bench.MANY_METHODS:
+            assert f"| {problem.name} | {method} | 100 |" in many  # the quick run's 10 × 10 starts
+    assert "- a start in a batch of 40,000 ≤ 1/100 of a start alone: 1/" in many
 
 
 def test_the_numpy_objective_scipy_is_given_is_the_formula_and_its_exact_gradient():

@@ -119,3 +119,14 @@ def test_on_a_gpu_the_starts_end_where_they_end_on_the_cpu():
     on_gpu = minimize_many(text, starts, method="newton", device="cuda")
     on_cpu = minimize_many(text, starts, method="newton")
     pd.testing.assert_frame_equal(on_gpu, on_cpu, rtol=1e-9)
+
+
+def test_l_bfgs_keeps_its_last_pairs_as_minimize_does_once_its_memory_is_full():
+    """Rosenbrock's valley takes L-BFGS tens of iterations: with a memory of 3 every start's pairs wrap around."""
+    text, starts = "(1 - x)^2 + 100(y - x^2)^2", grid_of_starts((-2, 2), (-1, 3), side=4)
+    frame = minimize_many(text, starts, method="lbfgs", memory=3)
+    assert frame["nit"].min() > 3 * 3
+    for k, row in frame.iterrows():
+        alone = derivlib.minimize(text, {"x": starts["x"][k], "y": starts["y"][k]}, method="lbfgs", memory=3)
+        assert (row.nit, row.status) == (alone.nit, alone.status)
+        assert [row.x, row.y] == pytest.approx([alone.x["x"], alone.x["y"]], rel=1e-12)
