@@ -49,7 +49,8 @@ from .parse import parse
 from .partials import partials
 from .tree import Expression
 
-BATCHED = ("gradient-descent", "gradient-descent-armijo", "newton", "cg-fr", "cg-pr", "lbfgs")  # minimize()'s own
+# minimize()'s own methods
+BATCHED = ("gradient-descent", "gradient-descent-armijo", "newton", "newton-plain", "cg-fr", "cg-pr", "lbfgs")
 RUNNING = -1  # a start's status while it runs
 EPS = float(np.finfo(float).eps)
 
@@ -719,6 +720,33 @@ def _gradient_descent(runs: _Runs, lr: float, memory: int) -> None:
     runs.end()
 
 
+def _plain_newton(runs: _Runs, lr: float, memory: int) -> None:
+    """optimize._plain_newton over rows: the full step −(∇²f)⁻¹∇f; a row whose Hessian is singular stops there."""
+    for k in range(1, runs.max_iter + 1):
+        rows = runs.running()
+        if not len(rows):
+            return
+        h, g = runs.h[rows], runs.g[rows]
+        p = np.full(g.shape, math.nan)
+        solvable = np.ones(len(rows), dtype=bool)
+        try:  # numpy's stacked solve raises for one singular matrix among many: then each alone
+            p = -np.linalg.solve(h, g[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            for i in range(len(rows)):
+                try:
+                    p[i] = -np.linalg.solve(h[i], g[i])
+                except np.linalg.LinAlgError:
+                    solvable[i] = False
+        runs.stop(rows[~solvable], Status.NO_PROGRESS)
+        rows, new = rows[solvable], runs.x[rows[solvable]] + p[solvable]
+        small = _too_small(runs.x[rows], new)
+        runs.stop(rows[small], Status.NO_PROGRESS)
+        rows, new = rows[~small], new[~small]
+        f, g, h = runs.evaluate(new, 2)
+        runs.moved(rows, new, f, g, h, k)
+    runs.end()
+
+
 def _line_search(make):
     return lambda runs, lr, memory: _with_line_search(runs, make(runs, memory))
 
@@ -727,6 +755,7 @@ _SOLVERS = {
     "gradient-descent": _gradient_descent,
     "gradient-descent-armijo": _line_search(lambda runs, memory: _SteepestDescent(len(runs.x))),
     "newton": _line_search(lambda runs, memory: _ModifiedNewton()),
+    "newton-plain": _plain_newton,
     "cg-fr": _line_search(lambda runs, memory: _ConjugateGradient(len(runs.x), runs.x.shape[1], False)),
     "cg-pr": _line_search(lambda runs, memory: _ConjugateGradient(len(runs.x), runs.x.shape[1], True)),
     "lbfgs": _line_search(lambda runs, memory: _LBFGS(len(runs.x), runs.x.shape[1], memory)),

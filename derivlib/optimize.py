@@ -775,6 +775,23 @@ def _gradient_descent(run: _Run, x: np.ndarray) -> Outcome:
     return _iterate(run, x, step)
 
 
+def _plain_newton(run: _Run, x: np.ndarray) -> Outcome:
+    """Newton's method as textbooks first state it: the full step −(∇²f)⁻¹∇f, no line search and no change to the
+    Hessian. Quadratic convergence near any point where ∇f = 0 and the Hessian is invertible, so it is drawn to a
+    saddle or a maximum as readily as to a minimum (the modified Newton above is not); it stops where the Hessian is
+    singular."""
+
+    def step(at: Iterate) -> tuple[Iterate, float]:
+        try:
+            p = -np.linalg.solve(at.h, at.g)
+        except np.linalg.LinAlgError:
+            raise _NoProgress("the Hessian is singular: Newton's step is undefined there") from None
+        new = _moving(at.x, at.x + p, "Newton's step is too small for float64 to move x")
+        return run.objective.at(new, hessian=True), 1.0
+
+    return _iterate(run, x, step, hessian=True)
+
+
 class Direction:
     """A line-search method's own part (N&W §3.1: x_{k+1} = x_k + α_k·p_k): its direction p_k at each iterate, the
     line search's first trial step along it, and what it keeps of the step taken. The loop, the line searches and
@@ -1090,6 +1107,7 @@ RECORDS: dict[str, Method] = {
             20_000,
         ),
         Method("newton", "Newton", "#1f3fbf", _line_search(lambda _: ModifiedNewton()), hessian=True),
+        Method("newton-plain", "Newton (plain)", "#6f8fe8", _plain_newton, hessian=True),
         Method(
             "cg-fr", "CG (Fletcher–Reeves)", "#8c564b", _line_search(lambda _: ConjugateGradient(polak_ribiere=False))
         ),

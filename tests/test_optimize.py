@@ -388,7 +388,7 @@ def test_the_references_are_marked_as_the_libraries_they_come_from():
         "scipy-newton-cg": "scipy",
         "scipy-trust-exact": "scipy",
     }
-    assert [name for name in METHODS if RECORDS[name].hessian] == ["newton", "scipy-newton-cg", "scipy-trust-exact"]
+    assert [name for name in METHODS if RECORDS[name].hessian] == ["newton", "newton-plain", "scipy-newton-cg", "scipy-trust-exact"]
 
 
 def test_scipy_trust_exact_at_a_kink_stops_with_a_status_not_numpys_error():
@@ -436,3 +436,28 @@ def test_the_line_search_methods_converge_on_badly_scaled_problems(problem, meth
     assert result.fun <= 1e-8
     if result.fun <= 1e-20:  # as close as float64 gets: at the minimum itself
         assert result.x == pytest.approx(minimum, rel=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Plain Newton: the full step, no line search, the Hessian as it is
+
+
+def test_plain_newton_goes_to_a_saddle_in_one_step_on_a_saddle_shaped_quadratic():
+    """On a quadratic the Newton step lands on the critical point whatever it is; the modified Newton does not."""
+    plain = minimize("x^2 - y^2", {"x": 1.0, "y": 2.0}, method="newton-plain")
+    assert (plain.nit, plain.status, plain.x) == (1, Status.CONVERGED, {"x": 0.0, "y": 0.0})
+    modified = minimize("x^2 - y^2", {"x": 1.0, "y": 2.0}, method="newton", max_iter=20)
+    assert modified.status == Status.UNBOUNDED  # it bends away from the saddle, downhill, without end
+
+
+def test_plain_newton_finds_himmelblau_s_maximum_from_near_it():
+    result = minimize("(x^2 + y - 11)^2 + (x + y^2 - 7)^2", {"x": -0.2, "y": -0.9}, method="newton-plain")
+    assert result.success
+    assert [result.x["x"], result.x["y"]] == pytest.approx([-0.270845, -0.923039], abs=1e-6)  # the known maximum
+    assert np.all(np.linalg.eigvalsh(result.hess) < 0)
+
+
+def test_plain_newton_stops_where_the_hessian_is_singular():
+    result = minimize("x^4 + y^2", {"x": 0.0, "y": 1.0}, method="newton-plain")
+    assert result.status == Status.NO_PROGRESS and result.nit == 0
+    assert "Hessian is singular" in result.message
