@@ -782,6 +782,7 @@ def _plain_newton(run: _Run, x: np.ndarray) -> Outcome:
     singular."""
 
     def step(at: Iterate) -> tuple[Iterate, float]:
+        assert at.h is not None  # hessian=True: every iterate of the run has it
         try:
             p = -np.linalg.solve(at.h, at.g)
         except np.linalg.LinAlgError:
