@@ -388,7 +388,12 @@ def test_the_references_are_marked_as_the_libraries_they_come_from():
         "scipy-newton-cg": "scipy",
         "scipy-trust-exact": "scipy",
     }
-    assert [name for name in METHODS if RECORDS[name].hessian] == ["newton", "newton-plain", "scipy-newton-cg", "scipy-trust-exact"]
+    assert [name for name in METHODS if RECORDS[name].hessian] == [
+        "newton",
+        "newton-plain",
+        "scipy-newton-cg",
+        "scipy-trust-exact",
+    ]
 
 
 def test_scipy_trust_exact_at_a_kink_stops_with_a_status_not_numpys_error():
