@@ -6,14 +6,18 @@ import csv
 import io
 import json
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.optimize
 
 import derivlib
+from derivlib import cli, critical, optimize
 from derivlib.cli import main
 from derivlib.partials import surface_grid
 
@@ -472,3 +476,468 @@ def test_bad_input_to_check_exits_2_with_a_message_and_no_traceback(args, messag
 def test_an_error_in_the_answer_has_its_caret_under_the_answer(capsys):
     assert main(["x^3", "--check", "3u"]) == 2
     assert capsys.readouterr().err.splitlines()[1:] == ["  --check 3u", "           ^"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# --minimize METHOD --start NAME=VALUE,...: a run of minimize; exit status 0 converged, 1 not, 2 bad input
+
+ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
+
+
+def rosenbrock(x: float, y: float) -> dict[str, float]:
+    """Rosenbrock's function, its gradient and its Hessian, worked out by hand."""
+    return {
+        "f": (1 - x) ** 2 + 100 * (y - x * x) ** 2,
+        "fx": -2 * (1 - x) - 400 * x * (y - x * x),
+        "fy": 200 * (y - x * x),
+        "fxx": 2 - 400 * (y - 3 * x * x),
+        "fxy": -400 * x,
+        "fyy": 200.0,
+    }
+
+
+def csv_records(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_minimize_in_a_real_process_prints_the_result_as_a_row_of_csv_where_scipy_finds_the_minimum():
+    result = run_cli(ROSENBROCK, "--minimize", "newton", "--start", "x=-1.2,y=1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    header, *_ = result.stdout.splitlines()
+    assert header == ("method,success,status,status_name,message,nit,nfev,njev,nhev,fun,x,y,jac_x,jac_y,seconds")
+    (row,) = csv_records(result.stdout)
+    assert (row["method"], row["success"], row["status"], row["status_name"]) == ("newton", "true", "0", "CONVERGED")
+    assert row["message"] == "converged: ‖∇f‖∞ ≤ tol"
+    x, y = float(row["x"]), float(row["y"])
+    reference = scipy.optimize.minimize(
+        scipy.optimize.rosen, [-1.2, 1.0], jac=scipy.optimize.rosen_der, method="BFGS", options={"gtol": 1e-10}
+    )
+    assert reference.success
+    assert (x, y) == (pytest.approx(reference.x[0], abs=1e-7), pytest.approx(reference.x[1], abs=1e-7))
+    assert (x, y) == (pytest.approx(1.0, abs=1e-8), pytest.approx(1.0, abs=1e-8))  # the known minimum
+    by_hand = rosenbrock(x, y)
+    assert float(row["fun"]) == pytest.approx(by_hand["f"], abs=1e-20)
+    assert float(row["jac_x"]) == pytest.approx(by_hand["fx"], abs=1e-12)
+    assert float(row["jac_y"]) == pytest.approx(by_hand["fy"], abs=1e-12)
+    assert max(abs(float(row["jac_x"])), abs(float(row["jac_y"]))) <= 1e-8  # converged: ‖∇f‖∞ ≤ tol
+    assert 0 < int(row["nit"]) < int(row["nfev"]) and int(row["nhev"]) > 0
+    assert float(row["seconds"]) > 0
+
+
+def test_minimize_prints_what_the_library_returns(capsys):
+    assert main([ROSENBROCK, "--minimize", "lbfgs", "--start", "x=-1.2", "y=1"]) == 0
+    (row,) = csv_records(capsys.readouterr().out)
+    expected = derivlib.minimize(ROSENBROCK, {"x": -1.2, "y": 1.0}, method="lbfgs")
+    assert {name: row[name] for name in ("nit", "nfev", "njev", "nhev")} == {
+        name: str(getattr(expected, name)) for name in ("nit", "nfev", "njev", "nhev")
+    }
+    assert (float(row["x"]), float(row["y"])) == (expected.x["x"], expected.x["y"])  # round-trip precision
+    assert float(row["fun"]) == expected.fun
+
+
+def quadratic_bowl_options(method: str) -> list[str]:
+    return ["--lr", "0.1"] if method == "gradient-descent" else []
+
+
+@pytest.mark.parametrize("method", list(optimize.METHODS))
+def test_every_method_of_minimize_runs_from_the_command_line(method, capsys):
+    """(x − 1)² + 3(y + 2)² has its minimum at (1, −2) with f = 0: every method reaches it and exits 0."""
+    args = ["(x - 1)^2 + 3(y + 2)^2", "--minimize", method, "--start", "x=0, y=0", *quadratic_bowl_options(method)]
+    assert main(args) == 0
+    (row,) = csv_records(capsys.readouterr().out)
+    assert row["method"] == method
+    assert (float(row["x"]), float(row["y"])) == (pytest.approx(1.0, abs=1e-6), pytest.approx(-2.0, abs=1e-6))
+    assert float(row["fun"]) == pytest.approx(0.0, abs=1e-10)
+
+
+def test_a_run_that_does_not_converge_exits_1_and_still_prints_its_result(capsys):
+    assert main([ROSENBROCK, "--minimize", "gradient-descent", "--start", "x=-1.2,y=1", "--max-iter", "5"]) == 1
+    captured = capsys.readouterr()
+    (row,) = csv_records(captured.out)
+    assert (row["success"], row["status"], row["status_name"]) == ("false", "1", "MAX_ITER")
+    assert row["message"] == "stopped after max_iter = 5 iterations"
+    assert row["nit"] == "5"
+    assert captured.err == ""
+
+
+def test_the_path_is_the_iteration_table_with_how_the_run_ended_on_stderr(capsys):
+    lr = 1e-3  # gradient descent's default step: each iterate is the last less lr·∇f, by hand
+    assert (
+        main([ROSENBROCK, "--minimize", "gradient-descent", "--start", "x=-1.2,y=1", "--max-iter", "3", "--path"]) == 1
+    )
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "k,x,y,f,grad_norm,step,evaluations"
+    table = csv_records(captured.out)
+    assert [row["k"] for row in table] == ["0", "1", "2", "3"]
+    assert table[0]["step"] == "nan"  # no step to the start
+    x, y = -1.2, 1.0
+    for row in table:
+        expected = rosenbrock(x, y)
+        assert (float(row["x"]), float(row["y"])) == (pytest.approx(x, rel=1e-14), pytest.approx(y, rel=1e-14))
+        assert float(row["f"]) == pytest.approx(expected["f"], rel=1e-13)
+        assert float(row["grad_norm"]) == pytest.approx(math.hypot(expected["fx"], expected["fy"]), rel=1e-13)
+        x, y = x - lr * expected["fx"], y - lr * expected["fy"]
+    assert captured.err == "gradient-descent: stopped after max_iter = 3 iterations (status 1, MAX_ITER)\n"
+
+
+def test_minimize_as_json_is_the_result_named_as_minimize_result_names_it(capsys):
+    assert main([ROSENBROCK, "--minimize", "newton", "--start", "x=-1.2,y=1", "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert list(record) == [
+        *("method", "success", "status", "status_name", "message", "nit", "nfev", "njev", "nhev", "fun"),
+        *("x", "jac", "hess", "seconds"),
+    ]
+    assert (record["method"], record["success"], record["status"], record["status_name"]) == (
+        "newton",
+        True,
+        0,
+        "CONVERGED",
+    )
+    assert record["x"] == {"x": pytest.approx(1.0, abs=1e-8), "y": pytest.approx(1.0, abs=1e-8)}
+    by_hand = rosenbrock(record["x"]["x"], record["x"]["y"])
+    assert record["jac"] == {"x": pytest.approx(by_hand["fx"], abs=1e-12), "y": pytest.approx(by_hand["fy"], abs=1e-12)}
+    hessian = [[by_hand["fxx"], by_hand["fxy"]], [by_hand["fxy"], by_hand["fyy"]]]
+    assert record["hess"] == [pytest.approx(row, rel=1e-12) for row in hessian]
+    assert isinstance(record["nit"], int) and "path" not in record
+
+
+def test_minimize_as_json_with_the_path_keeps_whole_numbers_whole_and_nan_as_null(capsys):
+    args = [ROSENBROCK, "--minimize", "lbfgs", "--start", "x=-1.2,y=1", "--max-iter", "2", "--path", "--format", "json"]
+    assert main(args) == 1
+    record = json.loads(capsys.readouterr().out)
+    assert (record["status"], record["status_name"], record["hess"]) == (1, "MAX_ITER", None)  # L-BFGS: no Hessian
+    assert [row["k"] for row in record["path"]] == [0, 1, 2]
+    assert record["path"][0] == {
+        "k": 0,
+        "x": -1.2,
+        "y": 1.0,
+        "f": pytest.approx(24.2, rel=1e-14),
+        "grad_norm": pytest.approx(math.hypot(-215.6, -88.0), rel=1e-14),
+        "step": None,
+        "evaluations": record["path"][0]["evaluations"],
+    }
+    assert isinstance(record["path"][-1]["evaluations"], int)
+    assert record["path"][-1]["x"] == record["x"]["x"]
+
+
+def test_the_start_takes_constant_formulas_parameters_and_any_names(capsys):
+    """cos u + a(v − 1)² is least at u = π, v = 1 (f = −1): from u = π − 1/4 with a = 2."""
+    args = ["cos(u) + a(v - 1)^2", "--minimize", "newton", "--start", "U=pi - 1/4,", "v=-1", "--param", "a=2"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split(",")[10:14] == ["u", "v", "jac_u", "jac_v"]
+    (row,) = csv_records(out)
+    assert (float(row["u"]), float(row["v"])) == (pytest.approx(math.pi, abs=1e-9), pytest.approx(1.0, abs=1e-12))
+    assert float(row["fun"]) == pytest.approx(-1.0, abs=1e-15)
+
+
+def test_minimize_in_one_variable_from_standard_input():
+    """x⁴ − 3x² + x from x = 2: the right-hand well's bottom, where 4x³ − 6x + 1 = 0 (numpy's root of it)."""
+    result = run_cli("-", "--minimize", "newton", "--start", "x=2", stdin="x^4 - 3x^2 + x\n")
+    assert result.returncode == 0, result.stderr
+    (row,) = csv_records(result.stdout)
+    root = max(np.roots([4, 0, -6, 1]).real)
+    assert float(row["x"]) == pytest.approx(root, rel=1e-12)
+    assert "y" not in row and "jac_y" not in row
+
+
+def test_tol_max_iter_lr_and_memory_reach_the_run(capsys):
+    assert main(["x^2", "--minimize", "gradient-descent", "--start", "x=1", "--lr", "1/4", "--tol", "1e-3"]) == 0
+    (row,) = csv_records(capsys.readouterr().out)
+    assert row["nit"] == "11"  # x halves at every step (x − 2x/4): f′ = 2x is 2⁻¹⁰ ≤ 1e-3 after eleven
+    assert float(row["x"]) == 2.0**-11
+    assert main([ROSENBROCK, "--minimize", "lbfgs", "--start", "x=-1.2,y=1", "--memory", "1", "--format", "json"]) == 0
+    one_pair = json.loads(capsys.readouterr().out)
+    expected = derivlib.minimize(ROSENBROCK, {"x": -1.2, "y": 1.0}, method="lbfgs", memory=1)
+    assert (one_pair["nit"], one_pair["nfev"]) == (expected.nit, expected.nfev)
+
+
+def test_what_minimize_prints_is_named_as_the_command_line_reserves(capsys):
+    """The columns besides the variables' are those that --start refuses as a variable's name."""
+    assert main(["x^2", "--minimize", "newton", "--start", "x=1"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert [name for name in header if name not in ("x", "jac_x", "seconds")] == list(cli.RESULT_COLUMNS)
+    path = derivlib.minimize("x^2", {"x": 1.0}).path
+    assert [name for name in path.columns if name != "x"] == list(cli.PATH_COLUMNS)
+
+
+def test_the_help_names_real_methods_and_the_librarys_defaults():
+    import inspect
+
+    text = " ".join(cli._parser().format_help().split())
+    named = text.split("--minimize METHOD minimize EXPR by METHOD from --start (", 1)[1].split(":", 1)[0]
+    assert {name.strip() for name in named.split(", ")} == {
+        "newton",
+        "lbfgs",
+        "cg-pr",
+        "gradient-descent",
+        "scipy-bfgs",
+        "...",
+    }
+    assert {"newton", "lbfgs", "cg-pr", "gradient-descent", "scipy-bfgs"} <= set(optimize.METHODS)
+    default = {name: float(re.search(rf"{name} \(([^)]+)\)", text)[1]) for name in ("<= TOL", "the fixed step")}
+    assert default["<= TOL"] == inspect.signature(optimize.minimize).parameters["tol"].default
+    assert default["the fixed step"] == optimize.DEFAULT_LR
+    assert f"the pairs kept ({optimize.LBFGS_MEMORY})" in text
+    assert f"points per axis ({critical.DEFAULT_POINTS})" in text
+
+
+def test_an_unknown_method_exits_2_listing_every_method(capsys):
+    assert main([ROSENBROCK, "--minimize", "newtn", "--start", "x=1,y=1"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert (
+        captured.err
+        == f"error: unknown method 'newtn' (did you mean 'newton'?): choose one of {', '.join(optimize.METHODS)}\n"
+    )
+
+
+def test_the_derivative_table_does_not_import_the_optimizer_or_the_critical_points():
+    result = run_cli("x^3 + sin(x)", "--at", "1", python=["-X", "importtime"])
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import")}
+    assert "derivlib.cli" in imported
+    assert not {"derivlib.optimize", "derivlib.critical", "scipy"} & imported
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["--minimize", "newton"], "--minimize needs a start", id="no-start"),
+        pytest.param(["--minimize", "newton", "--start", "x=1"], "'y' has neither a start nor a value", id="no-y"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y"], "--start takes NAME=VALUE", id="no-equals"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,,y=1"], "empty item", id="empty-item"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,=1"], "a name is missing", id="no-name"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y="], "y= needs a value", id="no-value"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=x"], "cannot depend on x", id="value-not-constant"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=sin("], "ends too early", id="bad-value"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,exp=1"], "'exp' is a function's name", id="function"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,pi=1"], "'pi' is a constant", id="constant"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,X=1"], "'x' is named twice", id="twice"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,2y=1"], "'2y' is not a name", id="not-a-name"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,k=1"], "'k' names a column", id="path-column"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,fun=1"], "'fun' names a column", id="result-column"),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--tol", "0"], "--tol must be a positive", id="tol"
+        ),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=1", "--tol", "-1e-3"], "--tol must be", id="tol<0"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=1", "--max-iter", "-1"], "at least 0", id="max-iter"),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--max-iter", "2.5"], "whole number of iterations", id="2.5"
+        ),
+        pytest.param(["--minimize", "gradient-descent", "--start", "x=1,y=1", "--lr", "0"], "--lr must be", id="lr"),
+        pytest.param(["--minimize", "lbfgs", "--start", "x=1,y=1", "--memory", "0"], "at least 1", id="memory"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=1", "--device", "tpu"], "unknown device", id="device"),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=1", "--param", "a=1"], "no parameter 'a'", id="param"),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--at", "1"],
+            "--minimize starts from one point: give it with --start NAME=VALUE,... (the names are the variables), "
+            "not --at",
+            id="with-at",
+        ),
+        pytest.param(["--minimize", "newton", "--start", "x=1,y=1", "--grid", "0", "1", "3"], "not --grid", id="grid"),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--variables", "x,y"], "not --variables", id="variables"
+        ),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--order", "3"],
+            "--minimize takes no --order: its options are --start, --tol, --max-iter, --lr, --memory, --path, "
+            "--param, --device, --dtype and --format",
+            id="order",
+        ),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--check", "1"],
+            "--check and --minimize are separate commands: give one of them",
+            id="with-check",
+        ),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--critical-points"],
+            "--minimize and --critical-points are separate commands",
+            id="with-critical-points",
+        ),
+        pytest.param(["--at", "1", "--start", "x=1"], "--start is for --minimize", id="start-without-minimize"),
+        pytest.param(["--start", "x=1"], "--start is for --minimize", id="start-alone"),
+        pytest.param(["--at", "1", "--path"], "--path is for --minimize", id="path-without-minimize"),
+        pytest.param(["--check", "1", "--tol", "1e-3"], "--check takes no --tol", id="check-with-tol"),
+        pytest.param(["--minimize", "sin(", "--start", "x=1,y=1"], "unknown method 'sin('", id="method-not-a-name"),
+    ],
+)
+def test_bad_input_to_minimize_exits_2_with_a_message_and_no_traceback(args, message, capsys):
+    assert main([ROSENBROCK, *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_a_start_where_f_is_undefined_exits_2(capsys):
+    assert main(["log(x)", "--minimize", "newton", "--start", "x=-1"]) == 2
+    assert capsys.readouterr().err == (
+        "error: f or its gradient is undefined at the start (x = -1): start somewhere else\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "source", "caret"),
+    [
+        pytest.param(
+            [ROSENBROCK + " + $", "--start", "x=1,y=1"],
+            f"  {ROSENBROCK} + $",
+            " " * (2 + len(ROSENBROCK + " + ")) + "^",
+            id="formula",
+        ),
+        pytest.param([ROSENBROCK, "--start", "x=1, y=$"], "  --start x=1, y=$", "                 ^", id="value"),
+        pytest.param([ROSENBROCK, "--start", "x=1", "sin=2"], "  --start x=1, sin=2", "               ^", id="name"),
+        pytest.param([ROSENBROCK, "--start", "x=1,", "y"], "  --start x=1, y", "               ^", id="no-equals"),
+        pytest.param(
+            [ROSENBROCK, "--start", "x=atan2(1, 2), y=1/$"],
+            "  --start x=atan2(1, 2), y=1/$",
+            "                             ^",
+            id="comma-in-a-call",
+        ),
+        pytest.param([ROSENBROCK, "--start", "x=1,y=1", "--tol", "1e-3$"], "  --tol 1e-3$", "            ^", id="tol"),
+    ],
+)
+def test_errors_in_minimize_show_a_caret_under_the_problem(args, source, caret, capsys):
+    assert main([args[0], "--minimize", "newton", *args[1:]]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1:] == [source, caret]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# --critical-points: where ∇f = 0 in a box of x and y
+
+
+def test_critical_points_in_a_real_process_are_the_known_saddle_and_minimum():
+    """x³ − 3x + y²: ∇f = (3x² − 3, 2y) is 0 at (±1, 0); the Hessian diag(6x, 2) makes (−1, 0) a saddle (f = 2) and
+    (1, 0) a minimum (f = −2)."""
+    result = run_cli("x^3 - 3x + y^2", "--critical-points", "--range-x", "-2", "2", "--range-y", "-1", "1")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == (
+        'kind,x,y,f,fx,fy,fxx,fxy,fyy,smooth\n"saddle",-1,0,2,0,0,-6,0,2,true\n"minimum",1,0,-2,0,0,6,0,2,true\n'
+    )
+
+
+HIMMELBLAU_CRITICAL = [  # the literature's values (Himmelblau 1972): four minima (f = 0), a maximum, four saddles
+    ("minimum", 3.0, 2.0),
+    ("minimum", -2.805118, 3.131312),
+    ("minimum", -3.779310, -3.283186),
+    ("minimum", 3.584428, -1.848126),
+    ("maximum", -0.270845, -0.923039),
+    ("saddle", 0.086678, 2.884255),
+    ("saddle", -3.073026, -0.081353),
+    ("saddle", 3.385154, 0.073852),
+    ("saddle", -0.127961, -1.953715),
+]
+
+
+def test_critical_points_of_himmelblaus_function_are_the_known_nine(capsys):
+    assert main([HIMMELBLAU, "--critical-points", "--format", "json"]) == 0  # the box -5 … 5 by default
+    found = json.loads(capsys.readouterr().out)
+    assert found["notes"] == []
+    points = sorted(found["points"], key=lambda p: (p["x"], p["y"]))
+    expected = sorted(HIMMELBLAU_CRITICAL, key=lambda p: (p[1], p[2]))
+    assert [(p["kind"], p["x"], p["y"]) for p in points] == [
+        (kind, pytest.approx(x, abs=1e-6), pytest.approx(y, abs=1e-6)) for kind, x, y in expected
+    ]
+    for point in points:
+        by_hand = himmelblau(point["x"], point["y"])
+        assert (point["fx"], point["fy"], point["smooth"]) == (0.0, 0.0, True)
+        for name in ("f", "fxx", "fxy", "fyy"):
+            assert point[name] == pytest.approx(by_hand[name], rel=1e-9, abs=1e-9), name
+    assert [p["f"] for p in points if p["kind"] == "minimum"] == [0.0] * 4
+
+
+def test_critical_points_notes_go_to_stderr_or_into_the_json(capsys):
+    assert main(["x + y", "--critical-points"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "kind,x,y,f,fx,fy,fxx,fxy,fyy,smooth\n"
+    assert captured.err == "note: no critical point in this box\n"
+    assert main(["x + y", "--critical-points", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"points": [], "notes": ["no critical point in this box"]}
+
+
+def test_critical_points_where_the_gradient_is_undefined_have_null_derivatives(capsys):
+    assert main(["|x| + |y| + a", "--critical-points", "--param", "a=1", "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert found["points"] == [
+        {
+            "kind": "minimum",
+            "x": 0.0,
+            "y": 0.0,
+            "f": 1.0,
+            **dict.fromkeys(["fx", "fy", "fxx", "fxy", "fyy"]),
+            "smooth": False,
+        }
+    ]
+
+
+def test_critical_points_take_the_box_as_constant_formulas_and_the_grid_density(capsys):
+    """sin x sin y in [0.1, 2π − 0.1]²: a maximum at (π/2, π/2) and (3π/2, 3π/2), a minimum at the other two
+    corners' centres, a saddle at (π, π)."""
+    box = ["--range-x", "1/10", "2pi - 1/10", "--range-y", "1/10", "2pi - 1/10", "--points", "41"]
+    assert main(["sin(x) sin(y)", "--critical-points", *box]) == 0
+    table = csv_records(capsys.readouterr().out)
+    h, p = math.pi / 2, math.pi
+    expected = [
+        ("maximum", h, h),
+        ("minimum", h, 3 * h),
+        ("saddle", p, p),
+        ("minimum", 3 * h, h),
+        ("maximum", 3 * h, 3 * h),
+    ]
+    assert [(row["kind"], float(row["x"]), float(row["y"])) for row in table] == [
+        (kind, pytest.approx(x, abs=1e-12), pytest.approx(y, abs=1e-12)) for kind, x, y in expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["x^3 - 3x", "--critical-points"], "in x and y, and this one has no y: x^3 - 3x", id="no-y"),
+        pytest.param(["y^2", "--critical-points"], "this one has no x", id="no-x"),
+        pytest.param(["2", "--critical-points"], "this one has neither x nor y", id="constant"),
+        pytest.param(["x y", "--critical-points", "--range-x", "1", "-1"], "--range-x: the range must go", id="range"),
+        pytest.param(["x y", "--critical-points", "--range-y", "0", "0"], "--range-y: the range must go", id="empty"),
+        pytest.param(["x y", "--critical-points", "--points", "2"], "--points must be from 3 to 2,001", id="few"),
+        pytest.param(["x y", "--critical-points", "--points", "2002"], "per axis, not 2,002", id="many"),
+        pytest.param(["x y", "--critical-points", "--points", "1/2"], "whole number", id="fractional"),
+        pytest.param(["a x y", "--critical-points"], "parameter 'a' needs a value", id="parameter"),
+        pytest.param(
+            ["x y", "--critical-points", "--range-x", "-1e308", "1e308"], "the box is too wide", id="too-wide"
+        ),
+        pytest.param(
+            ["x y", "--critical-points", "--dtype", "float32"],
+            "--critical-points takes no --dtype: its options are --range-x, --range-y, --points, --param and --format",
+            id="dtype",
+        ),
+        pytest.param(
+            ["x y", "--critical-points", "--at", "1"],
+            "--critical-points searches a box of x and y: give it with --range-x START STOP --range-y START STOP, "
+            "not --at",
+            id="at",
+        ),
+        pytest.param(["x y", "--critical-points", "--range", "0", "1"], "not --range", id="range-of-check"),
+        pytest.param(["x y", "--critical-points", "--variables", "x,y"], "not --variables", id="variables"),
+        pytest.param(["x y", "--critical-points", "--check", "y"], "separate commands", id="with-check"),
+        pytest.param(["x y", "--at", "1", "--range-x", "0", "1"], "--range-x is for --critical-points", id="alone"),
+        pytest.param(["x", "--at", "1", "--range", "0", "1"], "--range is for --check", id="range-alone"),
+        pytest.param(["x", "--check", "1", "--device", "cpu"], "--check takes no --device", id="check-device"),
+        pytest.param(["sin(x y", "--critical-points"], "unclosed '('", id="bad-formula"),
+    ],
+)
+def test_bad_input_to_critical_points_exits_2_with_a_message_and_no_traceback(args, message, capsys):
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_errors_in_critical_points_show_a_caret_under_the_problem(capsys):
+    assert main(["x^2 + y^2 + $", "--critical-points"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == ["  x^2 + y^2 + $", "              ^"]
+    assert main(["x y", "--critical-points", "--range-y", "-1", "1$"]) == 2
+    assert capsys.readouterr().err.splitlines()[1:] == ["  --range-y STOP 1$", "                  ^"]
