@@ -15,6 +15,11 @@ fun, the point, jac_NAME for each variable, seconds) or, with `--format json`, a
 with `--path`, the iterations instead (minimize's path: k, the point, f, grad_norm, step, evaluations). Exit status 0
 when the run converged, 1 when it did not (the result is printed either way).
 
+With `--minimize-many METHOD --starts-x -5 5 21 --starts-y -5 5 21` it runs `minimize_many` from every start of a grid
+(an option --starts-NAME START STOP NUM per variable, named as --grid-NAME is, every combination, the first variable
+fastest) and prints a row per start: start_NAME, the end point, fun, nit, success, status, status_name. Exit status 0
+when every start converged, 1 when any did not.
+
 With `--critical-points` it prints `critical_points` of f(x, y) in the box `--range-x START STOP --range-y START STOP`
 (-5 5 each): kind, x, y, f, fx, fy, fxx, fxy, fyy, smooth; its notes on stderr, or as "notes" beside "points" in JSON.
 
@@ -62,6 +67,7 @@ examples:
   python -m derivlib "(x^2 + y - 11)^2 + (x + y^2 - 7)^2" --variables x,y --grid-x -5 5 101 --grid-y -5 5 101
   python -m derivlib "(1 - x)^2 + 100(y - x^2)^2" --minimize newton --start x=-1.2,y=1
   python -m derivlib "(1 - x)^2 + 100(y - x^2)^2" --minimize lbfgs --start x=-1.2 y=1 --path --format json
+  python -m derivlib "(x^2 + y - 11)^2 + (x + y^2 - 7)^2" --minimize-many newton --starts-x -5 5 21 --starts-y -5 5 21
   python -m derivlib "x^3 - 3x + y^2" --critical-points --range-x -2 2 --range-y -1 1
 """
 
@@ -70,13 +76,13 @@ examples:
 _ARITY = {
     **{"--at": 10**6, "--grid": 3, "--order": 1, "--device": 1, "--dtype": 1, "--format": 1, "--variables": 1},
     **{"--check": 1, "--range": 2, "--minimize": 1, "--start": 10**6, "--tol": 1, "--max-iter": 1, "--lr": 1},
-    **{"--memory": 1, "--range-x": 2, "--range-y": 2, "--points": 1},
+    **{"--memory": 1, "--range-x": 2, "--range-y": 2, "--points": 1, "--minimize-many": 1},
 }
 # Every option but EXPR, in the order a conflict between them is reported.
 OPTIONS = (
     *("--at", "--grid", "--variables", "--order", "--check", "--range", "--minimize", "--start", "--tol"),
-    *("--max-iter", "--lr", "--memory", "--path", "--critical-points", "--range-x", "--range-y", "--points"),
-    *("--param", "--device", "--dtype", "--format"),
+    *("--minimize-many", "--max-iter", "--lr", "--memory", "--path", "--critical-points", "--range-x", "--range-y"),
+    *("--points", "--param", "--device", "--dtype", "--format"),
 )
 TABLE = ("--at", "--grid", "--variables", "--order", "--param", "--device", "--dtype", "--format")  # and --grid-NAME
 PLACES = ("--at", "--grid", "--variables", "--range", "--start", "--range-x", "--range-y")  # where a command works
@@ -88,17 +94,24 @@ RESULT_COLUMNS = ("method", "success", "status", "status_name", "message", "nit"
 PATH_COLUMNS = ("k", "f", "grad_norm", "step", "evaluations")
 CHECK_ROWS = 5  # rows of the differing points that --check prints (spread over them)
 GRID_PREFIX = "--grid-"  # --grid-NAME START STOP NUM: a variable's axis, with --variables
+STARTS_PREFIX = "--starts-"  # --starts-NAME START STOP NUM: a variable's starts, with --minimize-many
+# What --minimize-many prints besides start_NAME and the variables' own columns (minimize_many's, checked by a test).
+MANY_COLUMNS = ("fun", "nit", "success", "status", "status_name")
+MAX_STARTS = 10**6  # starts of one --minimize-many: each holds its iterate, gradient and Hessian (or L-BFGS's pairs)
 _NAME = re.compile(r"[a-z][a-z0-9]*")  # a variable, as the tokenizer reads a name (lowercased)
 
 
-def _parser(variables: tuple[str, ...] | None = None, points: bool = True) -> argparse.ArgumentParser:
-    """The options; with `variables` (from --variables) a --grid-NAME option for each; without `points` (a command
-    such as --check, or one of its options, given) neither --at nor --grid is needed."""
+def _parser(
+    variables: tuple[str, ...] | None = None, points: bool = True, starts: Sequence[str] = ()
+) -> argparse.ArgumentParser:
+    """The options; with `variables` (from --variables) a --grid-NAME option for each, and a --starts-NAME option
+    for each name in `starts` (as typed); without `points` (a command such as --check, or one of its options, given)
+    neither --at nor --grid is needed."""
     parser = argparse.ArgumentParser(
         prog="python -m derivlib",
         description="Exact derivatives of a formula with PyTorch, as a table with columns x,f,d1,...,dN; "
-        "with --variables, every partial derivative (x,y,f,fx,fy,fxx,fxy,fyy). The commands --check, --minimize "
-        "and --critical-points do something else with the formula, each with its own options.",
+        "with --variables, every partial derivative (x,y,f,fx,fy,fxx,fxy,fyy). The commands --check, --minimize, "
+        "--minimize-many and --critical-points do something else with the formula, each with its own options.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -153,10 +166,32 @@ def _parser(variables: tuple[str, ...] | None = None, points: bool = True) -> ar
         help="with --minimize: where the run starts, a value per variable, e.g. x=-1.2,y=1 or x=-1.2 y=pi/4; the "
         "names are the variables, any other letter of EXPR a parameter",
     )
-    parser.add_argument("--tol", help="with --minimize: converged where the largest |partial derivative| <= TOL (1e-8)")
-    parser.add_argument("--max-iter", metavar="N", help="with --minimize: the most iterations (the method's own cap)")
-    parser.add_argument("--lr", help="with --minimize gradient-descent: the fixed step (1e-3)")
-    parser.add_argument("--memory", metavar="M", help="with --minimize lbfgs or torch-lbfgs: the pairs kept (10)")
+    parser.add_argument(
+        "--minimize-many",
+        metavar="METHOD",
+        help="minimize EXPR by METHOD from every start of a grid, --starts-NAME START STOP NUM for each variable (as "
+        "--starts-x -5 5 21 --starts-y -5 5 21: every combination, the first variable fastest), all at once; METHOD "
+        "is one of derivlib's own (newton, lbfgs, cg-pr, gradient-descent, ...): prints a row per start; exit status "
+        "0 when every start converged, 1 when not",
+    )
+    for name in dict.fromkeys(starts):  # as typed: a name that cannot be a variable is refused by --minimize-many
+        parser.add_argument(
+            STARTS_PREFIX + name,
+            dest=_dest(STARTS_PREFIX + name),
+            nargs=3,
+            metavar=("START", "STOP", "NUM"),
+            help=f"with --minimize-many: NUM evenly spaced starting values of {name}",
+        )
+    parser.add_argument(
+        "--tol", help="with --minimize(-many): converged where the largest |partial derivative| <= TOL (1e-8)"
+    )
+    parser.add_argument(
+        "--max-iter", metavar="N", help="with --minimize(-many): the most iterations (the method's own cap)"
+    )
+    parser.add_argument("--lr", help="with --minimize(-many) gradient-descent: the fixed step (1e-3)")
+    parser.add_argument(
+        "--memory", metavar="M", help="with --minimize(-many) lbfgs or torch-lbfgs: the pairs kept (10)"
+    )
     parser.add_argument(
         "--path",
         action="store_true",
@@ -205,7 +240,7 @@ def _protect_values(argv: Sequence[str]) -> list[str]:
             expecting = max(0, expecting - 1)
         else:
             protected.append(arg)
-            expecting = 3 if arg.startswith(GRID_PREFIX) else _ARITY.get(arg, 0)
+            expecting = 3 if arg.startswith((GRID_PREFIX, STARTS_PREFIX)) else _ARITY.get(arg, 0)
     return protected
 
 
@@ -227,6 +262,20 @@ def _joined(items: Sequence[str], separator: str) -> str:
 def _typed(argv: Sequence[str], options: Sequence[str]) -> bool:
     """Whether any of the options is among the arguments (before they are parsed: whether --at or --grid is needed)."""
     return any(arg == option or arg.startswith(option + "=") for arg in argv for option in options)
+
+
+def _typed_starts(argv: Sequence[str]) -> tuple[str, ...]:
+    """The names of the --starts-NAME options typed, in order and as typed (a name given twice twice).
+
+    >>> _typed_starts(["x y", "--minimize-many", "newton", "--starts-x", "0", "1", "3", "--starts-Y", "0", "1", "3"])
+    ('x', 'Y')
+    """
+    return tuple(arg.removeprefix(STARTS_PREFIX).partition("=")[0] for arg in argv if arg.startswith(STARTS_PREFIX))
+
+
+def _dest(option: str) -> str:
+    """Where argparse keeps an option's value: --max-iter in max_iter, --starts-x in starts_x."""
+    return option.removeprefix("--").replace("-", "_")
 
 
 def _given_variables(argv: Sequence[str]) -> str | None:
@@ -402,10 +451,7 @@ def _points(text: str, variables: tuple[str, ...], params: dict[str, float]) -> 
 def _grid(grids: dict[str, list[str]], dtype: torch.dtype, columns: int) -> list[torch.Tensor]:
     """Every combination of the axes' values, the first variable varying fastest (as `surface_grid`); the table's
     `columns`, each as long as the grid, are checked against the output budget before the grid is made."""
-    specs = {}
-    for name, (start, stop, num) in grids.items():
-        what = GRID_PREFIX + name
-        specs[name] = (_number(start, f"{what} START "), _number(stop, f"{what} STOP "), _count(num, f"{what} NUM"))
+    specs = _axes(grids, GRID_PREFIX)
     count = math.prod(max(num, 0) for _, _, num in specs.values())
     needed = count * columns * dtype.itemsize
     if needed > MAX_OUTPUT_BYTES:  # before any axis is made: one axis alone may be too long
@@ -414,12 +460,28 @@ def _grid(grids: dict[str, list[str]], dtype: torch.dtype, columns: int) -> list
             f"a grid of {count:,} points makes {columns} columns of {needed / 2**30:.1f} GiB in all; at most "
             f"{most:,} points fit the {MAX_OUTPUT_BYTES // 2**30} GiB budget"
         )
+    return _mesh(specs, dtype, GRID_PREFIX)
+
+
+def _axes(grids: Mapping[str, Sequence[str]], prefix: str) -> dict[str, tuple[float, float, int]]:
+    """Each axis's START, STOP and NUM as typed after PREFIX+NAME (--grid-x, --starts-x), read as numbers; an
+    ExpressionError's caret under the value."""
+    specs = {}
+    for name, (start, stop, num) in grids.items():
+        what = prefix + name
+        specs[name] = (_number(start, f"{what} START "), _number(stop, f"{what} STOP "), _count(num, f"{what} NUM"))
+    return specs
+
+
+def _mesh(specs: Mapping[str, tuple[float, float, int]], dtype: torch.dtype, prefix: str) -> list[torch.Tensor]:
+    """Every combination of the axes' values, the first variable varying fastest (as `surface_grid`): a column per
+    variable; ValueError naming the option of an axis that makes no grid."""
     axes = []
     for name, spec in specs.items():
         try:
             axes.append(grid(*spec, dtype=dtype))
         except ValueError as error:
-            raise ValueError(f"{GRID_PREFIX}{name}: {error}") from None
+            raise ValueError(f"{prefix}{name}: {error}") from None
     mesh = torch.meshgrid(*reversed(axes), indexing="ij")  # the last variable slowest
     return [values.reshape(-1) for values in reversed(mesh)]
 
@@ -433,8 +495,8 @@ class Output(NamedTuple):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0, 1 for a wrong answer to --check or a --minimize run that
-    did not converge, 2 for bad input)."""
+    """Run the command line; returns the exit status (0, 1 for a wrong answer to --check, a --minimize run that
+    did not converge or a --minimize-many start that did not, 2 for bad input)."""
     argv = _protect_values(sys.argv[1:] if argv is None else argv)
     given = _given_variables(argv)
     try:
@@ -445,10 +507,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if variables is None and (grids := [arg for arg in argv if arg.startswith(GRID_PREFIX)]):
         print(f"error: {grids[0]} is for several variables: name them first, as --variables x,y", file=sys.stderr)
         return 2
+    starts = _typed_starts(argv)
     # A command, or an option of one alone (which is then refused by name), needs neither --at nor --grid.
-    points = not _typed(argv, [option for option in OPTIONS if option not in TABLE])
-    args = _parser(variables, points).parse_args(argv)
-    args.variables = variables
+    points = not (starts or _typed(argv, [option for option in OPTIONS if option not in TABLE]))
+    args = _parser(variables, points, starts).parse_args(argv)
+    args.variables, args.starts = variables, starts
     try:
         command = _command(args)
         _check_options(args, command)
@@ -473,13 +536,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _given(args: argparse.Namespace, option: str) -> bool:
-    value = getattr(args, option.removeprefix("--").replace("-", "_"), None)
+    value = getattr(args, _dest(option), None)
     return value is not None and value is not False  # --order 0 is given; --path absent is False
 
 
 def _command(args: argparse.Namespace) -> str:
-    """The command given (--check, --minimize, --critical-points), or "" for the derivative table; ValueError for
-    two."""
+    """The command given (--check, --minimize, --minimize-many, --critical-points), or "" for the derivative table;
+    ValueError for two."""
     given = [command for command in COMMANDS if _given(args, command)]
     if len(given) > 1:
         raise ValueError(f"{given[0]} and {given[1]} are separate commands: give one of them")
@@ -489,16 +552,28 @@ def _command(args: argparse.Namespace) -> str:
 def _check_options(args: argparse.Namespace, command: str) -> None:
     """ValueError for an option that the command does not take, so that nothing typed is silently ignored."""
     grids = tuple(GRID_PREFIX + name for name in args.variables or ())
+    starts = tuple(STARTS_PREFIX + name for name in dict.fromkeys(args.starts))
     takes = COMMANDS[command].options if command else (*TABLE, *grids)
-    for option in (*OPTIONS, *grids):
-        if option == command or option in takes or not _given(args, option):
+    for option in (*OPTIONS, *grids, *starts):
+        if option == command or _takes(takes, option) or not _given(args, option):
             continue
         if not command:
-            owners = [name for name, other in COMMANDS.items() if option in other.options]
+            owners = [name for name, other in COMMANDS.items() if _takes(other.options, option)]
             raise ValueError(f"{option} is for {' and '.join(owners)}")
-        if option in PLACES or option in grids:
+        if option in PLACES or option in grids or option in starts:
             raise ValueError(f"{command} {COMMANDS[command].where}, not {option}")
         raise ValueError(f"{command} takes no {option}: its options are {_listed(takes)}")
+
+
+def _takes(options: Sequence[str], option: str) -> bool:
+    """Whether the option is among the options, where one ending in NAME stands for one per variable.
+
+    >>> _takes(["--starts-NAME", "--tol"], "--starts-u"), _takes(["--start", "--tol"], "--starts-u")
+    (True, False)
+    """
+    return option in options or any(
+        pattern.endswith("NAME") and option.startswith(pattern.removesuffix("NAME")) for pattern in options
+    )
 
 
 def _listed(items: Sequence[str]) -> str:
@@ -601,15 +676,7 @@ def run_minimize(args: argparse.Namespace, stdin_text: str | None) -> Output:
             f"{name!r} has neither a start nor a value: give it a start to minimize over it too (--start ...,{name}=1)"
             f", or a value (--param {name}=1)"
         )
-    settings: dict[str, Any] = {}  # those given: minimize's own defaults otherwise
-    if args.tol is not None:
-        settings["tol"] = _positive(args.tol, "--tol")
-    if args.max_iter is not None:
-        settings["max_iter"] = _at_least(args.max_iter, "--max-iter", "iterations", 0)
-    if args.lr is not None:
-        settings["lr"] = _positive(args.lr, "--lr")
-    if args.memory is not None:
-        settings["memory"] = _at_least(args.memory, "--memory", "pairs", 1)
+    settings = _settings(args)
     dtype = args.dtype or "float64"
     result = minimize(expr, start, method=method, params=params, device=args.device, dtype=dtype, **settings)
     status = 0 if result.success else 1
@@ -622,6 +689,20 @@ def run_minimize(args: argparse.Namespace, stdin_text: str | None) -> Output:
         ending = f"{result.method}: {result.message} (status {int(result.status)}, {result.status.name})"
         return Output(to_csv(result.path), status, [ending])
     return Output(to_csv({name: np.array([value]) for name, value in _result_row(result).items()}), status)
+
+
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """--tol, --max-iter, --lr and --memory, those given, as minimize's arguments (its own defaults otherwise)."""
+    settings: dict[str, Any] = {}
+    if args.tol is not None:
+        settings["tol"] = _positive(args.tol, "--tol")
+    if args.max_iter is not None:
+        settings["max_iter"] = _at_least(args.max_iter, "--max-iter", "iterations", 0)
+    if args.lr is not None:
+        settings["lr"] = _positive(args.lr, "--lr")
+    if args.memory is not None:
+        settings["memory"] = _at_least(args.memory, "--memory", "pairs", 1)
+    return settings
 
 
 def _start(items: Sequence[str], params: Mapping[str, float]) -> dict[str, float]:
@@ -713,6 +794,69 @@ def _records(columns: Mapping[str, np.ndarray]) -> list[dict[str, object]]:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# --minimize-many METHOD --starts-NAME START STOP NUM ...: minimize_many from a grid of starts
+
+
+def run_minimize_many(args: argparse.Namespace, stdin_text: str | None) -> Output:
+    """--minimize-many: `minimize_many` from every start of the grid of the --starts-NAME options, a row per start
+    (start_NAME, the end point, fun, nit, success, status, status_name) as CSV or a JSON list; exit status 0 when every
+    start converged, 1 when any did not. ExpressionError or ValueError on bad input."""
+    from .many import BATCHED, minimize_many  # pandas: only the optimisation commands need it
+    from .optimize import METHODS, Status
+
+    method = args.minimize_many.strip().lower()
+    if method not in BATCHED:
+        typed = args.minimize_many.strip()
+        if method in METHODS:
+            problem = f"{typed!r} runs one start at a time (--minimize)"
+        else:
+            close = difflib.get_close_matches(method, list(BATCHED), n=1)
+            problem = f"unknown method {typed!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+        raise ValueError(f"{problem}: --minimize-many runs one of {', '.join(BATCHED)}")
+    if not args.starts:
+        raise ValueError(
+            "--minimize-many needs its starts, --starts-NAME START STOP NUM for each variable (the names are the "
+            "variables): --starts-x -5 5 21 --starts-y -5 5 21"
+        )
+    typed_starts = {name: getattr(args, _dest(STARTS_PREFIX + name)) for name in args.starts}
+    taken = dict.fromkeys(MANY_COLUMNS, "names a column of what --minimize-many prints")
+    for i, name in enumerate(args.starts):  # the grid's names are the variables: each must be able to be one
+        refused = _name_problem(name, [before.lower() for before in args.starts[:i]], taken)
+        if refused:
+            source = f"{STARTS_PREFIX}{name} {' '.join(value.strip() for value in typed_starts[name])}"
+            raise ExpressionError(refused, source, len(STARTS_PREFIX))
+    params = _parameters(args.param)
+    expr = parse(_source(args, stdin_text), variables=tuple(name.lower() for name in args.starts))
+    unset = [name for name in expr.parameters if name not in params]
+    if unset:  # minimize_many's own message speaks of starts and params
+        name = unset[0]
+        raise ValueError(
+            f"{name!r} has neither starts nor a value: give it starts to minimize over it too ({STARTS_PREFIX}{name} "
+            f"START STOP NUM), or a value (--param {name}=1)"
+        )
+    specs = _axes(typed_starts, STARTS_PREFIX)
+    count = math.prod(max(num, 0) for _, _, num in specs.values())
+    if count > MAX_STARTS:  # before the grid is made: one axis alone may be too long
+        sizes = " × ".join(f"{num:,}" for _, _, num in specs.values())
+        raise ValueError(
+            f"{sizes} = {count:,} starts are more than --minimize-many runs at once (at most {MAX_STARTS:,})"
+        )
+    columns = _mesh(specs, torch.float64, STARTS_PREFIX)
+    starts = {name.lower(): values.numpy() for name, values in zip(specs, columns, strict=True)}
+    dtype = args.dtype or "float64"
+    frame = minimize_many(
+        expr, starts, method=method, params=params, device=args.device, dtype=dtype, **_settings(args)
+    )
+    table: dict[str, np.ndarray] = {name: frame[name].to_numpy() for name in frame.columns}
+    table["status"] = table["status"].astype(np.int64)
+    table["status_name"] = np.array([Status(code).name for code in table["status"].tolist()], dtype=object)
+    status = 0 if bool(table["success"].all()) else 1
+    if args.format == "json":
+        return Output(json.dumps(_records(table), indent=1, ensure_ascii=False) + "\n", status)
+    return Output(to_csv(table), status)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # --critical-points: where ∇f = 0 in a box of x and y
 
 
@@ -758,7 +902,8 @@ def _range(given: Sequence[str] | None, what: str, default: tuple[float, float])
 @dataclass(frozen=True)
 class Command:
     """A command beside the derivative table, named by its option: where it works (said when a table's points are
-    given instead), the options it takes besides EXPR, and what runs it."""
+    given instead), the options it takes besides EXPR (one ending in NAME stands for one per variable: --starts-NAME),
+    and what runs it."""
 
     where: str
     options: tuple[str, ...]
@@ -775,6 +920,11 @@ COMMANDS = {
         "starts from one point: give it with --start NAME=VALUE,... (the names are the variables)",
         ("--start", "--tol", "--max-iter", "--lr", "--memory", "--path", "--param", "--device", "--dtype", "--format"),
         run_minimize,
+    ),
+    "--minimize-many": Command(
+        "starts from a grid: give it with --starts-NAME START STOP NUM for each variable (the names are the variables)",
+        ("--starts-NAME", "--tol", "--max-iter", "--lr", "--memory", "--param", "--device", "--dtype", "--format"),
+        run_minimize_many,
     ),
     "--critical-points": Command(
         "searches a box of x and y: give it with --range-x START STOP --range-y START STOP",

@@ -17,7 +17,7 @@ import pytest
 import scipy.optimize
 
 import derivlib
-from derivlib import cli, critical, optimize
+from derivlib import cli, critical, many, optimize
 from derivlib.cli import main
 from derivlib.partials import surface_grid
 
@@ -803,6 +803,308 @@ def test_errors_in_minimize_show_a_caret_under_the_problem(args, source, caret, 
     assert main([args[0], "--minimize", "newton", *args[1:]]) == 2
     lines = capsys.readouterr().err.splitlines()
     assert lines[1:] == [source, caret]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# --minimize-many METHOD --starts-NAME START STOP NUM ...: minimize_many from a grid of starts
+
+
+def test_minimize_many_in_a_real_process_ends_each_start_where_minimize_from_it_alone_ends():
+    """Himmelblau's function from a 3 × 2 grid of starts, x fastest: every start converges to one of its four minima,
+    with the status, iterations, end point and f of `minimize` from that start alone, to the last bit."""
+    result = run_cli(
+        HIMMELBLAU, "--minimize-many", "newton", "--starts-x", "-4", "4", "3", "--starts-y", "-4", "4", "2"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines()[0] == "start_x,start_y,x,y,fun,nit,success,status,status_name"
+    table = csv_records(result.stdout)
+    xs, ys = surface_grid((-4, 4, 3), (-4, 4, 2))
+    assert [(float(row["start_x"]), float(row["start_y"])) for row in table] == list(
+        zip(xs.tolist(), ys.tolist(), strict=True)
+    )
+    for row in table:
+        alone = derivlib.minimize(HIMMELBLAU, {"x": float(row["start_x"]), "y": float(row["start_y"])}, method="newton")
+        assert (row["success"], row["status"], row["status_name"]) == ("true", "0", "CONVERGED")
+        assert int(row["nit"]) == alone.nit
+        assert (float(row["x"]), float(row["y"]), float(row["fun"])) == (alone.x["x"], alone.x["y"], alone.fun)
+    minima = [(x, y) for kind, x, y in HIMMELBLAU_CRITICAL if kind == "minimum"]
+    for row in table:
+        assert min(math.dist((float(row["x"]), float(row["y"])), minimum) for minimum in minima) < 1e-6
+
+
+@pytest.mark.parametrize("method", many.BATCHED)
+def test_every_batched_method_matches_minimize_from_each_start(method, capsys):
+    options = ["--lr", "1e-3"] if method == "gradient-descent" else []
+    args = [HIMMELBLAU, "--minimize-many", method, "--starts-x", "-4", "4", "2", "--starts-y", "-1", "1", "2", *options]
+    assert main(args) == 0
+    for row in csv_records(capsys.readouterr().out):
+        alone = derivlib.minimize(HIMMELBLAU, {"x": float(row["start_x"]), "y": float(row["start_y"])}, method=method)
+        assert (int(row["status"]), int(row["nit"])) == (int(alone.status), alone.nit)
+        assert (float(row["x"]), float(row["y"])) == (alone.x["x"], alone.x["y"])
+
+
+def test_minimize_many_exits_1_when_any_start_does_not_converge_and_still_prints_every_row(capsys):
+    """x − log x is least at x = 1 and undefined for x ≤ 0: the starts there end at once, UNDEFINED."""
+    assert main(["x - log(x)", "--minimize-many", "newton", "--starts-x", "-1", "2", "4"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    table = csv_records(captured.out)
+    assert [(row["start_x"], row["success"], row["status"], row["status_name"]) for row in table] == [
+        ("-1", "false", "3", "UNDEFINED"),
+        ("0", "false", "3", "UNDEFINED"),
+        ("1", "true", "0", "CONVERGED"),
+        ("2", "true", "0", "CONVERGED"),
+    ]
+    assert [row["nit"] for row in table[:2]] == ["0", "0"] and float(table[3]["x"]) == pytest.approx(1.0, abs=1e-12)
+    starts = ["--starts-x", "-1", "0", "2", "--starts-y", "1", "2", "1"]  # y = 1 alone: NUM 1 takes START
+    assert main([ROSENBROCK, "--minimize-many", "gradient-descent", *starts, "--max-iter", "5"]) == 1
+    table = csv_records(capsys.readouterr().out)
+    assert [(row["nit"], row["status_name"]) for row in table] == [("5", "MAX_ITER")] * 2
+
+
+def test_minimize_many_as_json_is_a_list_of_objects_with_null_for_nan(capsys):
+    assert main(["x - log(x)", "--minimize-many", "newton", "--starts-x", "-1", "2", "2", "--format", "json"]) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert records == [
+        {
+            "start_x": -1.0,
+            "x": -1.0,
+            "fun": None,
+            "nit": 0,
+            "success": False,
+            "status": 3,
+            "status_name": "UNDEFINED",
+        },
+        {
+            "start_x": 2.0,
+            "x": pytest.approx(1.0, abs=1e-12),
+            "fun": pytest.approx(1.0, abs=1e-15),
+            "nit": records[1]["nit"],
+            "success": True,
+            "status": 0,
+            "status_name": "CONVERGED",
+        },
+    ]
+    assert isinstance(records[1]["nit"], int) and records[1]["nit"] > 0
+
+
+def test_minimize_many_takes_any_names_in_order_constant_formulas_parameters_and_the_options(capsys):
+    """The starts' names are the variables, in the order typed (the first fastest), case as the formula reads it;
+    --param, --tol, --max-iter, --memory and --dtype reach minimize_many."""
+    args = ["cos(u) + a(v - 1)^2", "--minimize-many", "lbfgs", "--starts-V", "-1", "1", "2", "--starts-u", "pi/2"]
+    args += ["3pi/2", "3", "--param", "a=2", "--tol", "1e-6", "--max-iter", "50", "--memory", "2"]
+    assert main([*args, "--dtype", "float32"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "start_v,start_u,v,u,fun,nit,success,status,status_name"
+    table = csv_records(out)
+    expected = many.minimize_many(
+        "cos(u) + a(v - 1)^2",
+        {"v": [-1.0, 1.0] * 3, "u": np.repeat([math.pi / 2, math.pi, 3 * math.pi / 2], 2)},
+        method="lbfgs",
+        params={"a": 2.0},
+        tol=1e-6,
+        max_iter=50,
+        memory=2,
+        dtype="float32",
+    )
+    assert [float(row["start_u"]) for row in table] == expected["start_u"].tolist()
+    for column in ("v", "u", "fun", "nit"):
+        assert [float(row[column]) for row in table] == expected[column].tolist(), column
+    assert [float(row["u"]) for row in table] == [pytest.approx(math.pi, abs=1e-5)] * 6
+
+
+def test_lr_reaches_gradient_descent_from_every_start(capsys):
+    assert main(["x^2", "--minimize-many", "gradient-descent", "--starts-x", "1", "2", "2", "--lr", "1/4"]) == 0
+    table = csv_records(capsys.readouterr().out)
+    assert [row["nit"] for row in table] == ["28", "29"]  # x halves at every step: f′ = 2x ≤ 1e-8
+    assert [float(row["x"]) for row in table] == [2.0**-28, 2.0**-28]
+
+
+def test_what_minimize_many_prints_is_named_as_the_command_line_reserves(capsys):
+    """The columns besides start_NAME and the variables' own are those that --starts-NAME refuses as a name."""
+    assert main(["x^2", "--minimize-many", "newton", "--starts-x", "0", "1", "2"]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert [name for name in header if name not in ("start_x", "x")] == list(cli.MANY_COLUMNS)
+    frame = many.minimize_many("x^2", {"x": [1.0]})
+    assert [*frame.columns, "status_name"] == ["start_x", "x", *cli.MANY_COLUMNS]
+
+
+def test_the_help_of_minimize_many_names_batched_methods():
+    text = " ".join(cli._parser().format_help().split())
+    named = text.split("METHOD is one of derivlib's own (", 1)[1].split(")", 1)[0]
+    assert set(named.split(", ")) - {"..."} <= set(many.BATCHED)
+
+
+def test_the_derivative_table_does_not_import_minimize_many():
+    result = run_cli("x^3 + sin(x)", "--at", "1", python=["-X", "importtime"])
+    assert result.returncode == 0, result.stderr
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import")}
+    assert "derivlib.cli" in imported and "derivlib.many" not in imported
+
+
+GRID_XY = ["--starts-x", "0", "1", "2", "--starts-y", "0", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["--minimize-many", "scipy-bfgs", *GRID_XY],
+            f"error: 'scipy-bfgs' runs one start at a time (--minimize): --minimize-many runs one of "
+            f"{', '.join(many.BATCHED)}\n",
+            id="not-batched",
+        ),
+        pytest.param(
+            ["--minimize-many", "newtn", *GRID_XY],
+            f"error: unknown method 'newtn' (did you mean 'newton'?): --minimize-many runs one of "
+            f"{', '.join(many.BATCHED)}\n",
+            id="unknown-method",
+        ),
+        pytest.param(["--minimize-many", "newton"], "--minimize-many needs its starts", id="no-starts"),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "0", "1", "2"],
+            "'y' has neither starts nor a value: give it starts to minimize over it too (--starts-y START STOP NUM), "
+            "or a value (--param y=1)",
+            id="no-y",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "0", "1", "1001", "--starts-y", "0", "1", "1000"],
+            "error: 1,001 × 1,000 = 1,001,000 starts are more than --minimize-many runs at once (at most 1,000,000)\n",
+            id="too-many-starts",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "0", "1", "2", "--starts-y", "1", "0", "2"],
+            "--starts-y: the range must go from a smaller to a larger number",
+            id="backwards",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "0", "1", "0", "--starts-y", "0", "1", "2"],
+            "--starts-x: the grid is empty",
+            id="empty",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "0", "1", "2.5", "--starts-y", "0", "1", "2"],
+            "--starts-x NUM must be a whole number",
+            id="fractional",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", "--starts-x", "-1e308", "1e308", "2", "--starts-y", "0", "1", "2"],
+            "--starts-x: the range -1e+308 … 1e+308 is too wide",
+            id="too-wide",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--starts-fun", "0", "1", "2"], "'fun' names a column", id="column"
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--starts-X", "0", "1", "2"], "'x' is named twice", id="2x"
+        ),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--tol", "0"], "--tol must be a positive", id="tol"),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--max-iter", "-1"], "at least 0", id="max-iter"),
+        pytest.param(["--minimize-many", "gradient-descent", *GRID_XY, "--lr", "-1"], "--lr must be", id="lr"),
+        pytest.param(["--minimize-many", "lbfgs", *GRID_XY, "--memory", "0"], "at least 1", id="memory"),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--device", "tpu"], "unknown device", id="device"),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--param", "a=1"], "no parameter 'a'", id="param"),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--path"],
+            "--minimize-many takes no --path: its options are --starts-NAME, --tol, --max-iter, --lr, --memory, "
+            "--param, --device, --dtype and --format",
+            id="path",
+        ),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--order", "1"], "takes no --order", id="order"),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--start", "x=1,y=1"],
+            "--minimize-many starts from a grid: give it with --starts-NAME START STOP NUM for each variable (the "
+            "names are the variables), not --start",
+            id="start",
+        ),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--at", "1"], "not --at", id="at"),
+        pytest.param(["--minimize-many", "newton", *GRID_XY, "--variables", "x,y"], "not --variables", id="variables"),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--minimize", "newton"],
+            "--minimize and --minimize-many are separate commands: give one of them",
+            id="with-minimize",
+        ),
+        pytest.param(
+            ["--minimize-many", "newton", *GRID_XY, "--critical-points"],
+            "--minimize-many and --critical-points are separate commands",
+            id="with-critical-points",
+        ),
+        pytest.param(
+            ["--minimize", "newton", "--start", "x=1,y=1", "--starts-x", "0", "1", "2"],
+            "--minimize starts from one point: give it with --start NAME=VALUE,... (the names are the variables), "
+            "not --starts-x",
+            id="starts-with-minimize",
+        ),
+        pytest.param(
+            ["--critical-points", "--starts-x", "0", "1", "2"], "--critical-points searches a box", id="starts-critical"
+        ),
+        pytest.param(
+            ["--at", "1", "--starts-x", "0", "1", "2"], "--starts-x is for --minimize-many", id="starts-table"
+        ),
+        pytest.param(["--starts-x", "0", "1", "2"], "error: --starts-x is for --minimize-many\n", id="starts-alone"),
+        pytest.param(["--at", "1", "--tol", "1e-3"], "--tol is for --minimize and --minimize-many", id="tol-alone"),
+        pytest.param(["--minimize-many", "sin(", *GRID_XY], "unknown method 'sin('", id="method-not-a-name"),
+    ],
+)
+def test_bad_input_to_minimize_many_exits_2_with_a_message_and_no_traceback(args, message, capsys):
+    assert main([ROSENBROCK, *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert message in captured.err
+    assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("args", "source", "caret"),
+    [
+        pytest.param(
+            [ROSENBROCK + " + $", *GRID_XY], f"  {ROSENBROCK} + $", " " * (2 + len(ROSENBROCK + " + ")) + "^", id="expr"
+        ),
+        pytest.param(
+            [ROSENBROCK, "--starts-x", "0", "1", "2", "--starts-y", "-pi", "2$", "2"],
+            "  --starts-y STOP 2$",
+            "                   ^",
+            id="stop",
+        ),
+        pytest.param(
+            [ROSENBROCK, "--starts-x", "0", "1", "2", "--starts-2y", "0", "1", "2"],
+            "  --starts-2y 0 1 2",
+            "           ^",
+            id="not-a-name",
+        ),
+        pytest.param(
+            [ROSENBROCK, "--starts-x", "0", "1", "2", "--starts-exp", "0", "1", "2"],
+            "  --starts-exp 0 1 2",
+            "           ^",
+            id="function",
+        ),
+    ],
+)
+def test_errors_in_minimize_many_show_a_caret_under_the_problem(args, source, caret, capsys):
+    assert main([args[0], "--minimize-many", "newton", *args[1:]]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[1:] == [source, caret]
+
+
+def test_minimize_many_from_standard_input_in_one_variable():
+    """x⁴ − 3x² + x from x = −2 and x = 2: the bottoms of its two wells, where 4x³ − 6x + 1 = 0."""
+    result = run_cli("-", "--minimize-many", "newton", "--starts-x", "-2", "2", "2", stdin="x^4 - 3x^2 + x\n")
+    assert result.returncode == 0, result.stderr
+    roots = sorted(np.roots([4, 0, -6, 1]).real)
+    assert [float(row["x"]) for row in csv_records(result.stdout)] == [
+        pytest.approx(roots[0], abs=1e-9),  # ‖f′‖ ≤ 1e-8 where f″ ≈ 14 and 9
+        pytest.approx(roots[2], abs=1e-9),
+    ]
+
+
+def test_the_readmes_minimize_many_example_prints_what_the_readme_shows(capsys):
+    """The README's numbers come from the command it shows: x⁴ − 3x² + x from five starts, two wells."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = 'python -m derivlib "x^4 - 3x^2 + x" --minimize-many newton --starts-x -2 2 5\n```\n```\n'
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    assert main(["x^4 - 3x^2 + x", "--minimize-many", "newton", "--starts-x", "-2", "2", "5"]) == 0
+    assert capsys.readouterr().out == shown
 
 
 # ---------------------------------------------------------------------------------------------------------------------
