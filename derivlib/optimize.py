@@ -12,7 +12,10 @@ one shared loop: the direction, a line search along it, the step; the loop check
 
 The result is named as scipy's OptimizeResult names it (x, fun, jac, hess, nit, nfev, njev, nhev, success, status,
 message; status a Status, 0 alone success), with the path as a DataFrame: one row per iteration (k, each variable, f,
-grad_norm, step, evaluations).
+grad_norm, step, evaluations). For derivlib's own methods each iteration is also kept taken apart: `steps`, the
+gradient it started from, the direction and the step taken with the line search's constants, and `trials`, every
+trial step of every line search with φ(α) = f(x + αp) and its slope there; `line_search_at(result, k)` gathers one
+iteration's for a plot of φ. They are what the searches computed anyway: recording them costs no evaluation.
 """
 
 from __future__ import annotations
@@ -88,9 +91,37 @@ class MinimizeResult:
     message: str
     path: Any  # pandas.DataFrame: k, each variable, f, grad_norm, step, evaluations
     seconds: float = 0.0
+    # pandas.DataFrames of each iteration taken apart (STEP_COLUMNS, TRIAL_COLUMNS), derivlib's own methods only: for
+    # scipy's and torch's they are empty, and None in a result made by hand
+    steps: Any = None
+    trials: Any = None
 
 
 Outcome = tuple[np.ndarray, Status, str]  # where a run ended, how, and the message that says so
+
+# MinimizeResult.steps: one row per iteration k ≥ 1 (as path's rows 1 … nit), columns in this order, with g_<v> and
+# p_<v> for each variable v in x0's order in place of "g" and "p":
+STEP_COLUMNS = (
+    "k",
+    "g",  # ∇f at x_{k−1}, the iterate the step starts from
+    "p",  # the direction the step was taken along (after a failed search, the retry's: steepest descent)
+    "alpha",  # the step taken: x_k = x_{k−1} + α·p
+    "c1",  # sufficient decrease constant of the line search (NaN without one)
+    "c2",  # curvature constant of the strong Wolfe search (NaN for backtracking and without a line search)
+    "search",  # "backtracking", "strong wolfe" or "none" (fixed-step gradient descent, plain Newton)
+    "shift",  # τ of H + τI in Newton's direction (N&W Algorithm 3.3; 0 for plain Newton; inf: none worked, p = −g)
+    "curvature",  # pᵀ∇²f(x_{k−1})p, the second term of Newton's quadratic model along p; NaN without a Hessian
+)
+# MinimizeResult.trials: one row per trial step of every line search (including a last one that found no step, with
+# k = nit + 1), in the order the search tried them
+TRIAL_COLUMNS = (
+    "k",  # the iteration the search belongs to
+    "alpha",  # the trial step
+    "phi",  # φ(α) = f(x_{k−1} + α·p)
+    "slope",  # φ′(α) = ∇f(x_{k−1} + α·p)·p, NaN where the search did not evaluate ∇f (backtracking)
+    "accepted",  # the step taken (one per row of steps)
+    "direction",  # 0 for the method's direction, 1 for the retry along steepest descent after a failed search
+)
 
 
 class _Undefined(Exception):
@@ -358,6 +389,13 @@ class _Run:
     progress: Callable[[int], None] | None = None  # told each iteration's number as it is recorded
     recent: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)  # the last KINK_WINDOW (x, ∇f)
     quiet_until: int = 0  # the next iteration at which to look for a kink again
+    # Each iteration taken apart, as plain tuples (the DataFrames are made once, at the end): the trials of the line
+    # searches (k, α, φ, φ′, direction); the steps recorded (k, g, p, α, c1, c2, search, τ, pᵀHp, accepted trial's
+    # index); the step being taken, recorded with its iterate (a step whose iterate is not recorded is not kept)
+    trials: list[tuple[int, float, float, float, int]] = field(default_factory=list)
+    steps: list[tuple[Any, ...]] = field(default_factory=list)
+    pending: tuple[Any, ...] | None = None
+    direction: int = 0  # the current iteration's direction: 0, or 1 for the retry along steepest descent
 
     @property
     def floor(self) -> float:
@@ -371,6 +409,9 @@ class _Run:
             norm = math.sqrt(float(g @ g))  # as np.linalg.norm computes it for a vector, without its checks
         row |= {"f": f, "grad_norm": norm, "step": step, "evaluations": self.objective.nfev}
         self.rows.append(row)
+        if self.pending is not None:
+            self.steps.append((k, *self.pending))
+            self.pending = None
         if self.progress is not None:
             self.progress(k)
         self.recent = [*self.recent[1 - KINK_WINDOW :], (np.array(x, dtype=float), np.array(g, dtype=float))]
@@ -394,6 +435,37 @@ class _Run:
                 where, left, right = jump
                 raise _NotSmooth(where, name, left, right)
         self.quiet_until = k + KINK_WINDOW
+
+    def trial(self, alpha: float, value: float, slope: float = math.nan) -> None:
+        """A line search's trial step α, with φ(α) and φ′(α) where it has them, for `MinimizeResult.trials`."""
+        self.trials.append((len(self.rows), alpha, value, slope, self.direction))
+
+    def retry(self) -> None:
+        """The line search along the method's direction failed: the next trials are along steepest descent."""
+        self.direction = 1
+
+    def step_taken(
+        self,
+        g: np.ndarray,
+        p: np.ndarray,
+        alpha: float,
+        search: str,
+        c1: float = math.nan,
+        c2: float = math.nan,
+        shift: float = math.nan,
+        curvature: float = math.nan,
+    ) -> None:
+        """The step x + α·p from the iterate where ∇f = g (STEP_COLUMNS), kept once its iterate is recorded; with a
+        line search, its trial at α (the last one at α: zoom may return an earlier trial than its last) is the one
+        accepted."""
+        accepted = -1
+        if search != "none":
+            for i in range(len(self.trials) - 1, -1, -1):
+                if self.trials[i][1] == alpha:
+                    accepted = i
+                    break
+        self.pending = (g, p, alpha, c1, c2, search, shift, curvature, accepted)
+        self.direction = 0
 
     def check(self, x: np.ndarray, f: float, g: np.ndarray | None = None) -> None:
         """Raise where the run met an undefined value, or f has fallen without bound."""
@@ -443,7 +515,8 @@ def minimize(
     `time_limit` (seconds, TIME_LIMIT by default), `progress` (a function told each iteration's number k as the run
     reaches it, for a progress bar), `fuse` (True: the formula's f, ∇f and ∇²f at a point are asked of a compiled
     program, fused.py's ALONG kind, compiled in the background on first use and run once ready: the same numbers up
-    to rounding, sooner for a long formula).
+    to rounding, sooner for a long formula). For derivlib's own methods the result's `steps` and `trials` take each
+    iteration apart (STEP_COLUMNS, TRIAL_COLUMNS; `line_search_at`), recorded from what the run computed anyway.
 
     >>> result = minimize("(x - 1)^2 + 3(y + 2)^2", {"x": 0.0, "y": 0.0})
     >>> result.success, {k: round(v, 12) + 0.0 for k, v in result.x.items()}, result.nit
@@ -477,6 +550,113 @@ def minimize(
         message=message,
         path=pd.DataFrame(run.rows, columns=["k", *names, "f", "grad_norm", "step", "evaluations"]),
         seconds=time.monotonic() - began,
+        steps=_steps_frame(run.steps, names),
+        trials=_trials_frame(run.trials, run.steps),
+    )
+
+
+def _steps_frame(steps: list[tuple[Any, ...]], names: tuple[str, ...]) -> Any:
+    """MinimizeResult.steps from the run's tuples, column by column (a DataFrame of tuples is slower to make)."""
+    import pandas as pd
+
+    n, count = len(names), len(steps)
+    k, g, p, alpha, c1, c2, search, shift, curvature, _ = zip(*steps, strict=True) if steps else ((),) * 10
+    gradients, directions = (np.array(v, dtype=float).reshape(count, n) for v in (g, p))
+    return pd.DataFrame(
+        {
+            "k": np.array(k, dtype=np.int64),
+            **{f"g_{name}": gradients[:, i] for i, name in enumerate(names)},
+            **{f"p_{name}": directions[:, i] for i, name in enumerate(names)},
+            **{name: np.array(v, dtype=float) for name, v in (("alpha", alpha), ("c1", c1), ("c2", c2))},
+            "search": np.array(search, dtype=object),
+            "shift": np.array(shift, dtype=float),
+            "curvature": np.array(curvature, dtype=float),
+        }
+    )
+
+
+def _trials_frame(trials: list[tuple[int, float, float, float, int]], steps: list[tuple[Any, ...]]) -> Any:
+    """MinimizeResult.trials from the run's tuples, each step's accepted trial marked."""
+    import pandas as pd
+
+    k, alpha, phi, slope, direction = zip(*trials, strict=True) if trials else ((),) * 5
+    accepted = np.zeros(len(trials), dtype=bool)
+    accepted[[step[-1] for step in steps if step[-1] >= 0]] = True
+    return pd.DataFrame(
+        {
+            "k": np.array(k, dtype=np.int64),
+            "alpha": np.array(alpha, dtype=float),
+            "phi": np.array(phi, dtype=float),
+            "slope": np.array(slope, dtype=float),
+            "accepted": accepted,
+            "direction": np.array(direction, dtype=np.int64),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class LineSearch:
+    """Iteration k of a run along its direction, as N&W draw a line search (Figs. 3.3 to 3.5): φ(α) = f(x_{k−1} + αp)
+    with its trial steps, the sufficient decrease line, the slopes the curvature condition accepts and, for Newton's
+    methods, the quadratic model. Made by `line_search_at`; plain numbers and arrays, for a page to draw."""
+
+    k: int
+    search: str  # "backtracking", "strong wolfe" or "none"
+    phi0: float  # φ(0) = f(x_{k−1})
+    slope0: float  # φ′(0) = ∇f(x_{k−1})·p, negative along a descent direction
+    alpha: float  # the step taken
+    c1: float  # NaN without a line search
+    c2: float  # NaN but for the strong Wolfe search
+    curvature: float  # pᵀ∇²f(x_{k−1})p for Newton's methods, else NaN
+    trials: Any  # DataFrame: the rows of MinimizeResult.trials of iteration k along this direction
+
+    def sufficient_decrease(self, alpha: Any) -> np.ndarray:
+        """The line φ(0) + c1·α·φ′(0) (Armijo, N&W eq. 3.4): both searches accept a step where φ is on or below it."""
+        return self.phi0 + self.c1 * np.asarray(alpha, dtype=float) * self.slope0
+
+    def curvature_band(self) -> tuple[float, float]:
+        """The slopes φ′(α) the strong Wolfe condition accepts (N&W eq. 3.7b), −c2·|φ′(0)| to c2·|φ′(0)|: the band a
+        tangent at the accepted step lies in; NaN for backtracking, which does not look at slopes."""
+        bound = self.c2 * abs(self.slope0)
+        return -bound, bound
+
+    def model(self, alpha: Any) -> np.ndarray:
+        """Newton's quadratic model along p, m(α) = φ(0) + α·φ′(0) + ½α²·pᵀ∇²f p (N&W eq. 2.14 along the line);
+        NaN for the methods without a Hessian."""
+        a = np.asarray(alpha, dtype=float)
+        return self.phi0 + a * self.slope0 + 0.5 * a * a * self.curvature
+
+
+def line_search_at(result: MinimizeResult, k: int) -> LineSearch:
+    """Iteration k (1 … nit) of a run of derivlib's own methods taken apart along its direction (see LineSearch).
+
+    >>> result = minimize("(1 - x)^2 + 100(y - x^2)^2", {"x": -1.2, "y": 1.0}, method="newton")
+    >>> first = line_search_at(result, 1)
+    >>> first.search, first.alpha, bool(first.trials["phi"].iloc[-1] <= first.sufficient_decrease(first.alpha))
+    ('backtracking', 1.0, True)
+    """
+    steps = result.steps
+    found = None if steps is None else steps[steps["k"] == k]
+    if found is None or len(found) != 1:
+        count = 0 if steps is None else len(steps)
+        raise ValueError(f"k must be an iteration of the run taken apart, 1 … {count}, not {k!r}")
+    step = found.iloc[0]
+    names = list(result.x)
+    g = step[[f"g_{name}" for name in names]].to_numpy(dtype=float)
+    p = step[[f"p_{name}" for name in names]].to_numpy(dtype=float)
+    trials = result.trials[result.trials["k"] == k]
+    if len(trials):  # along the direction taken: after a retry, the first direction's trials are along another line
+        trials = trials[trials["direction"] == trials["direction"].max()]
+    return LineSearch(
+        k=k,
+        search=str(step["search"]),
+        phi0=float(result.path["f"].iloc[k - 1]),
+        slope0=float(g @ p),
+        alpha=float(step["alpha"]),
+        c1=float(step["c1"]),
+        c2=float(step["c2"]),
+        curvature=float(step["curvature"]),
+        trials=trials.reset_index(drop=True),
     )
 
 
@@ -644,6 +824,7 @@ def backtracking(
     slope = float(g @ p)
     for _ in range(MAX_LINE_SEARCH):
         trial = objective.value(x + alpha * p)
+        run.trial(alpha, trial)
         if trial < run.floor:
             run.check(x + alpha * p, trial)
         if math.isfinite(trial) and trial <= f + C1 * alpha * slope:
@@ -679,9 +860,11 @@ def strong_wolfe(
 
     def phi(a: float) -> tuple[float, float, np.ndarray]:
         value, gradient = objective.value_and_gradient(x + a * p)
+        slope = float(gradient @ p)
+        run.trial(a, value, slope)
         if value < run.floor:
             run.check(x + a * p, value)
-        return value, float(gradient @ p), gradient
+        return value, slope, gradient
 
     previous, phi_previous, dphi_previous = 0.0, phi0, dphi0
     for i in range(MAX_LINE_SEARCH):
@@ -770,6 +953,7 @@ def _gradient_descent(run: _Run, x: np.ndarray) -> Outcome:
 
     def step(at: Iterate) -> tuple[Iterate, float]:
         new = _moving(at.x, at.x - run.lr * at.g, "the step lr·∇f is too small for float64 to move x")
+        run.step_taken(at.g, -at.g, run.lr, "none")
         return run.objective.at(new), run.lr
 
     return _iterate(run, x, step)
@@ -788,6 +972,7 @@ def _plain_newton(run: _Run, x: np.ndarray) -> Outcome:
         except np.linalg.LinAlgError:
             raise _NoProgress("the Hessian is singular: Newton's step is undefined there") from None
         new = _moving(at.x, at.x + p, "Newton's step is too small for float64 to move x")
+        run.step_taken(at.g, p, 1.0, "none", shift=0.0, curvature=float(p @ at.h @ p))
         return run.objective.at(new, hessian=True), 1.0
 
     return _iterate(run, x, step, hessian=True)
@@ -800,6 +985,7 @@ class Direction:
 
     hessian = False  # whether it needs ∇²f at every iterate
     c2: float | None = None  # the strong Wolfe search's curvature constant; None: backtracking (Algorithm 3.1)
+    shift = math.nan  # τ of H + τI in its last direction, where it modifies the Hessian (MinimizeResult.steps)
 
     def direction(self, at: Iterate) -> np.ndarray:
         raise NotImplementedError
@@ -854,10 +1040,12 @@ class ModifiedNewton(Direction):
         for _ in range(60):
             try:
                 factor = np.linalg.cholesky(h + shift * np.eye(n))
+                self.shift = shift
                 return -np.linalg.solve(factor.T, np.linalg.solve(factor, g))
             except np.linalg.LinAlgError:
                 shift = max(SHIFT_GROWTH * shift, MIN_SHIFT)
-        return -g  # no shift made it positive definite (a Hessian of NaN, say): steepest descent
+        self.shift = math.inf  # no shift made it positive definite (a Hessian of NaN, say): steepest descent
+        return -g
 
 
 class ConjugateGradient(Direction):
@@ -959,12 +1147,23 @@ def _with_line_search(run: _Run, x: np.ndarray, method: Direction) -> Outcome:
         else:
             found = strong_wolfe(objective, run, at.x, at.f, at.g, p, method.c2, alpha=method.first_step(p))
             if found is None and method.restart():  # along steepest descent, once, before giving up
+                run.retry()
                 p = method.direction(at)
                 found = strong_wolfe(objective, run, at.x, at.f, at.g, p, method.c2, alpha=method.first_step(p))
             if found is None:
                 raise _NoProgress("the line search found no step meeting the Wolfe conditions")
             alpha, f, g = found
         new = at.x + alpha * p
+        run.step_taken(
+            at.g,
+            p,
+            alpha,
+            "backtracking" if method.c2 is None else "strong wolfe",
+            C1,
+            math.nan if method.c2 is None else method.c2,
+            method.shift,
+            math.nan if at.h is None else float(p @ at.h @ p),
+        )
         if method.hessian:  # ∇²f, the costly part, only once x has moved
             after = objective.at(_moving(at.x, new, too_small), hessian=True)
         else:  # ∇f there, where the line search did not give it (backtracking never does)

@@ -4,6 +4,7 @@ and its failure messages."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -466,3 +467,213 @@ def test_plain_newton_stops_where_the_hessian_is_singular():
     result = minimize("x^4 + y^2", {"x": 0.0, "y": 1.0}, method="newton-plain")
     assert result.status == Status.NO_PROGRESS and result.nit == 0
     assert "Hessian is singular" in result.message
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Each iteration taken apart: the steps (∇f, the direction, the step) and every trial step of the line searches
+
+WITHOUT_SEARCH = ("gradient-descent", "newton-plain")  # a fixed step, the full Newton step: no line search
+STRONG_WOLFE_C2 = {"lbfgs": 0.9, "cg-pr": 0.1, "cg-fr": 0.1}  # N&W p. 34 and p. 125
+
+
+@pytest.fixture(scope="module")
+def taken_apart(rosenbrock_runs) -> dict[str, MinimizeResult]:
+    """Rosenbrock from (-1.2, 1) by each of derivlib's own methods (steepest descent's cut short)."""
+    runs = {method: rosenbrock_runs[method] for method in ("newton", "newton-plain", "cg-fr", "cg-pr", "lbfgs")}
+    for method in ("gradient-descent", "gradient-descent-armijo"):
+        runs[method] = minimize(ROSENBROCK, START, method=method, max_iter=300)
+    return runs
+
+
+def rosenbrock_hessian() -> Callable[[float, float], list[list[float]]]:
+    x, y = sympy.symbols("x y")
+    return sympy.lambdify((x, y), sympy.hessian((1 - x) ** 2 + 100 * (y - x**2) ** 2, (x, y)), "numpy")
+
+
+def start_of(result: MinimizeResult, k: int) -> np.ndarray:
+    """x_{k−1}, where iteration k starts."""
+    return result.path[list(result.x)].iloc[k - 1].to_numpy()
+
+
+def vectors(result: MinimizeResult, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Iteration k's gradient and direction, from its row of steps."""
+    row = result.steps.iloc[k - 1]
+    g, p = (row[[f"{part}_{name}" for name in result.x]].to_numpy(dtype=float) for part in ("g", "p"))
+    return g, p
+
+
+def test_steps_and_trials_have_their_columns_and_a_row_per_iteration(taken_apart):
+    from derivlib.optimize import TRIAL_COLUMNS
+
+    for method, result in taken_apart.items():
+        steps, trials = result.steps, result.trials
+        assert list(steps.columns) == [
+            "k", "g_x", "g_y", "p_x", "p_y", "alpha", "c1", "c2", "search", "shift", "curvature"
+        ]  # fmt: skip
+        assert list(trials.columns) == list(TRIAL_COLUMNS)
+        assert steps["k"].tolist() == list(range(1, result.nit + 1)), method
+        np.testing.assert_array_equal(steps["alpha"], result.path["step"].iloc[1:])
+        if method in WITHOUT_SEARCH:
+            assert trials.empty and steps["search"].eq("none").all() and steps[["c1", "c2"]].isna().all().all()
+            continue
+        # one accepted trial per iteration, at the step taken: x_k = x_{k−1} + α·p_k to the last bit
+        accepted = trials[trials["accepted"]]
+        assert accepted["k"].tolist() == steps["k"].tolist() and trials["direction"].eq(0).all(), method
+        np.testing.assert_array_equal(accepted["alpha"], steps["alpha"])
+        assert accepted["phi"].to_numpy() == pytest.approx(result.path["f"].iloc[1:].to_numpy(), rel=1e-12)
+        for k in steps["k"]:
+            p = vectors(result, k)[1]
+            np.testing.assert_array_equal(start_of(result, k) + steps["alpha"].iloc[k - 1] * p, start_of(result, k + 1))
+
+
+def test_scipys_and_torchs_runs_have_nothing_taken_apart(rosenbrock_runs):
+    for method in METHODS:
+        if RECORDS[method].reference:
+            result = rosenbrock_runs[method]
+            assert result.steps.empty and result.trials.empty and "p_y" in result.steps.columns
+
+
+def test_each_step_starts_from_the_gradient_there_and_descends(taken_apart):
+    """g is ∇f at x_{k−1} (closed form), and g·p < 0; steepest descent's p is −g itself."""
+    for method, result in taken_apart.items():
+        for k in result.steps["k"]:
+            g, p = vectors(result, k)
+            np.testing.assert_allclose(g, rosenbrock_gradient(start_of(result, k)), rtol=1e-11, atol=1e-11)
+            assert g @ p < 0, (method, k)
+            if method.startswith("gradient-descent"):
+                np.testing.assert_array_equal(p, -g)
+
+
+def test_newtons_direction_is_the_modified_newton_step_with_sympys_hessian(taken_apart):
+    """p = −(H + τI)⁻¹∇f (N&W Algorithm 3.3), τ = 0 where the Hessian is positive definite; curvature = pᵀHp."""
+    hessian = rosenbrock_hessian()
+    for method in ("newton", "newton-plain"):
+        result = taken_apart[method]
+        for k in result.steps["k"]:
+            row = result.steps.iloc[k - 1]
+            h = np.array(hessian(*start_of(result, k)), dtype=float)
+            g, p = vectors(result, k)
+            if np.all(np.linalg.eigvalsh(h) > 0):
+                assert row["shift"] == 0.0, (method, k)
+            np.testing.assert_allclose(p, -np.linalg.solve(h + row["shift"] * np.eye(2), g), rtol=1e-9)
+            assert row["curvature"] == pytest.approx(p @ h @ p, rel=1e-9)
+
+
+def test_backtracking_accepts_the_first_of_the_halving_steps_with_sufficient_decrease(taken_apart):
+    """Newton's search (N&W Algorithm 3.1): α = 1, ½, ¼, … until f(x + αp) ≤ f(x) + c1·α·∇f·p, the accepted trial
+    the first to meet it, every one before it failing it; φ is f there (closed form), no slope (no gradient)."""
+    from derivlib.optimize import C1, RHO
+
+    for method in ("newton", "gradient-descent-armijo"):
+        result = taken_apart[method]
+        assert result.steps["search"].eq("backtracking").all() and result.steps["c1"].eq(C1).all()
+        assert result.steps["c2"].isna().all() and result.trials["slope"].isna().all()
+        for k, trials in result.trials.groupby("k"):
+            g, p = vectors(result, k)
+            phi0, x = result.path["f"].iloc[k - 1], start_of(result, k)
+            alphas, phis = trials["alpha"].to_numpy(), trials["phi"].to_numpy()
+            np.testing.assert_array_equal(alphas[1:], alphas[:-1] * RHO)
+            if method == "newton":
+                assert alphas[0] == 1.0
+            np.testing.assert_allclose(phis, [rosenbrock(x + a * p) for a in alphas], rtol=1e-12)
+            armijo = phis <= phi0 + C1 * alphas * (g @ p)
+            assert armijo[-1] and not armijo[:-1].any() and trials["accepted"].tolist()[-1], (method, k)
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "cg-pr", "cg-fr"])
+def test_the_strong_wolfe_search_accepts_a_step_meeting_both_conditions(taken_apart, method):
+    """N&W Algorithms 3.5 and 3.6: the accepted trial has |φ′(α)| ≤ c2·|φ′(0)| and sufficient decrease, or, within
+    NOISE·|f| of φ(0), φ′(α) ≤ (2·c1 − 1)·φ′(0) (strong_wolfe's approximate Wolfe rule); every trial's φ and φ′ are f
+    and ∇f·p there (closed form)."""
+    from derivlib.optimize import C1, NOISE, line_search_at
+
+    result = taken_apart[method]
+    assert result.steps["search"].eq("strong wolfe").all() and result.steps["c1"].eq(C1).all()
+    assert result.steps["c2"].eq(STRONG_WOLFE_C2[method]).all()
+    for k in result.steps["k"]:
+        search = line_search_at(result, k)
+        g, p = vectors(result, k)
+        x, trials = start_of(result, k), search.trials
+        points = [x + a * p for a in trials["alpha"]]
+        np.testing.assert_allclose(trials["phi"], [rosenbrock(point) for point in points], rtol=1e-12, atol=1e-20)
+        slopes = [rosenbrock_gradient(point) @ p for point in points]
+        np.testing.assert_allclose(
+            trials["slope"], slopes, rtol=1e-9, atol=1e-11 * np.linalg.norm(g) * np.linalg.norm(p)
+        )
+        [taken] = trials[trials["accepted"]].itertuples()
+        low, high = search.curvature_band()
+        assert low <= taken.slope <= high and high == pytest.approx(search.c2 * abs(g @ p)), (method, k)
+        sufficient = taken.phi <= search.sufficient_decrease(taken.alpha)
+        noise = taken.phi <= search.phi0 + NOISE * abs(search.phi0) and taken.slope <= (2 * C1 - 1) * search.slope0
+        assert sufficient or noise, (method, k)
+
+
+def test_every_evaluation_is_a_trial_step_or_the_methods_own_look_at_a_new_iterate(taken_apart):
+    """nfev = 2 (minimize's look at x0, the run's iterate 0) + the trial steps + one evaluation per iterate where the
+    search gave no gradient there (backtracking, no search) or the method needs its Hessian."""
+    for method, result in taken_apart.items():
+        own_look = (
+            result.nit if method in ("newton", "newton-plain", "gradient-descent", "gradient-descent-armijo") else 0
+        )
+        assert result.nfev == 2 + len(result.trials) + own_look, method
+        assert np.isfinite(result.trials["phi"]).all()  # Rosenbrock is defined everywhere
+
+
+def test_recording_changes_no_number_of_a_run(taken_apart):
+    """minimize_many, which records nothing, ends each start where minimize() ends, and the counts are those of the
+    runs before the recording was added."""
+    from derivlib.many import minimize_many
+
+    counts_before = {"gradient-descent": 302, "gradient-descent-armijo": 909, "newton": 51, "newton-plain": 8,
+                     "cg-fr": 131, "cg-pr": 118, "lbfgs": 47}  # fmt: skip
+    for method, result in taken_apart.items():
+        batch = minimize_many(ROSENBROCK, {"x": [START["x"]], "y": [START["y"]]}, method=method, max_iter=300)
+        row = batch.iloc[0]
+        assert (row.nit, row.status) == (result.nit, result.status), method
+        assert [row.x, row.y] == pytest.approx(list(result.x.values()), rel=1e-12)
+        assert result.nfev == counts_before[method], method
+
+
+def test_line_search_at_draws_phi_with_its_lines_and_newtons_model(taken_apart):
+    from derivlib.optimize import line_search_at
+
+    newton = taken_apart["newton"]
+    for k in newton.steps["k"]:
+        search = line_search_at(newton, k)
+        alphas = np.array([0.0, 0.5, 1.0])
+        assert search.sufficient_decrease(0.0) == search.phi0 == search.model(0.0)
+        if newton.steps["shift"].iloc[k - 1] == 0:  # p = −H⁻¹g: the model's minimum is the full step, α = 1
+            model = search.model(alphas)
+            assert model[2] == pytest.approx(search.phi0 + search.slope0 / 2) and model[1] > model[2]
+    assert np.isnan(line_search_at(taken_apart["lbfgs"], 1).model(1.0))
+    assert all(np.isnan(line_search_at(newton, 1).curvature_band()))
+    for k in (0, newton.nit + 1):
+        with pytest.raises(ValueError, match="k must be an iteration"):
+            line_search_at(newton, k)
+
+
+def test_a_search_retried_along_steepest_descent_is_its_second_direction(monkeypatch):
+    """Where the strong Wolfe search fails along L-BFGS's direction, the run restarts along −∇f: those trials are
+    direction 1, the step's p is −g, and line_search_at draws the line taken."""
+    import derivlib.optimize as optimize
+    from derivlib.optimize import line_search_at
+
+    search, calls = optimize.strong_wolfe, []
+
+    def failing_once(objective, run, x, f, g, p, c2, alpha=1.0):
+        calls.append(len(run.rows))
+        if len(run.rows) == 3 and calls.count(3) == 1:  # the first search of iteration 3 fails after one trial
+            run.trial(alpha, objective.value(x + alpha * p))
+            return None
+        return search(objective, run, x, f, g, p, c2, alpha)
+
+    monkeypatch.setattr(optimize, "strong_wolfe", failing_once)
+    result = minimize(ROSENBROCK, START, method="lbfgs", max_iter=5)
+    trials = result.trials[result.trials["k"] == 3]
+    assert trials["direction"].tolist()[0] == 0 and trials["direction"].iloc[1:].eq(1).all()
+    g, p = vectors(result, 3)
+    np.testing.assert_array_equal(p, -g)
+    assert (
+        line_search_at(result, 3).trials["direction"].eq(1).all()
+        and result.trials["direction"].sum() == len(trials) - 1
+    )
