@@ -12,6 +12,7 @@ the browser without a callback) in tests/test_browser_optimisation.py.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 
@@ -24,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 import derivlib
 from derivlib import fused
 from derivlib.figures.markers import MARKERS
-from derivlib.figures.optimisation import PATH, label
+from derivlib.figures.optimisation import BEYOND, COMPARED_COLOURS, PATH, label
 from derivlib.figures.two_variables import CLICK
 
 PAGE = "views/optimisation.py"
@@ -42,7 +43,9 @@ def charts(at: AppTest) -> dict[str, dict]:
     for chart in at.get("plotly_chart"):
         spec = json.loads(chart.proto.spec)
         metas = {t.get("meta") for t in spec["data"]}
-        if CLICK in metas:
+        if CLICK in metas and "map" in found:  # condition numbers compared: a map each, "map", "map 1" …
+            key = f"map {len(found)}"
+        elif CLICK in metas:
             key = "map"
         elif "‖∇f‖" in metas:
             key = "gradient"
@@ -305,3 +308,186 @@ def test_the_runs_ask_for_compiled_programs_and_end_where_eager_runs_end(monkeyp
         assert int(table.loc[name, "iterations"].replace(",", "")) == eager.nit
         assert float(table.loc[name, "x"]) == pytest.approx(eager.x["x"], rel=1e-8)
     assert summary(first).loc["Newton", "how it ended"] == table.loc["Newton", "how it ended"]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Every path in sight (issue 21, "what was seen")
+
+QUARTIC = "x^4 - 3x^3 + 2"  # f′ = 4x³ − 9x² = x²(4x − 9): the minimum at x = 9/4, f(9/4) = −6.54296875, by hand
+
+
+def traces(spec: dict, meta: str | None = None) -> list[dict]:
+    return [t for t in spec["data"] if meta is None or t.get("meta") == meta]
+
+
+def test_a_minimum_beyond_the_range_typed_is_in_the_view():
+    """x⁴ − 3x³ + 2 from 1 on the default −2 … 2: every method ends at x = 2.25, which the view showed no more of
+    than the range typed. It now reaches past it, says so, and the link keeps the range typed."""
+    methods = "newton,lbfgs,cg-pr,gradient-descent"
+    at = run({"expr": QUARTIC, "x0": "1", "methods": methods, "xmin": "-2", "xmax": "2"})
+    table = summary(at)
+    for name in ("Newton", "L-BFGS", "CG (Polak–Ribière+)"):
+        assert float(table.loc[name, "x"]) == pytest.approx(2.25, abs=1e-8)
+        assert float(table.loc[name, "f"]) == pytest.approx(-6.54296875, rel=1e-6)
+    curve = charts(at)["curve"]
+    low, high = curve["layout"]["xaxis"]["range"]
+    for x, f in paths(curve).values():  # every iterate of every path in the view
+        assert low <= x.min() and x.max() <= high
+        y_low, y_high = curve["layout"]["yaxis"]["range"]
+        assert y_low <= f.min() and f.max() <= y_high
+    ends = [
+        t for t in curve["data"] if t.get("name", "").endswith(("found", "stopped")) and t.get("showlegend") is False
+    ]
+    assert len(ends) == 4 and all(low < t["x"][0] < high for t in ends)
+    assert (low, high) == (-2.0, 2.5)  # room beyond 2.25, to a round number
+    caption = " ".join(c.value for c in at.caption)
+    assert "The view is wider than the range typed (x from -2 to 2), to show every path: x from -2 to 2.5." in caption
+    assert (at.query_params["xmin"], at.query_params["xmax"]) == ("-2", "2")
+
+
+def test_an_end_far_beyond_the_view_is_said_and_pointed_at():
+    """x³ − 2x from −1: Newton falls away without bound; the view does not follow it to −10¹² but says where it
+    ended, and an arrow at the edge points there."""
+    at = run({"expr": "x^3 - 2x", "x0": "-1", "methods": "newton", "xmin": "-3", "xmax": "2"})
+    curve = charts(at)["curve"]
+    (arrow,) = traces(curve, BEYOND)
+    assert arrow["name"] == "Newton: ends beyond the view" and arrow["text"] == ["Newton"]
+    assert curve["layout"]["xaxis"]["range"][0] >= -8  # at most the range typed again on each side
+    caption = " ".join(c.value for c in at.caption)
+    x = summary(at).loc["Newton", "x"]
+    assert f"**Newton** ended beyond the view, at x = {x}; the arrow at the edge marks where its path last" in caption
+    assert arrow["x"][0] == pytest.approx(-1.0, abs=1e-3)  # Newton's one step from −1: down, through the bottom edge
+    assert abs(arrow["marker"]["angle"]) == pytest.approx(180, abs=1)  # pointing down
+
+
+def test_in_rosenbrocks_valley_every_path_is_in_sight(default):
+    """Gradient descent's thousand steps used to cover Newton's, L-BFGS's and CG's twenty or forty: it lies lowest,
+    each path above it narrower, so that where they share the valley each shows as a stripe."""
+    the_map = charts(default)["map"]
+    drawn = {t["name"]: t for t in traces(the_map, PATH)}
+    halos = traces(the_map, "halo")
+    stack = sorted(drawn.values(), key=lambda t: t["zorder"])
+    assert [t["name"] for t in stack] == ["gradient descent + Armijo", "L-BFGS", "CG (Polak–Ribière+)", "Newton"]
+    widths = [t["line"]["width"] for t in stack]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 4  # each wider than the one above
+    assert max(t["zorder"] for t in halos) < stack[0]["zorder"]
+    stars = [t for t in the_map["data"] if t.get("name", "").endswith(": minimum found")]
+    sizes = [t["marker"]["size"] for t in stars]  # the three at (1, 1): nested, a ring of each colour in sight
+    assert len(sizes) == 3 and all(a - b >= 6 for a, b in itertools.pairwise(sizes))
+
+
+def test_step_sizes_compared_on_one_map_and_one_convergence_plot():
+    """Gradient descent with a fixed step at three step sizes from Rosenbrock's start (−1.2, 1), where
+    ∇f = (−2(1 − x) − 400x(y − x²), 200(y − x²)) = (−215.6, −88), by hand: the first step of each is lr·(215.6, 88)."""
+    at = run({"compare": "lr", "lrs": "0.0005, 1/1000, 2e-3", "methods": "newton"})
+    names = [f"gradient descent, lr = {lr}" for lr in ("0.0005", "0.001", "0.002")]
+    drawn = charts(at)
+    map_paths = paths(drawn["map"])
+    assert list(map_paths) == names
+    for lr, name in zip((0.0005, 0.001, 0.002), names, strict=True):
+        x, y = map_paths[name]
+        assert (x[1], y[1]) == pytest.approx((-1.2 + 215.6 * lr, 1 + 88 * lr), rel=1e-6)
+    for key in ("gradient", "gap"):
+        lines = traces(drawn[key])
+        assert [t["name"] for t in lines] == names
+        assert [t["line"]["color"] for t in lines] == list(COMPARED_COLOURS[:3])
+    labels = [t["text"][0] for t in drawn["map"]["data"] if t.get("mode") == "markers+text" and t.get("meta") is None]
+    assert len(labels) == 3 and all(f"lr = {lr}" in " ".join(labels) for lr in ("0.0005", "0.001", "0.002"))
+    assert list(summary(at).index) == names
+    assert at.text_input(key="opt_lrs").value == "0.0005, 1/1000, 2e-3"
+    assert at.number_input(key="opt_lr").proto.disabled  # the single step is not used meanwhile
+    assert not at.multiselect  # the methods box gives way to the step sizes' …
+    assert (at.query_params["compare"], at.query_params["lrs"]) == ("lr", "0.0005, 1/1000, 2e-3")
+    assert at.query_params["methods"] == "newton"  # … and its choice is kept for when methods are compared again
+    ok(at.radio(key="opt_compare").set_value("methods").run())
+    assert list(summary(at).index) == ["Newton"]
+
+
+def test_a_step_size_that_cannot_be_used_is_pointed_at_and_the_last_runs_stay():
+    at = run({"compare": "lr", "lrs": "0.001, 0.002"})
+    for text, message, column in (
+        ("0.001, -2", "a step size lr must be greater than 0, not -2", 7),
+        ("0.001, sinn", "sinn", 7),
+        ("1, 2, 3, 4, 5", "5 values: at most 4 runs at once", 12),
+    ):
+        ok(at.text_input(key="opt_lrs").input(text).run())
+        (error,) = [e.value for e in at.error]
+        assert message in error
+        assert error.endswith(f"```text\n{text}\n{' ' * column}^\n```")  # the caret under the value
+        assert any("Showing the last run" in box.value for box in at.info)
+        assert list(summary(at).index) == ["gradient descent, lr = 0.001", "gradient descent, lr = 0.002"]
+        assert at.query_params["lrs"] == "0.001, 0.002"  # the link keeps what ran
+
+
+def test_condition_numbers_compared_a_map_each_one_convergence_plot():
+    """Newton and gradient descent + Armijo on the bowl (x + y)² + κ(x − y)² for κ = 1 and 100: Newton lands on the
+    minimum (0, 0) in one step whatever κ (a quadratic); with κ = 1 (f = 2x² + 2y²) Armijo's first trial step, 1,
+    overshoots to −3·(x, y), its second, 1/2, to −(x, y), its third, 1/4, lands on 0: one step, by hand; with
+    κ = 100 it zig-zags for hundreds."""
+    query = {"compare": "kappa", "kappas": "1, 100", "methods": "newton,gradient-descent-armijo", "x0": "1.5"}
+    at = run(query | {"y0": "0.5", "xmin": "-2", "xmax": "2", "ymin": "-2", "ymax": "2"})
+    drawn = charts(at)
+    maps = [drawn["map"], drawn["map 1"]]
+    assert [m["layout"]["title"]["text"] for m in maps] == ["κ = 1", "κ = 100"]
+    assert [list(paths(m)) for m in maps] == [
+        ["Newton, κ = 1", "gradient descent + Armijo, κ = 1"],
+        ["Newton, κ = 100", "gradient descent + Armijo, κ = 100"],
+    ]
+    assert [chart.key for chart in at.get("plotly_chart")] == ["opt_map_0", "opt_map_1", "opt_gradient", "opt_gap"]
+    lines = traces(drawn["gradient"])
+    assert [(t["name"], t["line"]["dash"]) for t in lines] == [
+        ("Newton, κ = 1", "solid"),
+        ("Newton, κ = 100", "dash"),
+        ("gradient descent + Armijo, κ = 1", "solid"),
+        ("gradient descent + Armijo, κ = 100", "dash"),
+    ]
+    table = summary(at)
+    for name in ("Newton, κ = 1", "Newton, κ = 100", "gradient descent + Armijo, κ = 1"):
+        assert (table.loc[name, "iterations"], table.loc[name, "x"], table.loc[name, "y"]) == ("1", "0", "0")
+    assert int(table.loc["gradient descent + Armijo, κ = 100", "iterations"].replace(",", "")) > 100
+    assert (at.query_params["compare"], at.query_params["kappas"]) == ("kappa", "1, 100")
+    assert "the formula box above is not used" in " ".join(c.value for c in at.caption)
+
+
+def test_more_runs_than_may_be_is_said_and_the_last_runs_stay():
+    at = run({"compare": "kappa", "kappas": "1, 10", "methods": "newton"})
+    at.multiselect(key="opt_methods").select("lbfgs").select("cg-pr")
+    ok(at.run())
+    (error,) = [e.value for e in at.error]
+    assert "3 methods × 2 condition numbers are 6 runs: at most 4 run at once" in error
+    assert list(summary(at).index) == ["Newton, κ = 1", "Newton, κ = 10"]
+    # A link asking for as many is mended, and says so.
+    at = run({"compare": "kappa", "kappas": "1, 10", "methods": "newton,lbfgs,cg-pr"})
+    (warning,) = [w.value for w in at.warning]
+    assert "3 methods × 2 condition numbers are more than 4 runs: using the first 2 of the methods" in warning
+    assert list(summary(at).index) == ["Newton, κ = 1", "Newton, κ = 10", "L-BFGS, κ = 1", "L-BFGS, κ = 10"]
+
+
+def test_choosing_to_compare_condition_numbers_puts_the_bowl_in_the_formula_box():
+    """From the default page (four methods): the bowl, its start and ranges; of the methods as many as run at each
+    of the three κ within four runs, one, gradient descent's first (κ slows it, not Newton)."""
+    at = run()
+    ok(at.radio(key="opt_compare").set_value("kappa").run())
+    assert at.text_input(key="opt_expr").value == "(x + y)^2 + 100(x - y)^2"
+    assert (at.number_input(key="opt_x0").value, at.number_input(key="opt_y0").value) == (1.5, 0.5)
+    assert at.multiselect(key="opt_methods").value == ["gradient-descent-armijo"]
+    names = [f"gradient descent + Armijo, κ = {kappa}" for kappa in (1, 10, 100)]
+    assert list(summary(at).index) == names
+    iterations = [int(n.replace(",", "")) for n in summary(at)["iterations"]]
+    assert iterations[0] == 1 and iterations[0] < iterations[1] < iterations[2]  # the larger κ, the slower
+    assert not at.error
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"compare": "lr", "lrs": "0"}, "a step size lr must be greater than 0"),
+        ({"compare": "kappa", "kappas": "0.5"}, "a condition number κ is at least 1"),
+        ({"compare": "steps"}, "choose one of methods, lr, kappa"),
+    ],
+)
+def test_a_comparison_in_a_link_that_cannot_be_used_gives_a_note(query, note):
+    at = run(query)
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Some values in the link")]
+    assert note in warning
+    assert charts(at)["map"]

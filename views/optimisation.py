@@ -10,6 +10,11 @@ copied address reproduces the view. Widget keys start with "opt_".
 Everything below the formula, its range and its parameters is one fragment (`st.fragment`): a new start (typed or
 clicked on the map), a method, one of its options or a parameter's slider draws the runs again, the map first, then
 the convergence and the tables, and leaves the header, the formula and the sidebar as they are.
+
+For teaching, the page compares (COMPARE, the link's `compare`) methods, as above; or gradient descent's fixed step
+at several step sizes lr (`lrs`) on one map; or the chosen methods on the bowl (x + y)² + κ(x − y)² at several
+condition numbers κ (`kappas`), a map for each κ, their convergence on one chart. At most as many runs at once as
+methods may be chosen. The view grows past the range typed to show every path (derivlib.figures.optimisation).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import functools
 import math
 import re
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,16 +33,22 @@ import derivlib
 import page_kit as kit
 from derivlib.figures.optimisation import (
     PARABOLAS,
+    View,
+    compared_runs,
     convergence_figures,
     curve_figure,
     label,
     map_figure,
+    name_of,
+    setting_text,
     tangent_parabolas,
+    view_ranges,
 )
 from derivlib.figures.two_variables import click_lattice
 from derivlib.functions import names_in_words
 from derivlib.hessian import hessian_at
 from derivlib.optimize import METHODS
+from derivlib.parse import tokenize
 from derivlib.rounding import pointwise_errors, zeroed
 
 VARIABLES = ("x", "y")
@@ -59,7 +71,7 @@ ENDS = {  # the Hessian's verdict where a run converged (derivlib.hessian) -> wh
 
 def bowl(kappa: float) -> str:
     """A quadratic bowl whose Hessian has eigenvalues 4 and 4κ, along the diagonals: condition number κ."""
-    return f"(x + y)^2 + {kappa:g}(x - y)^2"
+    return f"(x + y)^2 + {kappa:.15g}(x - y)^2"
 
 
 # name -> (formula, start, ranges x then y). The bowl's formula follows its condition-number slider.
@@ -77,6 +89,14 @@ EXAMPLES = {
 }
 BOWL = "Ill-conditioned bowl (condition number κ)"
 DEFAULT_METHODS = "newton,lbfgs,cg-pr,gradient-descent-armijo"
+COMPARE = {  # what the runs compare (the link's compare=) -> the choice's words
+    "methods": "methods",
+    "lr": "step sizes",
+    "kappa": "condition numbers",
+}
+STEP_METHOD = "gradient-descent"  # the method whose step sizes are compared: its fixed step is lr
+KAPPA_MAX = 1e6  # the largest condition number compared
+MAP_SMALL = 460  # pixels of each small map when condition numbers are compared (two to a row on a laptop)
 DEFAULTS = {
     "expr": ROSENBROCK,
     "x0": -1.2,
@@ -91,6 +111,9 @@ DEFAULTS = {
     "ymin": -1.0,
     "ymax": 3.0,
     "kappa": 100,
+    "compare": "methods",
+    "lrs": "0.0005, 0.001, 0.002",
+    "kappas": "1, 10, 100",
 }
 FORMULA_HELP = (
     "A formula in x, or in x and y. Powers with ^ (x^2), products with * or a space (2x y, x sin y), constants pi and "
@@ -131,6 +154,69 @@ def count(low: int, high: int):
     return read
 
 
+def item_starts(text: str) -> list[int]:
+    """Where each value of a comma-separated list begins (its first token; commas in a call do not separate), so
+    that a caret can point at a value that parses but cannot be used.
+
+    >>> item_starts("0.001,  max(1, 2), 2e-3")
+    [0, 8, 19]
+    """
+    starts, depth, fresh = [], 0, True
+    for token in tokenize(text):
+        if token.kind == "end":
+            break
+        if fresh:
+            starts.append(token.position)
+            fresh = False
+        if token.kind == "op":
+            depth += {"(": 1, ")": -1, "{": 1, "}": -1}.get(token.text, 0)
+            fresh = token.text == "," and depth == 0
+    return starts
+
+
+def compared_values(text: str, setting: str) -> list[float]:
+    """The values typed for a comparison ("lr": step sizes, each > 0; "kappa": condition numbers, 1 ≤ κ ≤ KAPPA_MAX),
+    each a number or a constant formula (derivlib.constants), none twice, at most as many as runs may be: an
+    ExpressionError whose position is the value that cannot be used.
+
+    >>> compared_values("1e-3, 2/1000, 0.001", "lr")
+    [0.001, 0.002]
+    >>> compared_values("1, 0.5", "kappa")
+    Traceback (most recent call last):
+    ...
+    derivlib.errors.ExpressionError: a condition number κ is at least 1, not 0.5
+      1, 0.5
+         ^
+    """
+    values, starts = derivlib.constants(text), item_starts(text)
+    for value, start in zip(values, starts, strict=False):
+        if setting == "lr" and not (math.isfinite(value) and value > 0):
+            raise derivlib.ExpressionError(f"a step size lr must be greater than 0, not {value:g}", text, start)
+        if setting == "kappa" and not 1 <= value <= KAPPA_MAX:
+            raise derivlib.ExpressionError(
+                f"a condition number κ is at least 1{f' and at most {KAPPA_MAX:g}' if value > 1 else ''}, "
+                f"not {value:g}",
+                text,
+                start,
+            )
+    unique = list(dict.fromkeys(values))
+    most = kit.limits().methods
+    if len(unique) > most:
+        beyond = starts[values.index(unique[most])] if len(starts) == len(values) else len(text)
+        raise derivlib.ExpressionError(
+            f"{len(unique)} values: at most {most} runs at once (DERIVLIB_MAX_METHODS)", text, beyond
+        )
+    return unique
+
+
+def compared_list(setting: str) -> Callable[[str], str]:
+    def read(text: str) -> str:
+        compared_values(text, setting)  # raises ExpressionError, a ValueError, for a list that cannot be used
+        return text
+
+    return read
+
+
 LINK = kit.Link(
     "optimisation",
     DEFAULTS,
@@ -148,16 +234,28 @@ LINK = kit.Link(
         "ymin": kit.read_constant,
         "ymax": kit.read_constant,
         "kappa": kit.read_choice(CONDITION_NUMBERS, kit.read_whole_number),
+        "compare": kit.read_choice(list(COMPARE)),
+        "lrs": compared_list("lr"),
+        "kappas": compared_list("kappa"),
     },
     prefix=PREFIX,
 )
 
 
 def check_link(values: dict, notes: list[str]) -> None:
-    """What the link's values must satisfy together: ranges that are not empty, parameters the formula has; the
-    methods become the multiselect's list."""
+    """What the link's values must satisfy together: ranges that are not empty, parameters the formula has, no more
+    runs than may be (condition numbers compared: methods × κ); the methods become the multiselect's list."""
     kit.check_link_ranges_and_parameters(values, notes, DEFAULTS, VARIABLES, "float64")
     values["methods"] = values["methods"].split(",")
+    if values["compare"] == "kappa":
+        kappas = len(compared_values(values["kappas"], "kappa"))
+        most = max(1, kit.limits().methods // kappas)
+        if len(values["methods"]) > most:
+            notes.append(
+                f"{len(values['methods'])} methods × {kappas} condition numbers are more than "
+                f"{kit.limits().methods} runs: using the first {most} of the methods"
+            )
+            values["methods"] = values["methods"][:most]
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -300,26 +398,65 @@ def parameter_moved() -> None:
     st.rerun([RUNS_PART])
 
 
-def pick_start() -> None:
-    """A click on the map moves the start to the clicked point (a round number of the click layer)."""
-    points = st.session_state.opt_map.selection.get("points") or []
+def compare_changed() -> None:
+    """Condition numbers compare the bowl: its example fills the formula box, the start and the ranges, as the
+    condition-number slider does (a new formula, the whole page), and of the methods chosen as many stay as run at
+    every κ within the limit on runs, gradient descent's first: κ slows them most, what the comparison is for."""
+    if st.session_state.opt_compare != "kappa":
+        return
+    try:
+        kappas = len(compared_values(st.session_state.opt_kappas, "kappa"))
+    except derivlib.ExpressionError:
+        kappas = 1
+    methods = sorted(st.session_state.opt_methods, key=lambda name: not name.startswith("gradient-descent"))
+    st.session_state.opt_methods = methods[: max(1, kit.limits().methods // kappas)]
+    use_bowl()
+
+
+def pick_start(key: str = "opt_map") -> None:
+    """A click on a map (`key`) moves the start to the clicked point (a round number of the click layer)."""
+    points = st.session_state[key].selection.get("points") or []
     if points and points[0].get("x") is not None and points[0].get("y") is not None:
         st.session_state.opt_x0 = float(points[0]["x"])
         st.session_state.opt_y0 = float(points[0]["y"])
 
 
+def shown_list(setting: str) -> str:
+    """The list of values typed for a comparison ("lr", "kappa"), or the default's where there is none (a widget's
+    value is gone after a visit to another page)."""
+    return st.session_state.get(f"{PREFIX}{setting}s", DEFAULTS[f"{setting}s"])
+
+
+def runs_asked(compare: str, methods: list[str], values: list[float]) -> str:
+    """What is wrong with the runs asked for, in a sentence ('' if nothing): none, or more than may run at once."""
+    if compare != "lr" and not methods:
+        return "Pick at least one method."
+    runs = len(methods) * len(values) if compare == "kappa" else 0
+    if runs > kit.limits().methods:
+        return (
+            f"{len(methods)} methods × {len(values)} condition numbers are {runs} runs: at most "
+            f"{kit.limits().methods} run at once (DERIVLIB_MAX_METHODS). Choose fewer methods or condition numbers."
+        )
+    return ""
+
+
 def current_inputs() -> dict | None:
-    """The runs' inputs as the widgets hold them now, or None where the formula or the range cannot be used (the
-    problem is shown beside its box) or no method is chosen. Read from the session, so that a fragment drawn again on
-    its own sees what a full run would."""
+    """The runs' inputs as the widgets hold them now, or None where the formula, the range or a list of values cannot
+    be used (the problem is shown beside its box) or the runs asked for cannot run (`runs_asked`). Read from the
+    session, so that a fragment drawn again on its own sees what a full run would.
+
+    "plan" holds each run: what it runs ("method", "expr", and "lr" where it is compared) and how the charts name
+    and draw it (derivlib's `compared_runs`); "values" the values compared."""
     try:
         expr = derivlib.parse(st.session_state.opt_expr, variables=VARIABLES)
+        compare = st.session_state.get("opt_compare", "methods")
+        values = compared_values(shown_list(compare), compare) if compare != "methods" else []
     except derivlib.ExpressionError:
         return None
-    methods = list(st.session_state.opt_methods)
-    if not (methods and st.session_state.get("opt_range_usable", True)):
+    methods = list(st.session_state.get("opt_methods", []))
+    if runs_asked(compare, methods, values) or not st.session_state.get("opt_range_usable", True):
         return None
-    two = "y" in expr.variables
+    two = "y" in expr.variables or compare == "kappa"
     variables = VARIABLES if two else VARIABLES[:1]
     settings = {
         "tol": float(st.session_state.opt_tol),
@@ -327,25 +464,43 @@ def current_inputs() -> dict | None:
         "lr": float(st.session_state.opt_lr),
         "memory": int(st.session_state.opt_memory),
     }
+    params = kit.parameters(expr.parameters, PREFIX)
+    if compare == "methods":
+        plan = {method: {"method": method, "expr": str(expr)} for method in methods}
+    elif compare == "lr":
+        plan = {key: spec | {"expr": str(expr)} for key, spec in compared_runs([STEP_METHOD], "lr", values).items()}
+    else:
+        plan = {
+            key: spec | {"expr": str(derivlib.parse(bowl(spec["kappa"]), variables=VARIABLES))}
+            for key, spec in compared_runs(methods, "kappa", values).items()
+        }
     return {
         "expr": str(expr),
         "text": st.session_state.opt_expr,
         "two": two,
         "variables": variables,
         "start": tuple((name, float(st.session_state[f"{PREFIX}{name}0"])) for name in variables),
-        "params": kit.parameters(expr.parameters, PREFIX),
+        "params": params,
+        "run_params": () if compare == "kappa" else params,  # the bowls have none
         "settings": settings,
         "methods": methods,
+        "compare": compare,
+        "values": values,
+        "lists": {name: shown_list(name[:-1]) for name in ("lrs", "kappas")},
+        "plan": plan,
         "ranges": tuple(float(st.session_state[PREFIX + key]) for key in ("xmin", "xmax", "ymin", "ymax")),
     }
 
 
 def write_link(good: dict) -> None:
-    """The address bar: the inputs as they are, the formula and parameters of the runs shown."""
+    """The address bar: the inputs as they are; the formula, its parameters, what is compared and the methods and
+    values of the runs shown."""
+    ran = ("methods", "y0", "expr", "compare", "lrs", "kappas")  # as they ran, not as typed since
     LINK.write(
-        {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ("methods", "y0", "expr")}
+        {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ran}
         | ({"y0": st.session_state.opt_y0} if good["two"] else {})
-        | {"methods": ",".join(st.session_state.opt_methods)}
+        | {"methods": ",".join(good["methods"]), "compare": good["compare"]}
+        | good["lists"]
         | {f"p_{name}": value for name, value in good["params"]}
         | {"expr": good["text"]}  # the formula that ran, as typed
     )
@@ -400,9 +555,8 @@ def where(point: dict[str, float]) -> str:
     return ", ".join(f"{name} = {number(value)}" for name, value in point.items())
 
 
-def status(method: str, result: dict, end: dict | None, settings: dict, variables: tuple[str, ...]) -> tuple[str, str]:
-    """How a run ended, in words, and the details for the help: (icon and text, details)."""
-    name = label(method)
+def status(name: str, result: dict, end: dict | None, settings: dict, variables: tuple[str, ...]) -> tuple[str, str]:
+    """How the run `name` ended, in words, and the details for the help: (icon and text, details)."""
     if "error" in result:
         return f":material/error: **{name}** did not start: {result['error']}", ""
     assert end is not None  # every run that started has its end (runs_part: ends() at each drawn run)
@@ -447,15 +601,20 @@ def status(method: str, result: dict, end: dict | None, settings: dict, variable
 
 
 def summary(results: dict[str, dict], found: dict[str, dict], variables: tuple[str, ...]) -> pd.DataFrame:
-    """One row per method, for people: where it ended (coordinates to DIGITS digits of its path's scale), f and ‖∇f‖
-    there (0 within their rounding error), its counts and time, and how it ended, in full."""
+    """One row per run (a method, or a method at a compared value: "gradient descent, lr = 0.001"), for people: where
+    it ended (coordinates to DIGITS digits of its path's scale), f and ‖∇f‖ there (0 within their rounding error), its
+    counts and time, and how it ended, in full."""
     rows = []
-    for method, result in results.items():
+    for key, result in results.items():
         if "error" in result:
-            rows.append({"method": label(method), "how it ended": plain(result["error"])})
+            rows.append({"method": name_of(key, result), "how it ended": plain(result["error"])})
             continue
-        end = found[method]
-        row = {"method": label(method), "iterations": f"{result['nit']:,}", "evaluations of f": f"{result['nfev']:,}"}
+        end = found[key]
+        row = {
+            "method": name_of(key, result),
+            "iterations": f"{result['nit']:,}",
+            "evaluations of f": f"{result['nfev']:,}",
+        }
         row |= {name: number(value) for name, value in ended_at(result, variables).items()}
         row |= {"f": number(end["f"], 6), "‖∇f‖": number(end["grad"], 3), "time": duration(result["seconds"])}
         rows.append(row | {"how it ended": plain(result["message"])})
@@ -496,13 +655,12 @@ PATH_COLUMNS = {  # a path's columns (minimize's names, kept in the file) as the
 
 @st.fragment(key=RUNS_PART)
 def runs_part() -> None:
-    """The start and the methods, the methods' options, the map (or the curve in one variable) with every run's path,
-    how each run ended, the convergence of every run, the table of their ends, and each one's iterations."""
+    """The start, what to compare (methods, step sizes, condition numbers) and the methods or values, the methods'
+    options, the map (a map per condition number; the curve in one variable) with every run's path, how each run
+    ended, the convergence of every run, the table of their ends, and each one's iterations."""
     inputs = current_inputs()
     good: dict | None = st.session_state.get("opt_good")
     start_and_methods(two=(inputs or good or {"two": True})["two"])
-    if not st.session_state.opt_methods:
-        st.info("Pick at least one method.", icon=":material/route:")
     if inputs is not None:
         good = st.session_state.opt_good = inputs
     elif good is not None:  # a formula, range or choice that cannot run: the last run stays on screen
@@ -510,16 +668,29 @@ def runs_part() -> None:
     else:
         return
     write_link(good)
-    expr, params = good["expr"], good["params"]
-    results = {method: run(expr, good["start"], method, params, **good["settings"]) for method in good["methods"]}
-    drawn = {m: r for m, r in results.items() if "error" not in r}
-    points = tuple(tuple(ended_at(r, good["variables"]).values()) for r in drawn.values())
-    found = dict(zip(drawn, ends(expr, points, params), strict=True))  # at the points as shown
-    for method, result in drawn.items():  # what its end is marked as: a minimum, a saddle, a maximum, a stop
-        result["end"] = ENDS.get(found[method]["verdict"], "minimum") if result["success"] else "stopped"
+    plan, params, variables = good["plan"], good["run_params"], good["variables"]
+    results = {
+        key: run(
+            spec["expr"],
+            good["start"],
+            spec["method"],
+            params,
+            **(good["settings"] | {"lr": spec.get("lr", good["settings"]["lr"])}),
+        )
+        | {name: spec[name] for name in ("label", "short", "colour", "dash") if name in spec}
+        for key, spec in plan.items()
+    }
+    drawn = {key: result for key, result in results.items() if "error" not in result}
+    found: dict[str, dict] = {}
+    for expr in dict.fromkeys(plan[key]["expr"] for key in drawn):  # the ends of the runs on each formula
+        keys = [key for key in drawn if plan[key]["expr"] == expr]
+        points = tuple(tuple(ended_at(drawn[key], variables).values()) for key in keys)
+        found |= dict(zip(keys, ends(expr, points, params), strict=True))  # at the points as shown
+    for key, result in drawn.items():  # what its end is marked as: a minimum, a saddle, a maximum, a stop
+        result["end"] = ENDS.get(found[key]["verdict"], "minimum") if result["success"] else "stopped"
     draw_runs(good, drawn)
-    for method, result in results.items():
-        text, more = status(method, result, found.get(method), good["settings"], good["variables"])
+    for key, result in results.items():
+        text, more = status(name_of(key, result), result, found.get(key), good["settings"], variables)
         if "error" in result:
             st.error(text.removeprefix(":material/error: "), icon=":material/error:")
         else:
@@ -527,40 +698,179 @@ def runs_part() -> None:
     details(good, results, found)
 
 
+VALUES_HELP = {  # a compared setting -> its box's label and help
+    "lr": (
+        "Step sizes lr of gradient descent",
+        "Comma-separated, each greater than 0 (numbers or constant formulas: 1e-3, 1/500). Gradient descent with a "
+        "fixed step, x ← x − lr·∇f, runs from the same start once for each: too small and it crawls; too large "
+        "(beyond 2 / the Hessian's largest eigenvalue) and it overshoots, zig-zags or blows up",
+    ),
+    "kappa": (
+        "Condition numbers κ of the bowl",
+        f"Comma-separated, from 1 to {KAPPA_MAX:g}. The bowl {bowl(100).replace('100', 'κ')} has Hessian eigenvalues 4 "
+        "and 4κ: each chosen method runs on it for each κ, a map each, their convergence together",
+    ),
+}
+
+
 def start_and_methods(two: bool) -> None:
-    """The start (y₀ only for a formula in x and y), the methods, and their options, folded away."""
+    """The start (y₀ only for a formula in x and y), what to compare, the methods or the values compared (each with
+    its problem under it), and the methods' options, folded away."""
+    compare = st.session_state.get("opt_compare", "methods")  # (a widget's value is gone after a visit elsewhere)
     start_column, methods_column = st.columns([2, 3])
     with start_column:
         left, right = st.columns(2)
         left.number_input("Start x₀ =", key="opt_x0", step=0.1, format="%g", help="Or click the map")
         right.number_input("Start y₀ =", key="opt_y0", step=0.1, format="%g", help="Or click the map", disabled=not two)
-    methods_column.multiselect(
-        "Methods",
-        list(METHODS),
-        key="opt_methods",
-        format_func=label,
-        max_selections=kit.limits().methods,
-        select_all=False,  # all of them is more than may be chosen
-        wrap=True,  # in a column the chips would scroll sideways and cut the first one ("wton")
-        help=f"Up to {kit.limits().methods} of them. Each runs from the same start with the same exact derivatives; "
-        "their paths are drawn side by side",
-    )
+        st.radio(
+            "Compare",
+            list(COMPARE),
+            key="opt_compare",
+            format_func=COMPARE.__getitem__,
+            horizontal=True,
+            on_change=compare_changed,
+            help="Methods: several methods side by side. Step sizes: gradient descent with a fixed step at several "
+            "step sizes lr, on one map. Condition numbers: the chosen methods on the bowl "
+            f"{bowl(100).replace('100', 'κ')} at several κ, a map for each",
+        )
+    with methods_column:
+        if compare != "lr":
+            st.multiselect(
+                "Methods",
+                list(METHODS),
+                key="opt_methods",
+                format_func=label,
+                max_selections=kit.limits().methods,
+                select_all=False,  # all of them is more than may be chosen
+                wrap=True,  # in a column the chips would scroll sideways and cut the first one ("wton")
+                help=f"Up to {kit.limits().methods} of them. Each runs from the same start with the same exact "
+                "derivatives; their paths are drawn side by side",
+                persist_state="page",  # kept while step sizes are compared and the box is not shown
+            )
+        values: list[float] = []
+        if compare != "methods":
+            text, help = VALUES_HELP[compare]
+            st.session_state[f"opt_{compare}s"] = shown_list(compare)
+            st.text_input(text, key=f"opt_{compare}s", help=help, persist_state="page")
+            try:
+                values = compared_values(st.session_state[f"opt_{compare}s"], compare)
+            except derivlib.ExpressionError as error:
+                kit.show_error(error)
+        methods = list(st.session_state.get("opt_methods", []))
+        if problem := runs_asked(compare, methods, values if compare == "kappa" else []):
+            if problem.startswith("Pick"):
+                st.info(problem, icon=":material/route:")
+            else:
+                st.error(problem)
     options()
 
 
-def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
-    """Every run's path on the map of f, which a click starts them from (two variables), or on the curve of f with
-    Newton's tangent parabolas (one)."""
-    expr, params = good["expr"], good["params"]
+def draw_map(
+    expr: str,
+    runs: dict[str, dict],
+    good: dict,
+    *,
+    key: str = "opt_map",
+    title: str | None = None,
+    height: int | None = None,
+) -> View:
+    """The contour map of f with the runs' paths, over the range typed grown to show them all (`view_ranges`); a
+    click on it starts every run from there. The view drawn."""
     xmin, xmax, ymin, ymax = good["ranges"]
-    ground = landscape(expr, good["two"], xmin, xmax, ymin, ymax, params)
-    if good["two"]:
-        figure = map_figure(ground["frame"], drawn, (ground["cx"], ground["cy"], ground["cf"]))
-        st.plotly_chart(
-            figure, config={"displaylogo": False}, on_select=pick_start, selection_mode="points", key="opt_map"
+    view = view_ranges([(xmin, xmax), (ymin, ymax)], runs)
+    (xmin, xmax), (ymin, ymax) = view.ranges
+    ground = landscape(expr, True, xmin, xmax, ymin, ymax, good["run_params"])
+    figure = map_figure(
+        ground["frame"],
+        runs,
+        (ground["cx"], ground["cy"], ground["cf"]),
+        beyond=view.beyond,
+        title=title,
+        height=height,
+    )
+    st.plotly_chart(
+        figure,
+        config={"displaylogo": False},
+        on_select=functools.partial(pick_start, key),
+        selection_mode="points",
+        key=key,
+    )
+    return view
+
+
+def view_words(view: View, runs: dict[str, dict], variables: tuple[str, ...]) -> str:
+    """What a student must know of the view: that it is wider than the range typed, and why; where each end beyond
+    it is; whose path leaves it."""
+
+    def span(ranges: tuple[tuple[float, float], ...]) -> str:
+        return ", ".join(
+            f"{n} from {number(low, 6)} to {number(high, 6)}" for n, (low, high) in zip(variables, ranges, strict=True)
         )
-        st.caption("Click the map to start every method from there. The legend says what each mark is.")
+
+    words = []
+    if view.grown:
+        words.append(
+            f"The view is wider than the range typed ({span(view.typed)}), to show every path: {span(view.ranges)}."
+        )
+    for key in view.beyond:
+        words.append(
+            f"**{name_of(key, runs[key])}** ended beyond the view, at {where(ended_at(runs[key], variables))}; the "
+            "arrow at the edge marks where its path last leaves the view."
+        )
+    if view.leaving:
+        names = " and ".join(f"**{name_of(key, runs[key])}**'s" for key in view.leaving)
+        words.append(f"Part of {names} path{'s' if len(view.leaving) > 1 else ''} lies beyond the view.")
+    return " ".join(words)
+
+
+def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
+    """Every run's path on the map of f, which a click starts them from (two variables; a map per condition number
+    when they are compared), or on the curve of f with Newton's tangent parabolas (one); the view grown to show every
+    path, and said so."""
+    expr, params, variables = good["expr"], good["run_params"], good["variables"]
+    if good["compare"] == "kappa":
+        st.caption(
+            f"Each map is the bowl f = {bowl(100).replace('100', 'κ')} at one condition number κ (its Hessian's "
+            "eigenvalues are 4 and 4κ, along the diagonals); the formula box above is not used while condition "
+            "numbers are compared."
+        )
+        said = []
+        for row in range(0, len(good["values"]), 2):
+            for column, (i, value) in zip(st.columns(2), list(enumerate(good["values"]))[row : row + 2], strict=False):
+                keys = [key for key, spec in good["plan"].items() if spec["kappa"] == value and key in drawn]
+                runs = {key: drawn[key] | {"short": None} for key in keys}  # the map's title says which κ
+                with column:
+                    view = draw_map(
+                        bowl(value),
+                        runs,
+                        good,
+                        key=f"opt_map_{i}",
+                        title=setting_text("kappa", value),
+                        height=MAP_SMALL,
+                    )
+                if words := view_words(view, runs, variables):
+                    said.append(f"On the map of {setting_text('kappa', value)}: {words[:1].lower()}{words[1:]}")
+        st.caption(" ".join(["Click a map to start every run from there.", *filter(None, said)]))
         return
+    if good["two"]:
+        view = draw_map(expr, drawn, good)
+        st.caption(
+            " ".join(
+                filter(
+                    None,
+                    [
+                        "Click the map to start every run from there. The legend says what each mark is. The path of "
+                        "most steps lies lowest, each path's line wider than the one above it: where paths share a "
+                        "valley, each shows as a stripe.",
+                        view_words(view, drawn, variables),
+                    ],
+                )
+            )
+        )
+        return
+    view = view_ranges([good["ranges"][:2]], drawn, variables)
+    (xmin, xmax), (ymin, ymax) = view.ranges[0], good["ranges"][2:]
+    ground = landscape(expr, False, xmin, xmax, ymin, ymax, params)
     newton = drawn.get("newton")
     tangents: list[Parabola] = []
     if newton is not None and not newton["path"].empty:
@@ -568,17 +878,27 @@ def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
         # four numbers each, as curve_figure takes them (tangent_parabolas is annotated with tuple[float, ...])
         tangents = tangent_parabolas(newton["path"], parabolas(expr, xs, params))
     st.plotly_chart(
-        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents),
+        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents, beyond=view.beyond),
         config={"displaylogo": False},
         key="opt_curve",
     )
     st.caption(
-        "Each method's iterates on the curve of f, joined in order. "
-        + (
-            "The dashed parabolas are Newton's model of f at its first iterates (f's Taylor polynomial of degree 2): "
-            "each step goes to the parabola's lowest point, or, where f″ ≤ 0, downhill instead."
-            if tangents
-            else "Add Newton to see its tangent parabolas."
+        " ".join(
+            filter(
+                None,
+                [
+                    "Each run's iterates on the curve of f, joined in order. "
+                    + (
+                        "The dashed parabolas are Newton's model of f at its first iterates (f's Taylor polynomial of "
+                        "degree 2): each step goes to the parabola's lowest point, or, where f″ ≤ 0, downhill instead."
+                        if tangents
+                        else "Add Newton to see its tangent parabolas."
+                        if good["compare"] == "methods"
+                        else ""
+                    ),
+                    view_words(view, drawn, variables),
+                ],
+            )
         )
     )
 
@@ -587,13 +907,16 @@ def options() -> None:
     """The methods' options, folded away."""
     with st.expander("Options of the methods", icon=":material/tune:"):
         left, middle, right, far = st.columns(4)
+        comparing = st.session_state.get("opt_compare") == "lr"
         left.number_input(
             "Step lr (plain gradient descent)",
             key="opt_lr",
             min_value=1e-12,
             format="%g",
             step=1e-4,
-            help="Gradient descent's fixed step: x ← x − lr·∇f",
+            disabled=comparing,
+            help="Gradient descent's fixed step: x ← x − lr·∇f"
+            + (" (not used while step sizes are compared: they are typed above)" if comparing else ""),
         )
         middle.number_input(
             "Tolerance on ‖∇f‖∞",
@@ -629,19 +952,33 @@ def options() -> None:
         st.caption(f"Each method's run stops after {TIME_BUDGET:g} s at most, and says so.")
 
 
+CONVERGENCE_WORDS = {  # what to read in the convergence charts, by what is compared
+    "methods": "",
+    "lr": "Each line is gradient descent at one step size lr: a larger step falls faster, until it is too large "
+    "(beyond 2 / the Hessian's largest eigenvalue along the path), where the steps overshoot and the line stalls, "
+    "zig-zags or climbs.",
+    "kappa": "On a quadratic bowl, steepest descent with even the best step along each direction cuts f − f_best by "
+    "a factor of only ((κ − 1)/(κ + 1))² per step at worst (Nocedal & Wright, Theorem 3.3): the larger κ, the slower "
+    "it falls; Newton's step lands on the minimum of a quadratic, whatever κ.",
+}
+
+
 def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> None:
     """The convergence of every run, the table of how each ended, and each one's iterations."""
     variables = good["variables"]
     drawn = {m: r for m, r in results.items() if "error" not in r}
 
+    several = good["compare"] == "kappa" and len(good["methods"]) > 1  # compared_runs: dashes tell the κ apart
     st.subheader("Convergence")
     for column, figure, key in zip(st.columns(2), convergence_figures(drawn), ("opt_gradient", "opt_gap"), strict=True):
         column.plotly_chart(figure, config={"displaylogo": False}, key=key)
     st.caption(
         "Both on a log scale: a straight falling line is linear convergence (gradient descent's, slower the worse "
         "f is conditioned), a line that bends down ever more steeply is superlinear (L-BFGS) or quadratic (Newton: "
-        "the number of correct digits doubles each step). f_best is the lowest f any method reached; where f equals "
-        "it, log 0 is not drawn."
+        "the number of correct digits doubles each step). f_best is the lowest f any run reached; where f equals "
+        "it, log 0 is not drawn. "
+        + ("Each method has its colour, each κ a dash of its own. " if several else "")
+        + CONVERGENCE_WORDS[good["compare"]]
     )
     st.table(summary(results, found, variables), hide_index=True)
     st.caption(
@@ -651,10 +988,10 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
         "(and Hessian for Newton), line searches included; time on this server."
     )
 
-    st.subheader("Each method's iterations")
-    for method, result in drawn.items():
-        path = shown_path(result["path"], variables)
-        with st.expander(f"{label(method)}: {len(path):,} rows", icon=":material/table:"):
+    st.subheader("Each run's iterations")
+    for key, result in drawn.items():
+        path, name = shown_path(result["path"], variables), name_of(key, result)
+        with st.expander(f"{name}: {len(path):,} rows", icon=":material/table:"):
             st.dataframe(
                 path,
                 hide_index=True,
@@ -663,10 +1000,10 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
                 placeholder="—",  # the start has no step
             )
             kit.download(  # built when clicked: no file sent with every run
-                f"Download {label(method)}'s iterations (CSV)",
+                f"Download {name}'s iterations (CSV)",
                 functools.partial(derivlib.to_csv, path),
-                good["expr"],
-                f"path_{method}",
+                good["plan"][key]["expr"],
+                "path_" + re.sub(r"[^\w.-]+", "_", key),  # gradient-descent_lr_0.001
             )
 
 

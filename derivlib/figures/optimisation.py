@@ -12,12 +12,22 @@ Drawn in SVG, a map is redrawn whole whenever a start changes, so what costs a b
 not the contour's own heatmap colouring, which Plotly interpolates pixel by pixel (0.1–0.3 s a draw); and of the
 click layer's thousands of invisible markers only one is drawn (`marker.maxdisplayed`: a click still picks the
 nearest point of them all, from the data).
+
+Every path is to be seen: the view grows past the range typed to take in each run's path and end (`view_ranges`),
+an end beyond even that gets an arrow where its path leaves the view (`add_beyond`); the path of most steps (gradient
+descent's thousand) lies lowest (Plotly's `zorder`), the short ones' few large dots on top, each path's line wider
+than the one above it, so that paths along one valley show as stripes side by side (`_path_traces`); stars at one
+point nest (`_add_end_marks`). Runs compared by one setting (several step sizes lr, several condition numbers κ:
+`compared_runs`) carry their own name, colour and dash, and their ends a label beside the mark, never on it and
+clear of the other labels (`end_labels`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -26,7 +36,7 @@ import plotly.graph_objects as go
 from ..optimize import RECORDS
 from .markers import MARKERS
 from .shared import LEGEND, LEGEND_MARGIN, for_browser, value_range
-from .two_variables import CLICK, add_click_layer, contour_figure, label_format
+from .two_variables import CLICK, add_click_layer, contour_figure, label_format, nice_step, screen_scale
 
 PATH_POINTS = 400  # iterates per method sent to the browser (of a path's possibly 20 000)
 PARABOLAS = 6  # Newton's tangent parabolas drawn, at its first iterates (later ones shrink onto the minimum)
@@ -37,6 +47,7 @@ LABELLED_LEVELS = 6  # contour levels written on the map, at most (every k-th of
 LABELS_PER_LEVEL = 2  # … each at most this many times, where the level crosses the map
 LABEL_GAP = 0.12  # labels at least this far apart on screen (the map's longer side = 1)
 LABEL_MARGIN = 0.04  # … and this far from its edges
+AVOID_GAP = 0.08  # … and this far from a run's start or end (a star is up to 0.04 of a laptop's map)
 LABELS_META = "levels"  # the `meta` of the level labels' trace
 CURVE_HEIGHT = 520
 PATH = "path"  # the `meta` of a method's path traces
@@ -49,8 +60,29 @@ END_WORDS = {  # how a run ended (its "end") -> what its mark's hover and the le
     "maximum": "converged to a maximum",
     "stopped": "stopped",
 }
-HALO = "rgba(255, 255, 255, 0.75)"  # under each path
+HALO = "rgba(255, 255, 255, 0.75)"  # under every path
 PATH_LEGEND = LEGEND | {"entrywidth": 180}  # room for "gradient descent + Armijo", "Newton's tangent parabolas"
+DENSE = 60  # iterates sent: a path with more is drawn as beads on a line, under the shorter paths
+WIDER = 2.5  # pixels: each path's line wider than the one above it (a stripe of 1.25 on either side)
+STAR = 24  # pixels: the first run's star; each next one STAR_STEP smaller, so that stars at one point nest, a ring
+STAR_STEP = 6  # of each colour in sight (a smaller step leaves no colour between one's white rim and the next) …
+SMALLEST_STAR = 8  # … down to this
+COINCIDE = 0.02  # marks closer than this on screen (the view's longer side = 1) are at one point
+GROWTH = 1.0  # the view may grow past the range typed by this many times its width on each side, to show the paths
+EDGE_ROOM = 0.02  # a path closer to an edge than this (share of the range's width) makes the view grow there …
+VIEW_PAD = 0.05  # … to this much room beyond the path (share of the grown width), out to a round number
+MERGE = 0.05  # ends closer than this on screen (the view's longer side = 1) share one label
+LABEL_SIDE = 220  # pixels across the smallest view drawn (a phone's map): labels are kept apart at that size …
+LABEL_CHAR, LABEL_LINE = 6.5, 15  # … where a label's character is this wide and its line this high (12 px text)
+LABEL_OFFSET = 9  # … and Plotly sets it this far from its mark's middle, on each axis
+MARK_RADIUS = 9  # a mark's reach from its middle, to be kept clear of other ends' labels
+BEYOND = "beyond"  # the `meta` of an arrow at the view's edge towards an end beyond it
+EDGE_INSET = 0.04  # … set this far inside the edge (share of the view's half-width)
+LABEL_SHADOW = "0 0 2px white, 0 0 3px white, 0 0 4px white"  # text on the map, readable on any of its colours
+COMPARED_COLOURS = ("#ffb000", "#fe6100", "#dc267f", "#785ef0", "#648fff")  # one method's runs, in the setting's
+# order (lr or κ growing: amber, orange, magenta, violet; IBM's palette for colour-blind readers), each over its halo
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash")  # several methods' runs: the setting's values by dash
+SETTINGS = {"lr": "lr", "kappa": "κ"}  # a compared setting -> how the charts write it
 
 
 def label(method: str) -> str:
@@ -61,6 +93,144 @@ def label(method: str) -> str:
 def colour_of(method: str) -> str:
     """A method's colour, the same on every chart (its record's; grey for one without a record)."""
     return RECORDS[method].colour if method in RECORDS else "#444"
+
+
+def name_of(key: str, run: Mapping) -> str:
+    """What the charts call a run: its own "label" (a compared run: "gradient descent, lr = 0.001"), else its
+    method's."""
+    return run.get("label") or label(key)
+
+
+def _colour(key: str, run: Mapping) -> str:
+    return run.get("colour") or colour_of(key)
+
+
+def setting_text(setting: str, value: float) -> str:
+    """A compared setting's value as the charts write it, short and exact to 6 digits.
+
+    >>> setting_text("lr", 0.0005), setting_text("kappa", 100.0), setting_text("lr", 2.5e-05)
+    ('lr = 0.0005', 'κ = 100', 'lr = 2.5e-5')
+    """
+    text = re.sub(r"e([+-])0*(\d)", lambda m: f"e{m[1].replace('+', '')}{m[2]}", f"{value:.6g}")
+    return f"{SETTINGS[setting]} = {text}"
+
+
+def compared_runs(methods: Sequence[str], setting: str, values: Sequence[float]) -> dict[str, dict]:
+    """The runs of a comparison: every method at every value of one setting ("lr": gradient descent's fixed step;
+    "kappa": the condition number of the bowl), keyed "<method> <setting>=<value>", each with what it runs ("method",
+    the setting's value under its name) and how the charts name and draw it: "label" (the method and the value),
+    "short" (the value alone, for the label at its end), "colour" and "dash". One method: each value in a colour of
+    its own, light to dark as the value grows (COMPARED_COLOURS); several: each method in its colour, the values told
+    apart by dashes.
+
+    >>> runs = compared_runs(["gradient-descent"], "lr", [0.002, 0.0005])
+    >>> for key, run in runs.items():
+    ...     print(key, "|", run["label"], "|", run["short"], "|", run["colour"])
+    gradient-descent lr=0.002 | gradient descent, lr = 0.002 | lr = 0.002 | #fe6100
+    gradient-descent lr=0.0005 | gradient descent, lr = 0.0005 | lr = 0.0005 | #ffb000
+    """
+    rank = {value: i for i, value in enumerate(sorted(set(values)))}
+    runs = {}
+    for method in methods:
+        for i, value in enumerate(values):
+            text = setting_text(setting, value)
+            one = len(methods) == 1
+            runs[f"{method} {setting}={value:.15g}"] = {
+                "method": method,
+                setting: value,
+                "label": f"{label(method)}, {text}",
+                "short": text,
+                "colour": COMPARED_COLOURS[rank[value] % len(COMPARED_COLOURS)] if one else colour_of(method),
+                "dash": "solid" if one else DASHES[i % len(DASHES)],
+            }
+    return runs
+
+
+def _has_path(run: Mapping) -> bool:
+    return run.get("path") is not None and not run["path"].empty
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The view: the range typed, grown to show every path
+
+
+@dataclass(frozen=True)
+class View:
+    """What a chart of the runs shows: each variable's range as drawn (`ranges`), as typed (`typed`), the runs whose
+    end lies beyond the view (`beyond`: run -> its end) and those whose path leaves the view but ends in it
+    (`leaving`)."""
+
+    ranges: tuple[tuple[float, float], ...]
+    typed: tuple[tuple[float, float], ...]
+    beyond: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    leaving: tuple[str, ...] = ()
+
+    @property
+    def grown(self) -> bool:
+        return self.ranges != self.typed
+
+
+def view_ranges(
+    ranges: Sequence[tuple[float, float]],
+    runs: Mapping[str, dict],
+    variables: Sequence[str] = ("x", "y"),
+    *,
+    growth: float = GROWTH,
+) -> View:
+    """The ranges typed, grown on a side where a path comes within EDGE_ROOM of it or goes past it, to VIEW_PAD of
+    room beyond the path, out to a round number: every iterate and end on screen. A path that reaches further than
+    `growth` times a range's width past it (a run that falls away without bound, or blows up) does not grow the view:
+    where it ends is said instead (`beyond`), and an arrow marks where its path leaves the view (`add_beyond`).
+
+    >>> import pandas as pd
+    >>> path = pd.DataFrame({"x": [1.0, 2.220703, 2.25]})   # Newton on x⁴ − 3x³ + 2 from 1, to its minimum 2.25
+    >>> view_ranges([(-2.0, 2.0)], {"newton": {"path": path}}, ("x",)).ranges
+    ((-2.0, 2.5),)
+    >>> far = pd.DataFrame({"x": [1.0, -3e8]})              # a run to −∞: the view stays, the end is said
+    >>> view = view_ranges([(-2.0, 2.0)], {"newton": {"path": far}}, ("x",))
+    >>> view.ranges, view.beyond
+    (((-2.0, 2.0),), {'newton': (-300000000.0,)})
+    """
+    typed = tuple((float(low), float(high)) for low, high in ranges)
+    caps = [(low - growth * (high - low), high + growth * (high - low)) for low, high in typed]
+    coordinates = {
+        key: run["path"][list(variables)].to_numpy(dtype=float) for key, run in runs.items() if _has_path(run)
+    }
+    fitting = [
+        points
+        for points in coordinates.values()
+        if np.isfinite(points).all()
+        and all(low <= points[:, i].min() and points[:, i].max() <= high for i, (low, high) in enumerate(caps))
+    ]
+    grown = []
+    for i, (low, high) in enumerate(typed):
+        if not fitting:
+            grown.append((low, high))
+            continue
+        reach = (min(float(p[:, i].min()) for p in fitting), max(float(p[:, i].max()) for p in fitting))
+        room = EDGE_ROOM * (high - low)
+        pad = VIEW_PAD * (max(high, reach[1]) - min(low, reach[0]))
+        new_low = min(low, reach[0] - pad) if reach[0] < low + room else low
+        new_high = max(high, reach[1] + pad) if reach[1] > high - room else high
+        step = nice_step(new_high - new_low, 20)
+        if new_low < low:
+            new_low = math.floor(new_low / step) * step
+        if new_high > high:
+            new_high = math.ceil(new_high / step) * step
+        grown.append((float(new_low), float(new_high)))
+    view = tuple(grown)
+
+    def inside(point: np.ndarray) -> bool:
+        return all(low <= v <= high for v, (low, high) in zip(point, view, strict=True))
+
+    beyond, leaving = {}, []
+    for key, points in coordinates.items():
+        end = points[-1]
+        if not inside(end):
+            beyond[key] = tuple(float(v) for v in end)
+        elif not all(inside(point) for point in points):
+            leaving.append(key)
+    return View(view, typed, beyond, tuple(leaving))
 
 
 def path_indices(n: int, limit: int = PATH_POINTS) -> np.ndarray:
@@ -85,53 +255,197 @@ def _hover(variables: Sequence[str]) -> str:
     return f"k = %{{customdata[0]}}<br>{where}<br>f = %{{customdata[{len(variables) + 1}]:.6g}}"
 
 
-def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[str] = ("x", "y")) -> go.Figure:
-    """Each run's path on a contour map of f in x and y: markers at the iterates joined by lines, in the method's
-    colour over a white halo (so that a dark colour shows on the map's dark valleys); where the run ended its mark
-    (`_end_mark`: a star, a saddle's or maximum's mark, ⊠ where it stopped), its message on hover, each method's star
-    smaller than the one before, so that stars at one minimum nest instead of hiding each other; the start as a ring;
-    the legend says what each mark is. `runs` maps a method to {"path": DataFrame, "success": bool, "message": str}
-    (minimize's result as a dict) and, where the page has told, "end": "minimum", "saddle" or "maximum"; runs with no
-    path are left out. Returns the figure.
-    """
-    x_name, y_name = variables
-    drawn = {m: r for m, r in runs.items() if r.get("path") is not None and not r["path"].empty}
-    for method, run in drawn.items():
-        colour, name = colour_of(method), label(method)
-        shown = run["path"].iloc[path_indices(len(run["path"]))]
-        x, y = for_browser(shown[x_name]), for_browser(shown[y_name])
-        figure.add_trace(
+def _ranks(drawn: Mapping[str, dict]) -> dict[str, int]:
+    """Each run's place in the stack of paths, 0 lowest: the path of most iterates lowest (ties in the runs' order),
+    so that the few large dots of a short path lie on top of a long path's many small ones, never under them."""
+    order = sorted(drawn, key=lambda key: -len(drawn[key]["path"]))  # sorted is stable: ties keep the runs' order
+    return {key: rank for rank, key in enumerate(order)}
+
+
+def _path_traces(
+    key: str, run: Mapping, x: str, y: str, hover: Sequence[str], rank: int, count: int, *, halo: bool = True
+) -> list[go.Scatter]:
+    """A run's path, `rank` in a stack of `count` (`_ranks`): its halo, under every path (on the map, where a dark
+    colour must show on dark valleys), and its iterates as dots joined by a line in its colour, each line WIDER than
+    the one above it, so that where paths run together (a valley they all follow) each shows as a stripe beside the
+    next; a dense path (more than DENSE iterates sent) as beads on its line, no white rims."""
+    colour, name = _colour(key, run), name_of(key, run)
+    shown = run["path"].iloc[path_indices(len(run["path"]))]
+    dense = len(shown) > DENSE
+    width = (1.5 if dense else 2.0) + WIDER * (count - 1 - rank)
+    traces = []
+    if halo:
+        traces.append(
             go.Scatter(
-                x=x,
-                y=y,
+                x=for_browser(shown[x]),
+                y=for_browser(shown[y]),
                 mode="lines",
-                line={"color": HALO, "width": 5},
+                line={"color": HALO, "width": width + 3},
                 hoverinfo="skip",
                 showlegend=False,
-                legendgroup=method,
+                legendgroup=key,
                 meta="halo",
+                zorder=1 + rank,
             )
         )
-        figure.add_trace(
-            go.Scatter(
-                x=x,
-                y=y,
-                customdata=np.column_stack([shown["k"], shown[x_name], shown[y_name], shown["f"]]),
-                mode="lines+markers",
-                name=name,
-                legendgroup=method,
-                line={"color": colour, "width": 2},
-                marker={"color": colour, "size": 6, "line": {"color": "white", "width": 0.8}},
-                hovertemplate=_hover(variables) + f"<extra>{name}</extra>",
-                meta=PATH,
-            )
+    marker = {"color": colour, "size": width + 2.5, "line": {"width": 0}}
+    if not dense:
+        marker = {"color": colour, "size": max(7.0, width + 3), "line": {"color": "white", "width": 0.8}}
+    traces.append(
+        go.Scatter(
+            x=for_browser(shown[x]),
+            y=for_browser(shown[y]),
+            customdata=np.column_stack([shown["k"], *(shown[v] for v in hover), shown["f"]]),
+            mode="lines+markers",
+            name=name,
+            legendgroup=key,
+            line={"color": colour, "width": width},
+            marker=marker,
+            hovertemplate=_hover(hover) + f"<extra>{name}</extra>",
+            meta=PATH,
+            zorder=1 + count + rank,
         )
-    for i, (method, run) in enumerate(drawn.items()):
-        last = run["path"].iloc[-1]
-        at = (float(last[x_name]), float(last[y_name]))
-        figure.add_trace(_end_mark(method, run, at, f"{x_name} = %{{x:.10g}}, {y_name} = %{{y:.10g}}", 24 - 4 * i))
-    if drawn:
-        first = next(iter(drawn.values()))["path"].iloc[0]
+    )
+    return traces
+
+
+def _screen(ranges: Sequence[tuple[float, float]], to_scale: bool) -> tuple[float, float]:
+    """How long one unit of each axis is on screen (the view's longer side = 1): as on the map (`screen_scale`), or,
+    for a chart whose axes are not to scale (f against x), each axis its own length."""
+    (x0, x1), (y0, y1) = ranges
+    if to_scale:
+        sx, sy, _ = screen_scale((x0, x1), (y0, y1))
+        return sx, sy
+    return 1 / (x1 - x0), 1 / (y1 - y0)
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in pixels
+
+
+def end_labels(
+    ends: Mapping[str, tuple[float, float]],
+    runs: Mapping[str, dict],
+    ranges: Sequence[tuple[float, float]],
+    *,
+    to_scale: bool = True,
+    below: bool = False,
+    avoid: Sequence[tuple[float, float]] = (),
+) -> dict[str, tuple[str, str]]:
+    """The labels at the ends of compared runs (those with a "short" name: "lr = 0.001"), keyed by the run whose
+    mark carries one, as (text, Plotly textposition): ends within MERGE of each other on screen share one label, a
+    line each behind a dot in the run's colour (the text itself dark, readable on any colour of the map). A label is
+    set beside its mark, never on it (Plotly moves text set beside a marker clear of the marker): at the first of its
+    four corners, towards the middle of the view first (`below`: under the mark first, as on a curve, whose minima
+    have room under them), then above, below or beside it, where the label, on a view LABEL_SIDE pixels across (a
+    phone's), stays in the view and clear of the labels placed before it, of the other ends and of the points `avoid`
+    (the start); where none is clear, the least crowded (`_crowding`).
+
+    >>> runs = {"a": {"short": "lr = 1", "colour": "red"}, "b": {"short": "lr = 2", "colour": "blue"}}
+    >>> end_labels({"a": (0.0, 0.0), "b": (0.01, 0.0)}, runs, [(-1.0, 1.0), (-1.0, 1.0)])
+    {'a': ('<span style="color:red">●</span> lr = 1<br><span style="color:blue">●</span> lr = 2', 'top right')}
+    >>> runs = {"a": {"short": "lr = 1"}, "b": {"short": "lr = 2"}}   # one above the other: labels apart
+    >>> [position for _, position in end_labels({"a": (0.0, 0.0), "b": (0.0, 0.15)}, runs, [(-1, 1), (-1, 1)]).values()]
+    ['bottom right', 'top right']
+    """
+    sx, sy = _screen(ranges, to_scale)
+    (x0, x1), (y0, y1) = ranges
+    groups: list[list[str]] = []
+    for key, (x, y) in ends.items():
+        if not runs[key].get("short") or not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        for group in groups:
+            gx, gy = ends[group[0]]
+            if math.hypot((x - gx) * sx, (y - gy) * sy) < MERGE:
+                group.append(key)
+                break
+        else:
+            groups.append([key])
+
+    def pixels(x: float, y: float) -> tuple[float, float]:  # from the view's lower left, on a view LABEL_SIDE across
+        return (x - x0) * sx * LABEL_SIDE, (y - y0) * sy * LABEL_SIDE
+
+    size = ((x1 - x0) * sx * LABEL_SIDE, (y1 - y0) * sy * LABEL_SIDE)
+    marks = [pixels(x, y) for x, y in [*ends.values(), *avoid] if math.isfinite(x) and math.isfinite(y)]
+    placed: list[Box] = []
+    labels = {}
+    for group in groups:
+        at = pixels(*ends[group[0]])
+        extent = (LABEL_CHAR * max(len(runs[k]["short"]) + 2 for k in group), LABEL_LINE * len(group))
+        across, up = at[0] / size[0], at[1] / size[1]
+        verticals = ["bottom", "top"] if (up > 0.25 if below else up > 0.6) else ["top", "bottom"]
+        horizontals = ["right", "left"] if across < 0.6 else ["left", "right"]
+        corners = [(v, h) for v in verticals for h in horizontals]
+        corners += [(v, "center") for v in verticals] + [("middle", h) for h in horizontals]  # then beside or above
+        others = [mark for mark in marks if math.hypot(mark[0] - at[0], mark[1] - at[1]) > MERGE * LABEL_SIDE]
+        crowding = [_crowding(_label_box(at, extent, *corner), size, placed, others) for corner in corners]
+        vertical, horizontal = corners[crowding.index(min(crowding))]  # the first free place, else the least crowded
+        placed.append(_label_box(at, extent, vertical, horizontal))
+        text = "<br>".join(f'<span style="color:{_colour(k, runs[k])}">●</span> {runs[k]["short"]}' for k in group)
+        labels[group[0]] = (text, f"{vertical} {horizontal}")
+    return labels
+
+
+def _label_box(at: tuple[float, float], extent: tuple[float, float], vertical: str, horizontal: str) -> Box:
+    """Where a label of `extent` (width, height) set beside the mark at `at` lies (Plotly's textposition words)."""
+    width, height = extent
+    left = {"right": at[0] + LABEL_OFFSET, "left": at[0] - LABEL_OFFSET - width, "center": at[0] - width / 2}
+    bottom = {"top": at[1] + LABEL_OFFSET, "bottom": at[1] - LABEL_OFFSET - height, "middle": at[1] - height / 2}
+    return left[horizontal], bottom[vertical], left[horizontal] + width, bottom[vertical] + height
+
+
+def _crowding(
+    box: Box, size: tuple[float, float], placed: Sequence[Box], marks: Sequence[tuple[float, float]]
+) -> float:
+    """How badly a label's box sits, in square pixels: its area outside the view (`size`), over the labels placed, and
+    a mark's worth of area for each mark it covers (0: a free place)."""
+
+    def overlap(a: Box, b: Box) -> float:
+        return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+    width, height = box[2] - box[0], box[3] - box[1]
+    outside = width * height - overlap(box, (0.0, 0.0, *size))
+    r = MARK_RADIUS
+    covered = sum(box[0] - r <= x <= box[2] + r and box[1] - r <= y <= box[3] + r for x, y in marks) * (2 * r) ** 2
+    return outside + sum(overlap(box, other) for other in placed) + covered
+
+
+def add_paths(
+    figure: go.Figure,
+    runs: Mapping[str, dict],
+    variables: Sequence[str] = ("x", "y"),
+    *,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+) -> go.Figure:
+    """Each run's path on a contour map of f in x and y: dots at the iterates joined by lines, in the run's colour
+    over a white halo (so that a dark colour shows on the map's dark valleys), the longest path lowest and a dense one
+    thin (`_path_traces`); where the run ended its mark (`_end_mark`: a star, a saddle's or maximum's mark, ⊠ where it
+    stopped), its message on hover, each run's star smaller than the one before, so that stars at one minimum nest
+    instead of hiding each other, and a compared run's label beside it (`labels`, from `end_labels`: by default
+    placed in the figure's axis ranges); the start as a ring; the legend says what each mark is. `runs` maps a
+    method (or a compared run: `compared_runs`) to {"path": DataFrame, "success": bool, "message": str} (minimize's
+    result as a dict) and, where the page has told, "end": "minimum", "saddle" or "maximum"; runs with no path are
+    left out. Returns the figure.
+    """
+    x_name, y_name = variables
+    drawn = {key: run for key, run in runs.items() if _has_path(run)}
+    ranks = _ranks(drawn)
+    for key, run in drawn.items():
+        for trace in _path_traces(key, run, x_name, y_name, variables, ranks[key], len(drawn)):
+            figure.add_trace(trace)
+    ends = {
+        key: (float(run["path"][x_name].iloc[-1]), float(run["path"][y_name].iloc[-1])) for key, run in drawn.items()
+    }
+    ranges = [figure.layout.xaxis.range, figure.layout.yaxis.range]
+    if any(r is None for r in ranges):  # a figure without ranges of its own: the ends' own
+        ranges = [_spread([end[i] for end in ends.values()]) for i in (0, 1)]
+    first = next(iter(drawn.values()))["path"].iloc[0] if drawn else None
+    if labels is None:
+        start = [(float(first[x_name]), float(first[y_name]))] if first is not None else []
+        labels = end_labels(ends, drawn, ranges, avoid=start)
+    top = 2 * len(drawn) + 1  # the marks above every path
+    where = f"{x_name} = %{{x:.10g}}, {y_name} = %{{y:.10g}}"
+    _add_end_marks(figure, drawn, ends, where, labels, top, _screen(ranges, True))
+    if first is not None:
         figure.add_trace(
             go.Scatter(
                 x=[float(first[x_name])],
@@ -140,6 +454,7 @@ def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[s
                 name="start",
                 marker={"symbol": "circle-open", "size": 16, "color": START_COLOUR, "line": {"width": 3}},
                 hovertemplate=f"start: {x_name} = %{{x:.6g}}, {y_name} = %{{y:.6g}}<extra></extra>",
+                zorder=top + len(drawn),
             )
         )
     add_end_legend(figure, drawn)
@@ -147,40 +462,196 @@ def add_paths(figure: go.Figure, runs: Mapping[str, dict], variables: Sequence[s
     return figure
 
 
+def _add_end_marks(
+    figure: go.Figure,
+    drawn: Mapping[str, dict],
+    ends: Mapping[str, tuple[float, float]],
+    where: str,
+    labels: Mapping[str, tuple[str, str]],
+    layer: int,
+    scale: tuple[float, float],
+) -> None:
+    """The runs' end marks (`_end_mark`) from `layer` up: first the marks of runs that found no minimum (⊠, a saddle's,
+    a maximum's), then the stars, each STAR_STEP smaller than the one before, so that at one point they nest, a ring
+    of each colour in sight; a mark of the first kind at a star (within COINCIDE on screen, `scale`: the length of a
+    unit of x and of y) is drawn larger than every star there, a badge under them, not hidden by them."""
+    stars = [key for key in drawn if _end(drawn[key]) == "minimum"]
+    others = [key for key in drawn if key not in stars]
+
+    def at_a_star(key: str) -> bool:
+        (x, y), (sx, sy) = ends[key], scale
+        return any(math.hypot((x - ends[k][0]) * sx, (y - ends[k][1]) * sy) < COINCIDE for k in stars)
+
+    sizes = {key: STAR + 4 if at_a_star(key) else None for key in others}
+    sizes |= {key: max(SMALLEST_STAR, STAR - STAR_STEP * i) for i, key in enumerate(stars)}
+    for i, key in enumerate(others + stars):
+        figure.add_trace(_end_mark(key, drawn[key], ends[key], where, sizes[key], labels.get(key), layer + i))
+
+
+def _spread(values: Sequence[float]) -> tuple[float, float]:
+    finite = [v for v in values if math.isfinite(v)] or [0.0]
+    low, high = min(finite), max(finite)
+    return (low - 1.0, high + 1.0) if high == low else (low, high)
+
+
 def _end(run: Mapping) -> str:
     """How a run ended: its "end" where the page has told (a minimum, a saddle, a maximum), else by its success."""
     return run.get("end") or ("minimum" if run.get("success") else "stopped")
 
 
-def _end_mark(method: str, run: Mapping, at: tuple[float, float], where: str, star_size: int) -> go.Scatter:
-    """The mark where a run ended, at `at`: a star in its method's colour where it found a minimum (at least 10
-    pixels), the saddle's or maximum's mark of derivlib.markers where it converged to one (f there is no minimum), ⊠
-    where it stopped without converging. On hover: the method, how it ended, `where` (a hover template of the point)
-    and the run's message."""
-    end, colour = _end(run), colour_of(method)
+def _end_mark(
+    key: str,
+    run: Mapping,
+    at: tuple[float, float],
+    where: str,
+    size: int | None = None,
+    text: tuple[str, str] | None = None,
+    layer: int = 0,
+) -> go.Scatter:
+    """The mark where a run ended, at `at`, `size` pixels (else its kind's size): a star in its run's colour where it
+    found a minimum, the saddle's or maximum's mark of derivlib.markers where it converged to one (f there is no
+    minimum), ⊠ where it stopped without converging; `text` = (label, position) beside it. On hover: the run, how it
+    ended, `where` (a hover template of the point) and the run's message."""
+    end, colour = _end(run), _colour(key, run)
     if end in ("saddle", "maximum"):
         symbol, colour, _ = MARKERS[end]
-        marker = {"symbol": symbol, "size": 14, "color": colour, "line": {"color": "white", "width": 1.5}}
+        marker = {"symbol": symbol, "size": size or 14, "color": colour, "line": {"color": "white", "width": 1.5}}
     elif end == "stopped":
-        marker = {"symbol": STOPPED, "size": 13, "color": colour, "line": {"color": "white", "width": 1}}
+        marker = {"symbol": STOPPED, "size": size or 13, "color": colour, "line": {"color": "white", "width": 1}}
     else:
-        marker = {
-            "symbol": "star",
-            "size": max(10, star_size),
-            "color": colour,
-            "line": {"color": "white", "width": 1.5},
+        marker = {"symbol": "star", "size": size or STAR, "color": colour, "line": {"color": "white", "width": 1}}
+    name = f"{name_of(key, run)}: {END_WORDS[end]}"
+    words = {}
+    if text is not None:
+        words = {
+            "text": [text[0]],
+            "textposition": text[1],
+            "textfont": {"size": 12, "color": "#111", "shadow": LABEL_SHADOW},
         }
-    name = f"{label(method)}: {END_WORDS[end]}"
     return go.Scatter(
         x=[at[0]],
         y=[at[1]],
-        mode="markers",
+        mode="markers+text" if text is not None else "markers",
         name=name,
-        legendgroup=method,
+        legendgroup=key,
         showlegend=False,
         marker=marker,
         hovertemplate=f"{name}<br>{where}<extra>{_short(run.get('message', ''))}</extra>",
+        zorder=layer,
+        **words,
     )
+
+
+def add_beyond(
+    figure: go.Figure,
+    keys: Sequence[str],
+    runs: Mapping[str, dict],
+    ranges: Sequence[tuple[float, float]],
+    *,
+    to_scale: bool = True,
+    columns: Sequence[str] = ("x", "y"),
+) -> go.Figure:
+    """An arrow at the edge of the view for each run in `keys`, whose end lies beyond it: where its path last leaves
+    the view (`exit_point`), pointing along that step, in the run's colour, with the run's short name (or name)
+    beside it, inside the view (runs leaving at one place share one label), and on hover the end's coordinates (its
+    path's `columns`: x and y, or x and f; the last finite point where it ended at ±∞ or NaN); the legend says what
+    the arrow is. Returns the figure."""
+    sx, sy = _screen(ranges, to_scale)
+    (x0, x1), (y0, y1) = ranges
+    placed: list[tuple[float, float, go.Scatter]] = []
+    for key in keys:
+        run = runs[key]
+        points = run["path"][list(columns)].to_numpy(dtype=float)
+        exit = exit_point(points, ranges)
+        if exit is None:
+            continue
+        (x, y), (dx, dy) = exit[0], ((exit[1][0] - exit[0][0]) * sx, (exit[1][1] - exit[0][1]) * sy)
+        across, up = (x - x0) / (x1 - x0), (y - y0) / (y1 - y0)
+        horizontal = "left" if across > 0.75 else "right" if across < 0.25 else "center"
+        vertical = "bottom" if up > 0.75 else "top" if up < 0.25 else "middle"
+        end = last_finite(run["path"], columns)
+        where = ", ".join(f"{n} = {v:.3g}" for n, v in zip(columns, end, strict=True))
+        name = name_of(key, run)
+        trace = go.Scatter(
+            x=[x],
+            y=[y],
+            mode="markers+text",
+            text=[run.get("short") or name],
+            textposition=f"{vertical} {horizontal}",
+            textfont={"size": 11, "color": "#111", "shadow": LABEL_SHADOW},
+            marker={
+                "symbol": "arrow",
+                "angle": math.degrees(math.atan2(dx, dy)),  # clockwise from up, as Plotly turns a marker
+                "size": 16,
+                "color": _colour(key, run),
+                "line": {"color": "white", "width": 1},
+            },
+            name=f"{name}: ends beyond the view",
+            legendgroup=key,
+            showlegend=False,
+            hovertemplate=f"{name} ends beyond the view, at {where}<extra>{_short(run.get('message', ''))}</extra>",
+            meta=BEYOND,
+            zorder=1_000,
+        )
+        near = next((t for a, b, t in placed if math.hypot((a - x) * sx, (b - y) * sy) < MERGE), None)
+        if near is not None:  # one label for the arrows at one place
+            near.text = [f"{near.text[0]}<br>{trace.text[0]}"]
+            trace.text, trace.mode = None, "markers"
+        placed.append((x, y, trace))
+    for _, _, trace in placed:
+        figure.add_trace(trace)
+    if placed:
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name="where a path leaves the view, its end beyond",
+                marker={"symbol": "arrow", "angle": 90, "size": 12, "color": ENDS_COLOUR},
+                hoverinfo="skip",
+                meta="legend",
+            )
+        )
+    return figure
+
+
+def exit_point(
+    points: np.ndarray, ranges: Sequence[tuple[float, float]], inset: float = EDGE_INSET
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """Where a path of (x, y) rows whose end lies beyond the view (`ranges`) last leaves it, set `inset` (a share of
+    the view) inside its edge, and the point it is stepping to there: the step from the last iterate in the view to
+    the next, cut at the edge (Liang and Barsky's clipping). None where no iterate is in the view.
+
+    >>> exit_point(np.array([[0.0, 0.0], [0.5, 0.0], [10.0, 0.0]]), [(-1.0, 1.0), (-1.0, 1.0)], inset=0.0)
+    ((1.0, 0.0), (10.0, 0.0))
+    """
+    (x0, x1), (y0, y1) = ranges
+    low = np.array([x0 + inset * (x1 - x0), y0 + inset * (y1 - y0)])
+    high = np.array([x1 - inset * (x1 - x0), y1 - inset * (y1 - y0)])
+    with np.errstate(invalid="ignore"):
+        inside = np.flatnonzero(np.all((points >= low) & (points <= high), axis=1))
+    if not len(inside) or inside[-1] == len(points) - 1:
+        return None
+    a = points[inside[-1]]
+    b = next((p for p in points[inside[-1] + 1 :] if np.all(np.isfinite(p))), None)
+    if b is None:
+        return None
+    step = b - a
+    t = 1.0
+    for i in range(2):  # the largest t in [0, 1] with a + t·step inside, along each axis
+        if step[i] > 0:
+            t = min(t, (high[i] - a[i]) / step[i])
+        elif step[i] < 0:
+            t = min(t, (low[i] - a[i]) / step[i])
+    at = a + t * step
+    return (float(at[0]), float(at[1])), (float(b[0]), float(b[1]))
+
+
+def last_finite(path: pd.DataFrame, columns: Sequence[str]) -> tuple[float, ...]:
+    """A path's last point whose coordinates are all finite (its first where none is)."""
+    values = path[list(columns)].to_numpy(dtype=float)
+    finite = np.flatnonzero(np.isfinite(values).all(axis=1))
+    return tuple(float(v) for v in values[finite[-1] if len(finite) else 0])
 
 
 def add_end_legend(figure: go.Figure, runs: Mapping[str, dict]) -> go.Figure:
@@ -212,12 +683,16 @@ def add_end_legend(figure: go.Figure, runs: Mapping[str, dict]) -> go.Figure:
 
 
 def level_labels(
-    x: np.ndarray, y: np.ndarray, z: np.ndarray, levels: Sequence[float]
+    x: np.ndarray,
+    y: np.ndarray,
+    z: np.ndarray,
+    levels: Sequence[float],
+    avoid: Sequence[tuple[float, float]] = (),
 ) -> list[tuple[float, float, float]]:
     """Where to write contour levels on a map of z (one row per y): (x, y, level) at points where the level crosses
     the grid, at most LABELS_PER_LEVEL for each, each label at least LABEL_GAP (on screen: the longer side = 1) from
-    the others and LABEL_MARGIN from the edges; the first label of a level as central as can be, the next as far from
-    those placed.
+    the others, AVOID_GAP from the points `avoid` (the marks of the runs' starts and ends) and LABEL_MARGIN from the
+    edges; the first label of a level as central as can be, the next as far from those placed.
 
     >>> x = y = np.linspace(-1, 1, 41)
     >>> z = np.add.outer(y**2, x**2)                      # circles: z = 0.25 at radius 0.5
@@ -247,6 +722,8 @@ def level_labels(
             & (screen[:, 1] >= LABEL_MARGIN)
             & (screen[:, 1] <= height - LABEL_MARGIN)
         )
+        for a, b in avoid:  # a mark's place is its own
+            inside &= np.hypot(screen[:, 0] - (a - x[0]) / span, screen[:, 1] - (b - y[0]) / span) >= AVOID_GAP
         at, screen = at[inside], screen[inside]
         for _ in range(LABELS_PER_LEVEL):
             if not len(at):
@@ -277,9 +754,10 @@ def level_text(level: float, step: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def add_level_labels(figure: go.Figure) -> go.Figure:
+def add_level_labels(figure: go.Figure, avoid: Sequence[tuple[float, float]] = ()) -> go.Figure:
     """The map's contour lines labelled by a few text marks (`level_labels`: every k-th level, LABELLED_LEVELS at
-    most) instead of Plotly's own labels, which take 0.4–0.6 s of every draw. Returns the figure."""
+    most, none on the points `avoid`) instead of Plotly's own labels, which take 0.4–0.6 s of every draw. Returns the
+    figure."""
     contour = figure.data[0]
     step, start, end = contour.contours.size, contour.contours.start, contour.contours.end
     contour.contours.showlabels = False
@@ -287,7 +765,7 @@ def add_level_labels(figure: go.Figure) -> go.Figure:
         return figure
     levels = start + step * np.arange(round((end - start) / step) + 1)
     every = max(1, math.ceil(len(levels) / LABELLED_LEVELS))
-    labels = level_labels(contour.x, contour.y, contour.z, levels[every - 1 :: every])
+    labels = level_labels(contour.x, contour.y, contour.z, levels[every - 1 :: every], avoid)
     if labels:
         x, y, values = zip(*labels, strict=True)
         figure.add_trace(
@@ -330,17 +808,36 @@ def quick_colours(figure: go.Figure) -> go.Figure:
 
 
 def map_figure(
-    frame: pd.DataFrame, runs: Mapping[str, dict], click: tuple[np.ndarray, np.ndarray, np.ndarray]
+    frame: pd.DataFrame,
+    runs: Mapping[str, dict],
+    click: tuple[np.ndarray, np.ndarray, np.ndarray],
+    *,
+    beyond: Mapping[str, tuple[float, ...]] | None = None,
+    title: str | None = None,
+    height: int | None = None,
 ) -> go.Figure:
-    """The contour map of a `derivlib.surface_table` frame with a few labelled levels, drawn quickly
-    (`quick_colours`), the runs' paths on it (`add_paths`), and the click layer at the points `click` = (x, y, f)
-    with one of its markers drawn: a click picks the nearest of them all."""
-    figure = quick_colours(add_level_labels(contour_figure(frame)))
+    """The contour map of a `derivlib.surface_table` frame with a few labelled levels, none on the runs' starts and
+    ends, drawn quickly (`quick_colours`), the runs' paths on it (`add_paths`), an arrow at the edge towards each end
+    `beyond` the map (`View.beyond`: `add_beyond`), and the click layer at the points `click` = (x, y, f) with one of
+    its markers drawn: a click picks the nearest of them all. `title` above the map (a small multiple's: "κ = 10"),
+    `height` in pixels (contour_figure's by default)."""
+    drawn = [run["path"] for run in runs.values() if _has_path(run)]
+    marks = [(float(p["x"].iloc[i]), float(p["y"].iloc[i])) for p in drawn for i in (0, -1)]
+    contours = contour_figure(frame, height=height) if height else contour_figure(frame)
+    figure = quick_colours(add_level_labels(contours, marks))
     add_paths(figure, runs)
+    if beyond:
+        ranges = [tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)]
+        add_beyond(figure, list(beyond), runs, ranges)
     add_click_layer(figure, *click)
     for trace in figure.data:
         if trace.meta == CLICK:
             trace.marker.maxdisplayed = 1  # invisible anyway; each drawn one is an SVG node at every draw
+    if title:
+        figure.update_layout(
+            title={"text": title, "x": 0.5, "xanchor": "center", "font": {"size": 14}},
+            margin={"t": 40},
+        )
     return figure
 
 
@@ -352,10 +849,14 @@ def curve_figure(
     parabolas: Sequence[tuple[float, float, float, float]] = (),
     variable: str = "x",
     height: int = CURVE_HEIGHT,
+    beyond: Mapping[str, tuple[float, ...]] | None = None,
 ) -> go.Figure:
-    """f in one variable with each run's iterates on the curve (markers joined by lines, in the method's colour),
-    where each run ended marked, and Newton's tangent parabolas: (x_k, f, f′, f″) at an iterate gives
-    q(t) = f + f′(t − x_k) + f″/2 (t − x_k)², whose minimum (where f″ > 0) is Newton's next point.
+    """f in one variable over x (the view: `view_ranges`) with each run's iterates on the curve (dots joined by
+    lines, in the run's colour, the longest path lowest and a dense one thin), where each run ended marked (a
+    compared run's label beside its mark), an arrow at the edge towards each end `beyond` the view (`add_beyond`), and
+    Newton's tangent parabolas: (x_k, f, f′, f″) at an iterate gives q(t) = f + f′(t − x_k) + f″/2 (t − x_k)², whose
+    minimum (where f″ > 0) is Newton's next point. The f axis shows the curve's shape (`value_range`) and every end in
+    the view.
     """
     x, f = np.asarray(x, dtype=float), np.asarray(f, dtype=float)
     figure = go.Figure(
@@ -386,38 +887,32 @@ def curve_figure(
                 hovertemplate=f"parabola at {variable} = {at:.4g}<extra></extra>",
             )
         )
-    for method, run in runs.items():
-        path: pd.DataFrame | None = run.get("path")
-        if path is None or path.empty:
-            continue
-        colour, name = colour_of(method), label(method)
-        shown = path.iloc[path_indices(len(path))]
-        figure.add_trace(
-            go.Scatter(
-                x=for_browser(shown[variable]),
-                y=for_browser(shown["f"]),
-                customdata=np.column_stack([shown["k"], shown[variable], shown["f"]]),
-                mode="lines+markers",
-                name=name,
-                legendgroup=method,
-                line={"color": colour, "width": 1.5},
-                marker={"color": colour, "size": 8, "line": {"color": "white", "width": 0.8}},
-                hovertemplate=_hover([variable]) + f"<extra>{name}</extra>",
-                meta=PATH,
-            )
-        )
-        last = path.iloc[-1]
-        end = (float(last[variable]), float(last["f"]))
-        figure.add_trace(_end_mark(method, run, end, f"{variable} = %{{x:.10g}}<br>f = %{{y:.10g}}", 18))
-    add_end_legend(figure, {m: r for m, r in runs.items() if r.get("path") is not None and not r["path"].empty})
-    shown_range = value_range(f, pad=0.08)
+    drawn = {key: run for key, run in runs.items() if _has_path(run)}
+    ends = {key: last_finite(run["path"], (variable, "f")) for key, run in drawn.items()}
+    in_view = [value for end, value in ends.values() if low <= end <= high]
+    shown_range = value_range(np.concatenate([f, in_view]) if in_view else f, pad=0.08)
+    y_range = shown_range or _spread(in_view)
+    ends_xy = {key: (end[0], end[1]) for key, end in ends.items()}
+    starts = [(float(run["path"][variable].iloc[0]), float(run["path"]["f"].iloc[0])) for run in drawn.values()]
+    labels = end_labels(ends_xy, drawn, [(low, high), y_range], to_scale=False, below=True, avoid=starts[:1])
+    ranks = _ranks(drawn)
+    for key, run in drawn.items():
+        for trace in _path_traces(key, run, variable, "f", [variable], ranks[key], len(drawn), halo=False):
+            figure.add_trace(trace)
+    where = f"{variable} = %{{x:.10g}}<br>f = %{{y:.10g}}"
+    scale = _screen([(low, high), y_range], False)
+    _add_end_marks(figure, drawn, ends_xy, where, labels, 2 * len(drawn) + 1, scale)
+    if beyond:
+        keys = [key for key in beyond if key in drawn]
+        add_beyond(figure, keys, drawn, [(low, high), y_range], to_scale=False, columns=(variable, "f"))
+    add_end_legend(figure, drawn)
     figure.update_layout(
         height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": LEGEND_MARGIN},
         legend=PATH_LEGEND,
         hovermode="closest",
         xaxis={"title": {"text": variable}, "range": [low, high]},
-        yaxis={"title": {"text": "f"}, "range": list(shown_range) if shown_range else None},
+        yaxis={"title": {"text": "f"}, "range": list(y_range)},
     )
     return figure
 
@@ -429,19 +924,20 @@ CONVERGENCE = {  # the two convergence charts: what each draws (the traces' meta
 
 
 def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_HEIGHT) -> tuple[go.Figure, go.Figure]:
-    """Two charts against the iteration k, on log scales, one line per method in its colour: ‖∇f‖, and f − f_best.
-    f_best is the lowest f of every path (the second chart's meta); f − f_best = 0 (the best run's end, and values
-    within rounding of it) cannot be drawn on a log scale and is left out. Two charts, not two panels of one: side by
-    side on a laptop, one above the other on a phone, each with its own title and room for its axis.
+    """Two charts against the iteration k, on log scales, one line per run in its colour (and dash: a compared run's,
+    `compared_runs`): ‖∇f‖, and f − f_best. f_best is the lowest f of every path (the second chart's meta);
+    f − f_best = 0 (the best run's end, and values within rounding of it) cannot be drawn on a log scale and is left
+    out. Two charts, not two panels of one: side by side on a laptop, one above the other on a phone, each with its
+    own title and room for its axis.
     """
-    paths = {m: r["path"] for m, r in runs.items() if r.get("path") is not None and not r["path"].empty}
+    paths = {key: run["path"] for key, run in runs.items() if _has_path(run)}
     finite = [p["f"].to_numpy()[np.isfinite(p["f"].to_numpy())] for p in paths.values()]
     best = min((float(v.min()) for v in finite if v.size), default=math.nan)
     figures = []
     for what, title in CONVERGENCE.items():
         figure = go.Figure()
-        for method, path in paths.items():
-            colour, name = colour_of(method), label(method)
+        for key, path in paths.items():
+            colour, name = _colour(key, runs[key]), name_of(key, runs[key])
             shown = path.iloc[path_indices(len(path), 4 * PATH_POINTS)]  # lines only: more points, still a few kB
             if what == "‖∇f‖":
                 y = shown["grad_norm"].to_numpy()
@@ -454,8 +950,8 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
                     y=for_browser(y),
                     mode="lines+markers" if len(shown) <= 60 else "lines",
                     name=name,
-                    legendgroup=method,
-                    line={"color": colour, "width": 2},
+                    legendgroup=key,
+                    line={"color": colour, "width": 2, "dash": runs[key].get("dash", "solid")},
                     marker={"size": 5, "color": colour},
                     hovertemplate=f"k = %{{x}}<br>{what} = %{{y:.3e}}<extra>{name}</extra>",
                     meta=what,
