@@ -41,6 +41,8 @@ def charts(at: AppTest) -> dict[str, dict]:
     "gradient" (‖∇f‖) and "gap" (f − f_best)."""
     found = {}
     for chart in at.get("plotly_chart"):
+        if str(chart.key).startswith(("opt_play", "opt_basins")):  # the playback's and the basins' (`keyed`)
+            continue
         spec = json.loads(chart.proto.spec)
         metas = {t.get("meta") for t in spec["data"]}
         if CLICK in metas and "map" in found:  # condition numbers compared: a map each, "map", "map 1" …
@@ -227,7 +229,13 @@ def test_a_formula_that_is_not_one_shows_where_and_the_last_run_stays():
     ok(at.run())
     (error,) = [e.value for e in at.error]
     assert "sinn" in error and "^" in error
-    assert [chart.key for chart in at.get("plotly_chart")] == ["opt_map", "opt_gradient", "opt_gap"]
+    assert [chart.key for chart in at.get("plotly_chart")] == [
+        "opt_map",
+        "opt_gradient",
+        "opt_gap",
+        "opt_play_map",
+        "opt_play_phi",
+    ]
     assert any("Showing the last run, for `f = x^2 + y^2`" in box.value for box in at.info)
     assert at.query_params["expr"] == "x^2 + y^2"  # the link keeps the formula that ran
 
@@ -491,3 +499,53 @@ def test_a_comparison_in_a_link_that_cannot_be_used_gives_a_note(query, note):
     (warning,) = [w.value for w in at.warning if w.value.startswith("Some values in the link")]
     assert note in warning
     assert charts(at)["map"]
+
+
+def keyed(at: AppTest) -> dict[str, dict]:
+    """The page's charts by the key each was made with (its element id ends with it)."""
+    found = {}
+    for chart in at.get("plotly_chart"):
+        for key in ("opt_play_map", "opt_play_phi", "opt_basins_newton-plain", "opt_basins_newton"):
+            if chart.proto.id.endswith(key):
+                found[key] = json.loads(chart.proto.spec)
+    return found
+
+
+def test_each_iteration_taken_apart_on_the_map_and_on_phi(default):
+    """The default page's L-BFGS run at iteration 2: the words, the map with −∇f and the direction, and φ(α) with the
+    trial steps, the accepted one the path's step."""
+    at = default
+    at = ok(at.selectbox(key="opt_play_run").select("lbfgs").run())  # the slider's range is the run's iterations
+    at = ok(at.slider(key="opt_play_k").set_value(2).run())
+    (words,) = [c.value for c in at.caption if c.value.startswith("Iteration 2:")]
+    assert "L-BFGS direction" in words
+    drawn = keyed(at)
+    names = {trace.get("name") for trace in drawn["opt_play_map"]["data"]}
+    assert "−∇f" in names and "L-BFGS direction" in names
+    phi = drawn["opt_play_phi"]
+    step = float(derivlib.minimize("(1 - x)^2 + 100(y - x^2)^2", {"x": -1.2, "y": 1.0}, method="lbfgs").path["step"][2])
+    accepted = [t for t in phi["data"] if "accepted" in (t.get("name") or "")]
+    assert accepted and float(decoded(accepted[0]["x"])[0]) == pytest.approx(step)
+    assert any("curvature condition" in (t.get("name") or "") for t in phi["data"])
+    at.button(key="opt_play_next").click()
+    at = ok(at.run())
+    assert any(c.value.startswith("Iteration 3:") for c in at.caption)
+
+
+def test_basins_from_a_link():
+    at = run(
+        {
+            "expr": "(x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+            "xmin": "-5",
+            "xmax": "5",
+            "ymin": "-5",
+            "ymax": "5",
+            "methods": "newton-plain,newton",
+            "basins": "1",
+        }
+    )
+    assert {"opt_basins_newton-plain", "opt_basins_newton"} <= set(keyed(at))
+    shares = {c.value.split(":")[0]: c.value for c in at.caption if c.value.startswith(("Newton (plain):", "Newton:"))}
+    assert "saddle at" in shares["Newton (plain)"] and "maximum at" in shares["Newton (plain)"]
+    assert "saddle" not in shares["Newton"]  # the modified Newton goes downhill only
+    assert "1" in at.query_params["basins"]

@@ -31,6 +31,9 @@ import streamlit as st
 
 import derivlib
 import page_kit as kit
+from derivlib.basins import Basins, basins
+from derivlib.critical import critical_points
+from derivlib.figures.basins import basins_figure, basins_legend
 from derivlib.figures.optimisation import (
     PARABOLAS,
     View,
@@ -44,10 +47,12 @@ from derivlib.figures.optimisation import (
     tangent_parabolas,
     view_ranges,
 )
+from derivlib.figures.playback import iteration_overlay, iteration_words, phi_figure
 from derivlib.figures.two_variables import click_lattice
 from derivlib.functions import names_in_words
 from derivlib.hessian import hessian_at
-from derivlib.optimize import METHODS
+from derivlib.many import BATCHED
+from derivlib.optimize import METHODS, MinimizeResult
 from derivlib.parse import tokenize
 from derivlib.rounding import pointwise_errors, zeroed
 
@@ -114,6 +119,7 @@ DEFAULTS = {
     "compare": "methods",
     "lrs": "0.0005, 0.001, 0.002",
     "kappas": "1, 10, 100",
+    "basins": False,
 }
 FORMULA_HELP = (
     "A formula in x, or in x and y. Powers with ^ (x^2), products with * or a space (2x y, x sin y), constants pi and "
@@ -237,6 +243,7 @@ LINK = kit.Link(
         "compare": kit.read_choice(list(COMPARE)),
         "lrs": compared_list("lr"),
         "kappas": compared_list("kappa"),
+        "basins": kit.read_switch,
     },
     prefix=PREFIX,
 )
@@ -306,6 +313,10 @@ def run(
         "message": result.message,
         "path": result.path,
         "seconds": result.seconds,
+        "method": result.method,
+        "hess": result.hess,
+        "steps": result.steps,  # each iteration taken apart (derivlib's own methods): the playback below
+        "trials": result.trials,
     }
 
 
@@ -650,6 +661,118 @@ PATH_COLUMNS = {  # a path's columns (minimize's names, kept in the file) as the
 
 
 # ---------------------------------------------------------------------------------------------------------------------
+# Each iteration taken apart, and the basins of attraction
+
+BASIN_SIDE = 80  # starts per axis of the basins map (6,400 starts, each a run of the method)
+
+
+def as_result(result: dict) -> MinimizeResult:
+    """A run as the page keeps it (`run`) as minimize's result again, for the playback's figures."""
+    fields = ("method", "x", "fun", "jac", "hess", "nit", "nfev", "njev", "nhev", "success", "status", "message")
+    return MinimizeResult(
+        **{name: result[name] for name in fields}, path=result["path"], steps=result["steps"], trials=result["trials"]
+    )
+
+
+def next_iteration(last: int) -> None:
+    st.session_state.opt_play_k = min(int(st.session_state.get("opt_play_k", 1)) + 1, last)
+
+
+def playback(good: dict, drawn: dict[str, dict]) -> None:
+    """Iteration k of a run taken apart: on the map (two variables) the iterate, −∇f, the method's direction and the
+    line search's trial steps along it (Newton's quadratic model as contours); beside it φ(α) = f(x + αp) with every
+    trial, the sufficient-decrease line and the curvature condition's band; what happened, in words."""
+    own = {key: r for key, r in drawn.items() if r.get("steps") is not None and len(r["steps"])}
+    if not own or good["compare"] == "kappa":
+        return
+    st.subheader("Each iteration taken apart")
+    key = st.selectbox("Run", list(own), format_func=lambda k: name_of(k, own[k]), key="opt_play_run")
+    result = own[key if key in own else next(iter(own))]
+    last = len(result["steps"])
+    if int(st.session_state.get("opt_play_k", 1)) > last:  # another run, with fewer iterations
+        st.session_state.opt_play_k = last
+    slider, step = st.columns([5, 1], vertical_alignment="bottom")
+    with slider:
+        k = st.slider("Iteration k", 1, max(last, 2), key="opt_play_k", disabled=last < 2) if last > 1 else 1
+    step.button("Next ▸", on_click=next_iteration, args=(last,), disabled=k >= last, key="opt_play_next")
+    expr, params, variables = good["plan"][key]["expr"], good["run_params"], good["variables"]
+    taken = as_result(result)
+    st.caption(iteration_words(taken, k))
+    try:
+        phi = phi_figure(expr, taken, k, dict(params))
+    except ValueError as error:
+        st.warning(kit.first_line(error))
+        return
+    if good["two"]:
+        left, right = st.columns(2)
+        xmin, xmax, ymin, ymax = good["ranges"]
+        view = view_ranges([(xmin, xmax), (ymin, ymax)], {key: result})
+        (xmin, xmax), (ymin, ymax) = view.ranges
+        ground = landscape(expr, True, xmin, xmax, ymin, ymax, params)
+        base = map_figure(ground["frame"], {key: result}, (ground["cx"], ground["cy"], ground["cf"]), height=MAP_SMALL)
+        with left:
+            st.plotly_chart(
+                iteration_overlay(base, taken, k, variables, expr, dict(params)),
+                config={"displaylogo": False},
+                key="opt_play_map",
+            )
+        right.plotly_chart(phi, config={"displaylogo": False}, key="opt_play_phi")
+    else:
+        st.plotly_chart(phi, config={"displaylogo": False}, key="opt_play_phi")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def box_critical_points(expr: str, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple) -> pd.DataFrame:
+    return critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params))
+
+
+@st.cache_data(max_entries=16, show_spinner="Running the method from every start of the grid …")
+def basin_map(
+    expr: str, method: str, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple, max_iter: int
+) -> Basins:
+    critical = box_critical_points(expr, xmin, xmax, ymin, ymax, params)
+    box = ((xmin, xmax), (ymin, ymax))
+    return basins(expr, *box, method=method, side=BASIN_SIDE, params=dict(params), max_iter=max_iter, critical=critical)
+
+
+def basins_part(good: dict) -> None:
+    """Where every start of the map's box goes, for each chosen method that runs many starts at once: one map each,
+    side by side (stacked on a phone), coloured by the critical point reached."""
+    if not good["two"] or good["compare"] != "methods":
+        return
+    methods = [m for m in good["methods"] if m in BATCHED]
+    st.toggle(
+        "Basins of attraction: run each method from every start of the map",
+        key="opt_basins",
+        help=f"{BASIN_SIDE} × {BASIN_SIDE} starts over the range typed, all at once (derivlib.minimize_many); each "
+        "start coloured by the critical point its run reaches, darker for more iterations",
+        disabled=not methods,
+    )
+    if not st.session_state.get("opt_basins") or not methods:
+        return
+    xmin, xmax, ymin, ymax = good["ranges"]
+    maps = [
+        basin_map(good["expr"], method, xmin, xmax, ymin, ymax, good["run_params"], good["settings"]["max_iter"])
+        for method in methods
+    ]
+    for row in range(0, len(maps), 2):
+        for column, found in zip(st.columns(2), maps[row : row + 2], strict=False):
+            column.plotly_chart(
+                basins_figure(found, label(found.method)),
+                config={"displaylogo": False},
+                key=f"opt_basins_{found.method}",
+            )
+            shares = "; ".join(f"{words} {share:.0%}" for _, words, share in basins_legend(found) if share > 0)
+            column.caption(f"{label(found.method)}: {shares}.")
+    st.caption(
+        "Each start is coloured by the critical point its run reaches (▼ minima green, × saddles orange, ▲ the "
+        "maximum red, each its own shade), darker for more iterations; dark grey: the run did not converge; light "
+        "grey: it converged outside the box. Plain Newton is drawn to saddles and maxima, where ∇f = 0 too; the "
+        "modified Newton, with a Hessian made positive definite, and the line-search methods go downhill."
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------------
 # The page's part that the runs make: one fragment, the map first
 
 
@@ -987,6 +1110,9 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
         "there, each 0 within its rounding error. Iterations: steps taken; evaluations of f: each with its gradient "
         "(and Hessian for Newton), line searches included; time on this server."
     )
+
+    playback(good, drawn)
+    basins_part(good)
 
     st.subheader("Each run's iterations")
     for key, result in drawn.items():
