@@ -508,7 +508,8 @@ def write_link(good: dict) -> None:
     values of the runs shown."""
     ran = ("methods", "y0", "expr", "compare", "lrs", "kappas")  # as they ran, not as typed since
     LINK.write(
-        {key: st.session_state[PREFIX + key] for key in DEFAULTS if key not in ran}
+        # .get: a widget not drawn in a run (the basins' switch in one variable) has no state then
+        {key: st.session_state.get(PREFIX + key, DEFAULTS[key]) for key in DEFAULTS if key not in ran}
         | ({"y0": st.session_state.opt_y0} if good["two"] else {})
         | {"methods": ",".join(good["methods"]), "compare": good["compare"]}
         | good["lists"]
