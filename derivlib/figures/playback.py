@@ -321,7 +321,8 @@ def phi_figure(
                 meta="start",
             )
         )
-    title = f"Iteration {k}: φ along the {it.kind}; " + _search_title(ls, it)
+    # Two lines (Plotly does not wrap a title): the second, the search, would run off a phone's screen after the first
+    title = f"Iteration {k}: φ along the {it.kind}<br><sup>{_search_title(ls, it)}</sup>"
     if _within_rounding(phi, phi0):
         title += "<br><sup>f changes along this step by about its rounding: the wiggles are rounding, not f</sup>"
     x_axis = {"title": {"text": "step α" + (" (log scale)" if log else "")}, "zeroline": False}
@@ -331,7 +332,7 @@ def phi_figure(
     figure.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 14}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": LEGEND_MARGIN + 40},
+        margin={"l": 10, "r": 10, "t": 80, "b": LEGEND_MARGIN + 40},
         legend=PHI_LEGEND,
         hovermode="closest",
         xaxis=x_axis,
