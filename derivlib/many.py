@@ -44,8 +44,8 @@ from .optimize import (
     UNBOUNDED,
     Status,
     checked_numbers,
+    formula_over,
 )
-from .parse import parse
 from .partials import partials
 from .tree import Expression
 
@@ -90,15 +90,7 @@ def minimize_many(
     if not isinstance(starts, Mapping) or not starts:
         raise ValueError("starts must map each variable to its starting values, as {'x': [...], 'y': [...]}")
     variables = tuple(starts)
-    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
-    missing = [name for name in expr.variables if name not in variables]
-    if missing:
-        raise ValueError(f"starts has no values for the variable {missing[0]!r}")
-    unset = [name for name in expr.parameters if name not in (params or {})]
-    if unset:  # text names its variables by the starts: a letter they do not name is a parameter
-        raise ValueError(
-            f"{unset[0]!r} has neither starts nor a value in params: give it starts to minimize over it too, or a value"
-        )
+    expr = formula_over(expr, variables, params, ("starts has no values", "starts", "starts"))
     try:
         x0 = np.stack([np.asarray(starts[name], dtype=float).reshape(-1) for name in variables], axis=1)
     except ValueError:
@@ -517,10 +509,10 @@ class _ModifiedNewton(_Directions):
             if not len(todo):
                 break
             shifted_h = h[todo] + shift[todo, None, None] * eye
-            factored = _positive_definite(shifted_h)
+            factored, factors = _cholesky(shifted_h)
             done = todo[factored]
             if len(done):
-                factor = np.linalg.cholesky(shifted_h[factored])
+                factor = factors[factored]
                 inner = np.linalg.solve(factor, g[done][..., None])
                 p[done] = -np.linalg.solve(np.swapaxes(factor, 1, 2), inner)[..., 0]
             failed = todo[~factored]
@@ -529,10 +521,11 @@ class _ModifiedNewton(_Directions):
         return p
 
 
-def _positive_definite(h: np.ndarray) -> np.ndarray:
-    """Which of the matrices numpy's Cholesky factors (LAPACK's potrf: every pivot positive). The pivots are computed
-    over the stack first; LAPACK itself then decides the matrices said to factor (in one stacked call, which raises
-    if any fails) and those whose pivot was too close to 0 for the two to be sure to agree (one at a time)."""
+def _cholesky(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the matrices numpy's Cholesky factors (LAPACK's potrf: every pivot positive), and their factors (0
+    where it does not). The pivots are computed over the stack first; LAPACK itself then factors the matrices said to
+    factor (in one stacked call, which raises if any fails) and those whose pivot was too close to 0 for the two to be
+    sure to agree (one at a time): the factors are LAPACK's, as minimize() gets them."""
     m, n = h.shape[:2]
     lower = np.zeros_like(h)
     pivot = np.full(m, math.inf)
@@ -547,17 +540,18 @@ def _positive_definite(h: np.ndarray) -> np.ndarray:
     ok = pivot > 0
     doubtful = np.abs(pivot) <= 1e-8 * scale
     sure = np.flatnonzero(ok & ~doubtful)
+    factors = np.zeros_like(h)
     try:
-        np.linalg.cholesky(h[sure])
+        factors[sure] = np.linalg.cholesky(h[sure])
     except np.linalg.LinAlgError:
         doubtful[sure] = True
     for k in np.flatnonzero(doubtful):
         try:
-            np.linalg.cholesky(h[k])
+            factors[k] = np.linalg.cholesky(h[k])
             ok[k] = True
         except np.linalg.LinAlgError:
             ok[k] = False
-    return ok
+    return ok, factors
 
 
 class _ConjugateGradient(_Directions):

@@ -692,16 +692,7 @@ def _checked(
     if not start:
         raise ValueError("x0 needs a starting value for at least one variable, as {'x': -1.2, 'y': 1.0}")
     variables = tuple(start)
-    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
-    missing = [name for name in expr.variables if name not in variables]
-    if missing:
-        raise ValueError(f"x0 has no starting value for the variable {missing[0]!r}")
-    unset = [name for name in expr.parameters if name not in (params or {})]
-    if unset:  # text names its variables by x0: a letter it does not name is a parameter
-        raise ValueError(
-            f"{unset[0]!r} has neither a start in x0 nor a value in params: give it a start to minimize over it too, "
-            "or a value"
-        )
+    expr = formula_over(expr, variables, params, ("x0 has no starting value", "a start in x0", "a start"))
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: choose one of {', '.join(METHODS)}")
     rest = dict(options)
@@ -726,6 +717,26 @@ def _checked(
     if not np.all(np.isfinite(x)):
         raise ValueError(f"x0's values must be finite numbers, not {start!r}")
     return _Settings(expr, variables, x, RECORDS[method], tol, max_iter, lr, memory, time_limit, progress, fuse)
+
+
+def formula_over(
+    expr: Expression | str, variables: tuple[str, ...], params: Mapping[str, float] | None, words: tuple[str, str, str]
+) -> Expression:
+    """The formula to minimize over these variables (text read with them as its variables), a ValueError where one of
+    its variables has no start or one of its parameters no value; `words` name the starts as the caller takes them
+    (minimize(): "x0 has no starting value", "a start in x0", "a start"). minimize() and minimize_many() share it."""
+    no_start, in_starts, a_start = words
+    expr = parse(expr, variables=variables) if isinstance(expr, str) else expr
+    missing = [name for name in expr.variables if name not in variables]
+    if missing:
+        raise ValueError(f"{no_start} for the variable {missing[0]!r}")
+    unset = [name for name in expr.parameters if name not in (params or {})]
+    if unset:  # text names its variables by the starts: a letter they do not name is a parameter
+        raise ValueError(
+            f"{unset[0]!r} has neither {in_starts} nor a value in params: give it {a_start} to minimize over it too, "
+            "or a value"
+        )
+    return expr
 
 
 def checked_numbers(method: str, tol: Any, max_iter: Any, lr: Any, memory: Any) -> tuple[float, int, float, int]:
