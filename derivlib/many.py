@@ -44,7 +44,10 @@ from .optimize import (
     UNBOUNDED,
     Status,
     checked_numbers,
+    direction_seeds,
     formula_over,
+    hessian_from_halves,
+    hessian_from_partials,
 )
 from .partials import partials
 from .tree import Expression
@@ -131,10 +134,7 @@ class _Evaluator:
             n = len(self.variables)
             bound = jet.compile_program(self.expr, order, self.variables).bind(self.values, like=self.like)
             seams = jet.seams(self.expr, order, self.values, self.like, self.variables)
-            seeds = np.zeros((1, n)) if order == 0 else np.eye(n)
-            if order == 2:
-                pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
-                seeds = np.vstack([seeds, *pairs]) if pairs else seeds
+            seeds = direction_seeds(n, order)
             self.prepared[order] = (bound, seeds, seams)
         return self.prepared[order]
 
@@ -164,15 +164,7 @@ class _Evaluator:
             redo |= on.numpy(force=True).astype(bool)
         f = rows[0][:, 0].copy()
         g = rows[1][:, :n].copy() if order >= 1 else np.full((m, n), math.nan)
-        h = np.full((m, n, n), math.nan)
-        if order == 2:
-            halves = rows[2]
-            at = n
-            for i in range(n):
-                h[:, i, i] = 2 * halves[:, i]
-                for j in range(i + 1, n):
-                    h[:, i, j] = h[:, j, i] = halves[:, at] - halves[:, i] - halves[:, j]
-                    at += 1
+        h = hessian_from_halves(rows[2], n) if order == 2 else np.full((m, n, n), math.nan)
         if redo.any():
             f[redo], g[redo], h[redo] = self._partials(x[redo], order)
         return f, g, h
@@ -186,13 +178,7 @@ class _Evaluator:
         )
         rows = np.stack([row.numpy(force=True) for row in found.values()]).astype(float)
         g = rows[1 : n + 1].T.copy() if order >= 1 else np.full((m, n), math.nan)
-        h = np.full((m, n, n), math.nan)
-        if order == 2:
-            at = n + 1
-            for i in range(n):  # the partials' order: (i, j) with i ≤ j, row by row, as minimize() reads them
-                for j in range(i, n):
-                    h[:, i, j] = h[:, j, i] = rows[at]
-                    at += 1
+        h = hessian_from_partials(rows, n) if order == 2 else np.full((m, n, n), math.nan)
         return rows[0].copy(), g, h
 
 

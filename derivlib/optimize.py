@@ -164,6 +164,41 @@ class Iterate:
     h: np.ndarray | None = None
 
 
+def direction_seeds(n: int, order: int) -> np.ndarray:
+    """The directions of the one pass that gives f (order 0: none), ∇f (e_i) and ∇²f (e_i, then e_i + e_j for i < j)
+    at a point: one row each (minimize() and minimize_many() evaluate along them)."""
+    seeds = np.zeros((1, n)) if order == 0 else np.eye(n)
+    if order == 2:
+        pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
+        seeds = np.vstack([seeds, *pairs]) if pairs else seeds
+    return seeds
+
+
+def hessian_from_halves(halves: np.ndarray, n: int) -> np.ndarray:
+    """∇²f from the series' second coefficients along `direction_seeds(n, 2)` (the last axis of `halves`; any axes
+    before it are points): along e_i ½H_ii, along e_i + e_j ½(H_ii + 2H_ij + H_jj)."""
+    hessian = np.zeros((*halves.shape[:-1], n, n))
+    at = n
+    for i in range(n):
+        hessian[..., i, i] = 2 * halves[..., i]
+        for j in range(i + 1, n):
+            hessian[..., i, j] = hessian[..., j, i] = halves[..., at] - halves[..., i] - halves[..., j]
+            at += 1
+    return hessian
+
+
+def hessian_from_partials(rows: np.ndarray, n: int) -> np.ndarray:
+    """∇²f from `partials`' rows at order 2 (the first axis of `rows`: f, the gradient, then (i, j) with i ≤ j, row by
+    row, as partials.multi_indices orders them; any axes after it are points)."""
+    hessian = np.zeros((*rows.shape[1:], n, n))
+    at = n + 1
+    for i in range(n):
+        for j in range(i, n):
+            hessian[..., i, j] = hessian[..., j, i] = rows[at]
+            at += 1
+    return hessian
+
+
 @dataclass
 class Objective:
     """f, its gradient and its Hessian at one point, from derivlib's exact derivatives, with counts of each."""
@@ -201,10 +236,7 @@ class Objective:
                 parameter_values(self.expr, self.params, like), like=like
             )
             seams = jet.seams(self.expr, order, parameter_values(self.expr, self.params, like), like, self.variables)
-            seeds = np.zeros((1, n)) if order == 0 else np.eye(n)
-            if order == 2:
-                pairs = [np.eye(n)[i] + np.eye(n)[j] for i in range(n) for j in range(i + 1, n)]
-                seeds = np.vstack([seeds, *pairs]) if pairs else seeds
+            seeds = direction_seeds(n, order)
             columns = [torch.as_tensor(seeds[:, v], dtype=like.dtype, device=like.device) for v in range(n)]
             seeded: list[Any] = list(columns) if order else [0.0] * n  # order 0: f alone, no direction to seed
             self.programs[order] = (bound, seeded, seeds, seams)
@@ -324,23 +356,10 @@ class Objective:
         n = len(x)
         rows = self._series(x, 2)
         if rows is not None:
-            f, slopes, halves = rows  # along e_i: ∂f/∂x_i and ½H_ii; along e_i + e_j: … and ½(H_ii + 2H_ij + H_jj)
-            hessian = np.diag(2 * halves[:n])
-            at = n
-            for i in range(n):
-                for j in range(i + 1, n):
-                    hessian[i, j] = hessian[j, i] = halves[at] - halves[i] - halves[j]
-                    at += 1
-            return float(f[0]), slopes[:n].copy(), hessian
-        found = [float(v[0]) for v in self._partials(x, 2).values()]
-        gradient = np.array(found[1 : n + 1])
-        hessian = np.empty((n, n))
-        at = n + 1
-        for i in range(n):  # the partials' order: (i, j) with i ≤ j, row by row (partials.multi_indices)
-            for j in range(i, n):
-                hessian[i, j] = hessian[j, i] = found[at]
-                at += 1
-        return found[0], gradient, hessian
+            f, slopes, halves = rows
+            return float(f[0]), slopes[:n].copy(), hessian_from_halves(halves, n)
+        found = np.array([float(v[0]) for v in self._partials(x, 2).values()])
+        return float(found[0]), found[1 : n + 1].copy(), hessian_from_partials(found, n)
 
     def at(self, x: np.ndarray, hessian: bool = False) -> Iterate:
         """x as an iterate: f and ∇f there, and ∇²f where the method uses it."""
