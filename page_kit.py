@@ -139,12 +139,14 @@ class Link:
     readers: dict[str, Callable[[str], Any]]
     prefix: str = ""
     notes: list[str] = field(default_factory=list)
+    more: Callable[[str], Callable[[str], Any] | None] | None = None  # the reader of a name beyond `readers`, if any
 
     def read(self, query: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
         """Values from the query (the defaults where absent), and a note for each value that could not be used."""
         values, notes = dict(self.defaults), []
         for name, text in query.items():
             reader = self.readers.get(name) or (read_parameter if name.startswith("p_") else None)
+            reader = reader or (self.more(name) if self.more else None)
             if reader is None:
                 notes.append(f"`{quoted(name)}` is not a setting of this page: ignored")
                 continue
@@ -259,6 +261,8 @@ def page_inputs(
     *,
     dtype: str,
     on_parameter: Callable[[], None],
+    between: Callable[[derivlib.Expression | None], None] | None = None,
+    ranges: Mapping[str, str] | None = None,
 ) -> derivlib.Expression | None:
     """Everything above a page's parts, in one container whatever it holds: the link's warning, the formula row
     (`formula`: formula_row's arguments), the range boxes (whether they are usable goes to <prefix>range_usable) and
@@ -266,12 +270,18 @@ def page_inputs(
 
     One container: a part's identity is its place on the page, and a part that moved (sliders appearing above it)
     left its old identity behind whenever a run was cut short, to be run a second time by the next st.rerun of its
-    key (StreamlitDuplicateElementKey under load)."""
+    key (StreamlitDuplicateElementKey under load).
+
+    `between(expr)` draws what goes between the formula and the ranges (the optimisation page's choice of variables);
+    `ranges` maps the range boxes' keys' names to the names they show (by default the formula's variables')."""
     with st.container():
         link.warn()
         expr = formula_row(prefix=prefix, **formula)
+        if between is not None:
+            between(expr)
         variables = formula.get("variables", ("x",))
-        st.session_state[f"{prefix}range_usable"] = range_inputs(variables, prefix, dtype)
+        labels = dict(ranges) if ranges is not None else {name: name for name in variables}
+        st.session_state[f"{prefix}range_usable"] = range_inputs(tuple(labels), prefix, dtype, labels)
         good = st.session_state.get(f"{prefix}good")
         names = expr.parameters if expr else [name for name, _ in good["params"]] if good else []
         parameter_sliders(names, prefix=prefix, on_change=on_parameter)
@@ -307,13 +317,15 @@ def formula_row(
     return expr
 
 
-def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
+def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str, labels: Mapping[str, str] | None = None) -> bool:
     """'from' and 'to' boxes for each variable's range, all in one row; each takes a number or a constant formula
     (2pi, -pi/2, e). The text is kept under <prefix><name>min_text (…max_text), its value under <prefix><name>min
     (…max); a problem is shown under the row, with its position, and leaves the last usable value. Whether every
-    range can be used."""
+    range can be used. `labels` name the boxes where their keys' names are not what they show (the optimisation
+    page's map across x and z keeps its ranges under x and y)."""
+    shown = labels or {}
     words = (("min", "from"), ("max", "to"))
-    ends = [(name, f"{prefix}{name}{end}", word) for name in variables for end, word in words]
+    ends = [(shown.get(name, name), f"{prefix}{name}{end}", word) for name in variables for end, word in words]
     for _, key, _ in ends:  # the text starts as the value (from the link, or the default)
         if st.session_state.get(f"{key}_shown") != st.session_state[key]:
             st.session_state[f"{key}_text"] = f"{st.session_state[key]:.15g}"
@@ -327,7 +339,7 @@ def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
     if not problems:
         for name in variables:
             low, high = (st.session_state[f"{prefix}{name}{end}"] for end in ("min", "max"))
-            if message := range_problem(low, high, dtype, name):
+            if message := range_problem(low, high, dtype, shown.get(name, name)):
                 problems.append(message[:1].upper() + message[1:])
     for problem in problems:
         show_error(problem) if isinstance(problem, derivlib.ExpressionError) else st.error(problem)
@@ -335,17 +347,22 @@ def range_inputs(variables: tuple[str, ...], prefix: str, dtype: str) -> bool:
 
 
 def check_link_ranges_and_parameters(
-    values: dict, notes: list[str], defaults: Mapping[str, Any], variables: tuple[str, ...], dtype: str
+    values: dict,
+    notes: list[str],
+    defaults: Mapping[str, Any],
+    variables: tuple[str, ...],
+    dtype: str,
+    formula_variables: tuple[str, ...] | None = None,
 ) -> tuple[str, ...]:
     """What every page's link must satisfy together: each variable's range usable in the dtype (else its default,
     with a note), and a `p_<name>` only for a parameter the formula has (others dropped, with a note). Returns the
-    formula's parameters."""
+    formula's parameters, the formula read with `formula_variables` as its variables (by default the ranges')."""
     for name in variables:
         low, high = f"{name}min", f"{name}max"
         if problem := range_problem(values[low], values[high], dtype, name):
             values[low], values[high] = defaults[low], defaults[high]
             notes.append("{}: using {:g} … {:g}".format(problem.split(":")[0], values[low], values[high]))
-    parameters = derivlib.parse(values["expr"], variables=variables).parameters
+    parameters = derivlib.parse(values["expr"], variables=formula_variables or variables).parameters
     for key in [key for key in values if key.startswith("p_") and key[2:] not in parameters]:
         notes.append(f"`{key}`: the formula has no parameter {key[2:]}, ignored")
         del values[key]

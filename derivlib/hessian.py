@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .optimize import hessian_from_partials
 from .rounding import SAFETY, pointwise_errors, zeroed
 from .tree import Expression
 
@@ -132,3 +133,66 @@ def _eigenvectors(a: float, b: float, d: float) -> np.ndarray:
         first = vectors[:, k][np.flatnonzero(np.abs(vectors[:, k]) > 1e-12)[0]]
         vectors[:, k] *= np.sign(first)
     return vectors + 0.0
+
+
+@dataclass(frozen=True)
+class PointVerdict:
+    """f, ‖∇f‖ and the Hessian's eigenvalues at a point of f in any number of variables, each 0 within its rounding
+    error, and what the Hessian says there (`hessian_at`'s verdicts but "singular" says no more than that)."""
+
+    f: float
+    gradient_norm: float
+    eigenvalues: tuple[float, ...]  # smallest first
+    verdict: str
+
+    @property
+    def words(self) -> str:
+        return {
+            "positive definite": "H is positive definite: f curves up in every direction here (locally convex)",
+            "negative definite": "H is negative definite: f curves down in every direction here (locally concave)",
+            "indefinite": "H is indefinite: f curves up in some direction and down in another here (saddle-shaped)",
+            "singular": "H is singular (an eigenvalue is 0 up to rounding): the second derivatives alone do not say "
+            "how f curves along its eigenvector",
+            "zero": "H = 0: the second derivatives alone do not say how f curves here",
+            "undefined": "H is undefined here: f has no second derivatives at this point (a corner, crease or cone, "
+            "or the edge of its domain)",
+        }[self.verdict]
+
+
+def verdict_at(
+    expr: Expression | str, point: Mapping[str, float], *, params: Mapping[str, float] | None = None
+) -> PointVerdict:
+    """What the Hessian of f in the point's variables (any number) says there, on no sign that rounding could flip:
+    each eigenvalue moves by at most the spectral norm of the entries' error matrix (Weyl), bounded by its Frobenius
+    norm, plus the eigensolver's own rounding; within SAFETY times that, it is 0.
+
+    >>> verdict_at("x^2 + y^2 - z^2", {"x": 0.0, "y": 0.0, "z": 0.0}).verdict
+    'indefinite'
+    >>> verdict_at("sin(x) cos(y) + z^2", {"x": 1.0, "y": 1.0, "z": 0.0}).verdict  # H's (x, y) block is singular
+    'singular'
+    """
+    names = tuple(point)
+    n = len(names)
+    values, errors = pointwise_errors(
+        expr, {name: np.array([value]) for name, value in point.items()}, order=2, params=params
+    )
+    values, errors = values[:, 0], errors[:, 0]
+    shown = zeroed(values, errors)
+    f, gradient = float(shown[0]), np.asarray(shown[1 : n + 1], dtype=float)
+    hessian = hessian_from_partials(values, n)
+    if not np.all(np.isfinite(hessian)):
+        return PointVerdict(f, float(np.sqrt(gradient @ gradient)), (math.nan,) * n, "undefined")
+    spread = hessian_from_partials(errors + EPSILON * np.abs(values), n)  # at least the entries' own last bits
+    bound = float(np.linalg.norm(spread)) + 4 * n * EPSILON * float(np.linalg.norm(hessian))
+    eigenvalues = [0.0 if abs(v) <= SAFETY * bound else float(v) + 0.0 for v in np.linalg.eigvalsh(hessian)]
+    if all(v == 0 for v in eigenvalues):
+        verdict = "zero"
+    elif any(v == 0 for v in eigenvalues):
+        verdict = "singular"
+    elif eigenvalues[0] > 0:
+        verdict = "positive definite"
+    elif eigenvalues[-1] < 0:
+        verdict = "negative definite"
+    else:
+        verdict = "indefinite"
+    return PointVerdict(f, float(np.sqrt(gradient @ gradient)), tuple(eigenvalues), verdict)

@@ -15,11 +15,12 @@ import base64
 import itertools
 import json
 import math
+import time
 
 import numpy as np
 import pytest
 import torch
-from app_driver import assert_parts_stay_put, ok, open_page
+from app_driver import assert_parts_stay_put, ok, open_page, part_identities
 from streamlit.testing.v1 import AppTest
 
 import derivlib
@@ -29,6 +30,7 @@ from derivlib.figures.optimisation import BEYOND, COMPARED_COLOURS, PATH, label
 from derivlib.figures.two_variables import CLICK
 
 PAGE = "views/optimisation.py"
+PLAY_EVERY = 1.0  # seconds between two iterations played (views/optimisation.py)
 BOOTH = "(x + 2y - 7)^2 + (2x + y - 5)^2"
 
 
@@ -127,8 +129,8 @@ def test_the_default_runs_four_methods_on_rosenbrock_to_its_minimum(default):
 def test_the_tables_are_for_people(default):
     table = summary(default)
     assert list(table.columns) == ["iterations", "evaluations of f", "x", "y", "f", "‖∇f‖", "time", "how it ended"]
-    for time in table["time"]:  # 76 ms, 1.77 s: never 1.77e+03 ms
-        number, unit = time.split("\u00a0")
+    for shown in table["time"]:  # 76 ms, 1.77 s: never 1.77e+03 ms
+        number, unit = shown.split("\u00a0")
         assert unit in ("ms", "s") and "e" not in number and float(number.replace(",", "")) < 1000
     path = default.dataframe[0]  # Newton's iterations: minimize's columns, named for people
     config = json.loads(path.proto.columns)
@@ -272,7 +274,8 @@ def test_one_variable_draws_the_curve_with_newtons_parabolas():
     assert 4 * final**3 - 6 * final + 1 == pytest.approx(0.0, abs=1e-8)  # f′ = 0 there, by hand
     assert x[0] == pytest.approx(2.0)
     assert "y0" not in at.query_params
-    assert at.number_input(key="opt_y0").proto.disabled
+    assert [box.key for box in at.number_input if box.label.startswith("Start")] == ["opt_x0"]  # no y₀ to type
+    assert at.query_params["vars"] == "x"
 
 
 def test_an_example_and_the_bowls_condition_number_fill_the_inputs():
@@ -404,7 +407,9 @@ def test_step_sizes_compared_on_one_map_and_one_convergence_plot():
     assert list(summary(at).index) == names
     assert at.text_input(key="opt_lrs").value == "0.0005, 1/1000, 2e-3"
     assert at.number_input(key="opt_lr").proto.disabled  # the single step is not used meanwhile
-    assert not at.multiselect  # the methods box gives way to the step sizes' …
+    assert not [
+        box for box in at.multiselect if box.key == "opt_methods"
+    ]  # the methods box gives way to the step sizes' …
     assert (at.query_params["compare"], at.query_params["lrs"]) == ("lr", "0.0005, 1/1000, 2e-3")
     assert at.query_params["methods"] == "newton"  # … and its choice is kept for when methods are compared again
     ok(at.radio(key="opt_compare").set_value("methods").run())
@@ -549,3 +554,134 @@ def test_basins_from_a_link():
     assert "saddle at" in shares["Newton (plain)"] and "maximum at" in shares["Newton (plain)"]
     assert "saddle" not in shares["Newton"]  # the modified Newton goes downhill only
     assert "1" in at.query_params["basins"]
+
+
+def test_a_play_button_steps_through_the_iterations_and_stops_at_the_last():
+    """▶ Play moves k on once a second (each run of the playback's part after that long: AppTest runs the page
+    where the browser's clock runs the part alone) and stops at the last iteration, where the button reads ▶ again."""
+    at = run({"expr": "x^2 + 10y^2 + x^4", "x0": "1", "y0": "1", "methods": "newton"})  # Newton: 5 iterations
+    last = derivlib.minimize("x^2 + 10y^2 + x^4", {"x": 1.0, "y": 1.0}, method="newton").nit
+    assert at.slider(key="opt_play_k").value == 1 and at.button(key="opt_play_go").label == "▶ Play"
+    at = ok(at.button(key="opt_play_go").click().run())
+    assert at.button(key="opt_play_go").label == "■ Stop"
+    seen = [at.slider(key="opt_play_k").value]
+    while at.session_state.opt_playing and len(seen) < 2 * last:
+        time.sleep(PLAY_EVERY)
+        at = ok(at.run())
+        seen.append(at.slider(key="opt_play_k").value)
+    assert seen == list(range(1, last + 1))
+    assert at.button(key="opt_play_go").label == "▶ Play"
+    assert any(c.value.startswith(f"Iteration {last}:") for c in at.caption)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Any number of variables (issue 21, part 2). By hand: x² + y² + z² has its minimum 0 at 0; x² + y² − z² a saddle
+# there; Rosenbrock's chain in x1 … x4, Σ (x_{i+1} − x_i²)² + (x1 − 1)², its minimum 0 at (1, 1, 1, 1).
+
+CHAIN = "(x1 - 1)^2 + 10(x2 - x1^2)^2 + 10(x3 - x2^2)^2 + 10(x4 - x3^2)^2"
+
+
+def chain(x1: float, x2: float, x3: float, x4: float) -> float:
+    return (x1 - 1) ** 2 + 10 * (x2 - x1**2) ** 2 + 10 * (x3 - x2**2) ** 2 + 10 * (x4 - x3**2) ** 2
+
+
+def test_z_is_a_variable_not_a_silent_parameter():
+    at = run({"expr": "x^2 + y^2 + z^2", "x0": "1", "y0": "2", "z0": "3"})
+    assert any(m.value == "Read as  `f(x, y, z) = x^2 + y^2 + z^2`" for m in at.markdown)
+    assert at.multiselect(key="opt_vars").value == ["x", "y", "z"]
+    assert any(c.value.startswith("**Variables:** x, y, z") for c in at.caption)
+    assert not at.slider  # no parameter
+    starts = {box.key: box.value for box in at.number_input if box.label.startswith("Start")}
+    assert starts == {"opt_x0": 1.0, "opt_y0": 2.0, "opt_z0": 3.0}
+    table = summary(at)
+    assert [float(table.loc["Newton", name]) for name in ("x", "y", "z", "f")] == [0.0, 0.0, 0.0, 0.0]
+    assert at.query_params["vars"] == "x,y,z" and at.query_params["z0"] == "3"
+
+
+def test_taking_a_variable_out_makes_it_a_parameter_with_a_slider_and_says_so():
+    at = run({"expr": "x^2 + y^2 + z^2", "x0": "1", "y0": "2"})
+    at = ok(at.multiselect(key="opt_vars").set_value(["x", "y"]).run())
+    assert any(m.value == "Read as  `f(x, y) = x^2 + y^2 + z^2`" for m in at.markdown)
+    assert [s.key for s in at.slider if s.key.startswith("opt_p_")] == ["opt_p_z"]
+    assert any("**parameters:** z" in c.value for c in at.caption)
+    assert float(summary(at).loc["Newton", "f"]) == 1.0  # z = 1, the slider's start: f = z² at (0, 0)
+    assert at.query_params["vars"] == "x,y" and "z0" not in at.query_params
+    at = ok(at.text_input(key="opt_expr").input("x^2 + y^2 + z^2 + 1").run())  # a new formula: inferred again
+    assert at.multiselect(key="opt_vars").value == ["x", "y", "z"]
+
+
+def test_a_link_of_variables_the_formula_has_not_gives_a_note():
+    at = run({"expr": "x^2 + y^2", "vars": "x,q"})
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Some values in the link")]
+    assert "the formula has no q" in warning
+    assert at.multiselect(key="opt_vars").value == ["x", "y"]
+
+
+def test_more_than_ten_variables_is_pointed_at_and_the_last_run_stays(default):
+    at = ok(default.text_input(key="opt_expr").input("x+y+z+x1+x2+x3+x4+x5+x6+x7+x8").run())
+    (error,) = [e.value for e in at.error]
+    assert error.startswith("11 variables") and "at most 10" in error
+    assert error.splitlines()[-2].index("^") == len("x+y+z+x1+x2+x3+x4+x5+x6+x7+")  # under x8, the 11th
+    assert any(i.value.startswith("Showing the last run") for i in at.info)
+
+
+def test_four_variables_a_start_each_their_table_and_a_slice_across_two_chosen():
+    at = run({"expr": CHAIN, "map_x": "x1", "map_y": "x3", "methods": "newton,lbfgs"})
+    starts = [box.key for box in at.number_input if box.label.startswith("Start")]
+    assert starts == ["opt_x1_0", "opt_x2_0", "opt_x3_0", "opt_x4_0"]  # −1.2, 1, −1.2, 1: Rosenbrock's start
+    table = summary(at)
+    for name in ("Newton", "L-BFGS"):
+        assert [float(table.loc[name, v]) for v in ("x1", "x2", "x3", "x4")] == pytest.approx([1.0] * 4, abs=1e-7)
+    assert "found a minimum" in statuses(at)["Newton"][0]
+    newton = derivlib.minimize(CHAIN, {"x1": -1.2, "x2": 1.0, "x3": -1.2, "x4": 1.0}, method="newton")
+    tables = [frame.value for frame in at.dataframe]
+    assert list(tables[0].columns[1:5]) == ["x1", "x2", "x3", "x4"] and len(tables[0]) == len(newton.path)
+    drawn = charts(at)
+    spec = drawn["map"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "x1" and spec["layout"]["yaxis"]["title"]["text"] == "x3"
+    title = spec["layout"]["title"]["text"]
+    x2, x4 = newton.x["x2"], newton.x["x4"]
+    assert title == f"f across x1 and x3, paths projected<br>at x2 = {x2:.10g}, x4 = {x4:.10g} (where Newton ended)"
+    x, y = paths(spec)["Newton"]  # the path's projection: its x1 and x3
+    assert np.allclose(x, newton.path["x1"].to_numpy(dtype=np.float32)) and np.allclose(y, newton.path["x3"])
+    (click,) = [t for t in spec["data"] if t.get("meta") == CLICK]
+    u, v, f = decoded(click["x"]), decoded(click["y"]), decoded(click["customdata"])
+    by_hand = np.array([chain(a, x2, b, x4) for a, b in zip(u, v, strict=True)])
+    assert np.allclose(f, by_hand, rtol=1e-6)  # the slice through Newton's end (float32 on the way)
+    assert drawn["gradient"] and drawn["gap"]
+    assert at.query_params["map_x"] == "x1" and at.query_params["x4_0"] == "1"
+
+
+def test_a_saddle_in_three_variables_is_called_one():
+    at = run({"expr": "x^2 + y^2 - z^2", "x0": "1", "y0": "1", "z0": "1", "methods": "newton-plain"})
+    line, details = statuses(at)["Newton (plain)"]
+    assert "saddle point" in line and "H is indefinite" in details
+
+
+def test_playback_in_three_variables_maps_a_slice_through_the_iterate():
+    at = run({"expr": "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2", "map_x": "x", "map_y": "z"})
+    at = ok(at.selectbox(key="opt_play_run").select("newton").run())
+    at = ok(at.slider(key="opt_play_k").set_value(3).run())
+    newton = derivlib.minimize(
+        "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2", {"x": -1.2, "y": 1.0, "z": -1.2}, method="newton"
+    )
+    spec = keyed(at)["opt_play_map"]
+    y2 = float(newton.path["y"].iloc[2])  # x₂'s y: the slice iteration 3 starts from
+    assert spec["layout"]["title"]["text"].startswith(f"slice through x₂: y = {y2:.10g}")
+    names = {trace.get("name") for trace in spec["data"]}
+    assert "the line searched, x + αp (projected)" in names and "the model's lowest point in this plane" in names
+    (ring,) = [t for t in spec["data"] if (t.get("name") or "").startswith("x₂,")]
+    assert decoded(ring["x"])[0] == pytest.approx(newton.path["x"].iloc[2]) and decoded(ring["y"])[0] == pytest.approx(
+        newton.path["z"].iloc[2]
+    )
+
+
+def test_the_playback_keeps_its_place_whatever_runs_or_variables_are_above_it(default):
+    """The playback is a part of its own inside the runs' part: more methods (a line each), more variables (a start
+    box each) above it leave its identity as it was."""
+    first = part_identities(default)
+    assert len(first) == 2  # the runs' part and the playback's
+    at = ok(default.multiselect(key="opt_methods").set_value(["newton", "lbfgs"]).run())
+    assert part_identities(at) == first
+    at = ok(at.text_input(key="opt_expr").input("100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2").run())
+    assert part_identities(at) == first

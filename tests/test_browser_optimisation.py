@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from browser_kit import FIRST_LOAD_MS, click_target, frames_received, snap, wait_until_idle
 
+import derivlib
+
 pytestmark = pytest.mark.browser
 
 try:
@@ -60,6 +62,20 @@ def wait_for_paths(tab, names: list[str], start: tuple[float, float], timeout: i
         arg=[names, list(start)],
         timeout=timeout,
     )
+
+
+def open_and_wait_for(tab, server: str, link: dict[str, str], keys: list[str]) -> None:
+    """The page opened from the link, until the charts made with these keys are drawn, idle and without an error."""
+    tab.goto(f"{server}/optimisation?{urlencode(link)}")
+    tab.wait_for_function(
+        """keys => keys.every(key => {
+            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
+            return plot && plot._fullData;
+        })""",
+        arg=keys,
+    )
+    wait_until_idle(tab)
+    assert tab.get_by_test_id("stException").count() == 0
 
 
 def download_once_idle(page, button, tries: int = 3):
@@ -373,15 +389,9 @@ def test_himmelblau_s_basins_and_a_wolfe_line_search_played_back(tab, server, sh
         "methods": "newton-plain,gradient-descent-armijo,lbfgs",
         "basins": "1",
     }
-    tab.goto(f"{server}/optimisation?{urlencode(link)}")
-    tab.wait_for_function(
-        """() => ['opt_basins_newton-plain', 'opt_basins_gradient-descent-armijo', 'opt_play_phi'].every(key => {
-            const plot = document.querySelector(`.st-key-${key} .js-plotly-plot`);
-            return plot && plot._fullData;
-        })"""
+    open_and_wait_for(
+        tab, server, link, ["opt_basins_newton-plain", "opt_basins_gradient-descent-armijo", "opt_play_phi"]
     )
-    wait_until_idle(tab)
-    assert tab.get_by_test_id("stException").count() == 0
     captions = " ".join(tab.get_by_test_id("stCaptionContainer").all_inner_texts())
     assert "Newton (plain): minimum at" in captions and "saddle at" in captions
     tab.locator(".st-key-opt_play_run input").click()
@@ -400,3 +410,43 @@ def test_himmelblau_s_basins_and_a_wolfe_line_search_played_back(tab, server, sh
     tab.wait_for_timeout(500)
     assert tab.evaluate("document.documentElement.scrollWidth") <= SCREENS["phone"]["width"]
     snap(tab, shots, "optimisation-basins-playback-phone")
+
+
+def test_three_variables_a_slice_and_a_newton_run_played(tab, server, shots):
+    """Rosenbrock's valley in x, y and z from a link: the variables said under the formula, a start box each, the map
+    a slice across x and z with the paths projected (its title says so), every method at (1, 1, 1); then ▶ Play steps
+    Newton's iterations on the slice through each iterate until the last. Screenshots on a laptop and a phone."""
+    tab.set_default_timeout(FIRST_LOAD_MS)
+    link = {
+        "expr": "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2",
+        "x0": "-1.2",
+        "y0": "1",
+        "z0": "-1.2",
+        "map_x": "x",
+        "map_y": "z",
+        "methods": "newton,lbfgs,cg-pr",
+    }
+    open_and_wait_for(tab, server, link, ["opt_map", "opt_play_map", "opt_play_phi"])
+    captions = " ".join(tab.get_by_test_id("stCaptionContainer").all_inner_texts())
+    assert "Variables: x, y, z" in captions
+    assert "Newton found a minimum, f = 0 at x = 1, y = 1, z = 1" in captions
+    title = tab.evaluate("() => document.querySelector('.st-key-opt_map .js-plotly-plot')._fullLayout.title.text")
+    assert "f across x and z, paths projected" in title and "at y = " in title
+    for name in ("Start x₀ =", "Start y₀ =", "Start z₀ ="):
+        expect(tab.get_by_label(name, exact=True)).to_be_visible()
+    snap(tab, shots, "optimisation-three-variables-laptop")
+
+    last = derivlib.minimize(link["expr"], {"x": -1.2, "y": 1.0, "z": -1.2}, method="newton").nit
+    words = "Array.from(document.querySelectorAll('[data-testid=stCaptionContainer]'), c => c.innerText).join(' ')"
+    tab.get_by_role("button", name="▶ Play").click()
+    tab.wait_for_function(f"() => {words}.includes('Iteration 3:')")
+    played = tab.evaluate("() => document.querySelector('.st-key-opt_play_map .js-plotly-plot')._fullLayout.title.text")
+    assert "slice through x" in played and ": y = " in played
+    tab.get_by_role("button", name="▶ Play").wait_for(timeout=(last + 10) * 2_000)  # stopped, at the last
+    tab.wait_for_function(f"() => {words}.includes('Iteration {last}:')")
+    assert tab.get_by_test_id("stException").count() == 0
+    snap(tab, shots, "optimisation-three-variables-played-laptop")
+    tab.set_viewport_size(SCREENS["phone"])
+    tab.wait_for_timeout(500)
+    assert tab.evaluate("document.documentElement.scrollWidth") <= SCREENS["phone"]["width"]
+    snap(tab, shots, "optimisation-three-variables-phone")

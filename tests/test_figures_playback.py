@@ -341,8 +341,47 @@ def test_the_overlay_takes_the_maps_axes_in_either_order(runs):
     x = start_and_direction(runs["lbfgs"], 2)[0]
     arrow = one(figure, DESCENT)
     assert (arrow.x[0], arrow.y[0]) == (x[1], x[0])
-    with pytest.raises(ValueError, match="the run's two"):
+    with pytest.raises(ValueError, match="two of the run's"):
         iteration_overlay(go.Figure(), runs["lbfgs"], 2, ("x", "z"))
+
+
+ROSENBROCK_3 = "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2"
+
+
+def rosenbrock_3_hessian(x: float, y: float, z: float) -> np.ndarray:
+    a, b, c = sympy.symbols("x y z")
+    f = 100 * (b - a**2) ** 2 + (1 - a) ** 2 + 100 * (c - b**2) ** 2 + (1 - b) ** 2
+    return np.array(sympy.hessian(f, (a, b, c)).subs({a: x, b: y, c: z}).evalf(30), dtype=float)
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_in_three_variables_the_overlay_is_the_projection_and_the_models_slice(k):
+    """Across x and z: the arrows, the line and the trials are the run's vectors and points without their y; the
+    model's contours are q restricted to the plane through x_{k−1} (the Hessian's x–z block, from sympy), its lowest
+    point the plane's, named as such."""
+    result = minimize(ROSENBROCK_3, {"x": -1.2, "y": 1.0, "z": -1.2}, method="newton")
+    row, step = result.path.iloc[k - 1], result.steps[result.steps["k"] == k].iloc[0]
+    x = np.array([row["x"], row["z"]])
+    g = np.array([step["g_x"], step["g_z"]])
+    p = np.array([step["p_x"], step["p_z"]])
+    figure = iteration_overlay(go.Figure(), result, k, ("x", "z"), ROSENBROCK_3)
+    descent = one(figure, DESCENT)
+    drawn = np.array([descent.x[1] - descent.x[0], descent.y[1] - descent.y[0]])
+    assert (descent.x[0], descent.y[0]) == tuple(x)
+    assert float(drawn @ -g) / (np.linalg.norm(drawn) * np.linalg.norm(g)) == pytest.approx(1.0, abs=1e-9)
+    assert "projected onto the x–z plane" in descent.hovertext[0]
+    direction = one(figure, DIRECTION)
+    along = np.array([direction.x[1] - direction.x[0], direction.y[1] - direction.y[0]])
+    assert float(along @ p) / (np.linalg.norm(along) * np.linalg.norm(p)) == pytest.approx(1.0, abs=1e-9)
+    accepted = one(figure, f"{TRIALS} accepted")
+    assert (accepted.x[0], accepted.y[0]) == (result.path.iloc[k]["x"], result.path.iloc[k]["z"])
+    assert one(figure, SEARCH_LINE).name.endswith("(projected)")
+    block = rosenbrock_3_hessian(row["x"], row["y"], row["z"])[np.ix_([0, 2], [0, 2])]
+    minimum = one(figure, f"{MODEL} minimum")
+    assert minimum.name == "the model's lowest point in this plane"
+    if np.all(np.linalg.eigvalsh(block) > 0):
+        expected = x - np.linalg.solve(block, g)
+        assert np.allclose([minimum.x[0], minimum.y[0]], expected, rtol=1e-9, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------------------------------

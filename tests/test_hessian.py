@@ -10,7 +10,7 @@ import pytest
 import sympy
 
 from derivlib import parse
-from derivlib.hessian import hessian_at
+from derivlib.hessian import hessian_at, verdict_at
 
 X, Y = sympy.symbols("x y", real=True)
 
@@ -73,3 +73,59 @@ def test_directional_derivatives_are_zero_where_rounding_is_all_there_is():
     gradient, curvature = view.along((math.sqrt(0.5), -math.sqrt(0.5)))
     assert curvature == 0.0  # (fxx − 2fxy + fyy)/2 = 0 exactly
     assert gradient == pytest.approx(math.sqrt(0.5))  # (cos²1 + sin²1)/√2
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Any number of variables: the verdict from the eigenvalues, each 0 within its rounding
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "verdict"),
+    [
+        ("x^2 + 3y^2 + x y", (1.0, 2.0), "positive definite"),
+        ("exp(-(x^2 + y^2))", (0.0, 0.0), "negative definite"),
+        ("x^2 - y^2", (0.3, -0.7), "indefinite"),
+        ("x^3 - 3x y^2", (0.0, 0.0), "zero"),
+        ("x^2 + y^4", (0.0, 0.0), "singular"),
+        ("(x - y)^2", (1.5, 1.5), "singular"),
+        ("cosh(x)^2 - sinh(x)^2 + y^2", (3.0, 0.5), "singular"),
+        ("sin(x) cos(y)", (1.0, 1.0), "singular"),
+        ("abs(x) + abs(y)", (0.0, 0.0), "undefined"),
+    ],
+)
+def test_in_two_variables_the_verdict_is_the_2_by_2_views(text, point, verdict):
+    assert (
+        verdict_at(text, dict(zip(("x", "y"), point, strict=True))).verdict
+        == verdict
+        == hessian_at(text, *point).verdict
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "point", "verdict"),
+    [
+        ("x^2 + y^2 + z^2", {"x": 0.0, "y": 0.0, "z": 0.0}, "positive definite"),
+        ("x^2 + y^2 - z^2", {"x": 0.0, "y": 0.0, "z": 0.0}, "indefinite"),
+        ("-(x1^2 + x2^2 + x3^2 + x4^2)", {"x1": 1.0, "x2": 2.0, "x3": 3.0, "x4": 4.0}, "negative definite"),
+        ("sin(x) cos(y) + z^2", {"x": 1.0, "y": 1.0, "z": 0.0}, "singular"),  # the (x, y) block's 0 eigenvalue
+        ("(x - y)^2 + (y - z)^2", {"x": 1.0, "y": 1.0, "z": 1.0}, "singular"),  # minima all along x = y = z
+    ],
+)
+def test_each_verdict_in_more_variables(text, point, verdict):
+    said = verdict_at(text, point)
+    assert said.verdict == verdict
+    assert said.words.startswith("H is") and len(said.eigenvalues) == len(point)
+
+
+def test_eigenvalues_in_three_variables_are_sympys():
+    text = "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2"
+    names = ("x", "y", "z")
+    expr = parse(text, variables=names).to_sympy()
+    symbols = sorted(expr.free_symbols, key=lambda s: names.index(s.name))
+    hessian = sympy.hessian(expr, symbols)
+    for point in ((1.0, 1.0, 1.0), (-1.2, 1.0, -1.2), (0.3, -0.4, 0.5)):
+        exact = np.array(hessian.subs(dict(zip(symbols, point, strict=True))).evalf(30), dtype=float)
+        said = verdict_at(text, dict(zip(names, point, strict=True)))
+        np.testing.assert_allclose(said.eigenvalues, np.linalg.eigvalsh(exact), rtol=1e-10)
+        expected = "positive definite" if np.all(np.linalg.eigvalsh(exact) > 0) else "indefinite"
+        assert said.verdict == expected

@@ -500,7 +500,7 @@ def test_numbers_that_are_not_numbers_in_every_query_parameter_show_notes(page, 
 @pytest.mark.parametrize("page", pages())
 def test_numbers_that_are_not_numbers_typed_into_every_text_input_show_a_message(page):
     at = open_page(page)
-    for key in text_inputs(page):
+    for key in sorted(text_inputs(page), key=lambda key: key.endswith("expr")):  # the formula last: "１" has no y
         for text in ("nan", "1e999", "0x10", "--1", "１"):
             at.text_input(key=key).input(text).run()
             assert not at.exception, (key, text, at.exception)

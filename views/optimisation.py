@@ -47,16 +47,17 @@ from derivlib.figures.optimisation import (
     tangent_parabolas,
     view_ranges,
 )
-from derivlib.figures.playback import iteration_overlay, iteration_words, phi_figure
+from derivlib.figures.playback import iterate_name, iteration_overlay, iteration_words, phi_figure
 from derivlib.figures.two_variables import click_lattice
 from derivlib.functions import names_in_words
-from derivlib.hessian import hessian_at
+from derivlib.hessian import hessian_at, verdict_at
 from derivlib.many import BATCHED
 from derivlib.optimize import METHODS, MinimizeResult
 from derivlib.parse import tokenize
 from derivlib.rounding import pointwise_errors, zeroed
+from derivlib.variables import CANDIDATES, MAX_VARIABLES, choosable_names, inferred_variables, ordered
 
-VARIABLES = ("x", "y")
+VARIABLES = ("x", "y")  # the bowl's; the map's axes keep their ranges under these names (opt_xmin … opt_ymax)
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
 CONDITION_NUMBERS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 10_000]
 MAP_AXIS = 150  # points per axis of the contour map of f (150² float32: 0.12 MB of the chart's JSON)
@@ -66,6 +67,8 @@ PROGRESS_EVERY = 0.2  # seconds between two updates of the progress bar
 PREFIX = "opt_"  # of every widget key on this page
 DIGITS = 10  # significant digits of a coordinate, relative to the largest the run's path reached (below: 0)
 RUNS_PART = "optimisation_runs"  # the fragment's key
+PLAYBACK_PART = "optimisation_playback"  # the playback's own, inside it: while it plays, only it is drawn again
+PLAY_EVERY = 1.0  # seconds between two iterations played
 Parabola = tuple[float, float, float, float]  # (x_k, f, f′, f″): Newton's model of f at an iterate (curve_figure)
 ENDS = {  # the Hessian's verdict where a run converged (derivlib.hessian) -> what that point is, in words
     "positive definite": "minimum",
@@ -79,7 +82,7 @@ def bowl(kappa: float) -> str:
     return f"(x + y)^2 + {kappa:.15g}(x - y)^2"
 
 
-# name -> (formula, start, ranges x then y). The bowl's formula follows its condition-number slider.
+# name -> (formula, start, ranges of the map's axes). The bowl's formula follows its condition-number slider.
 EXAMPLES = {
     "Rosenbrock's banana valley": (ROSENBROCK, (-1.2, 1.0), (-2.0, 2.0, -1.0, 3.0)),
     "Himmelblau (four minima)": ("(x^2 + y - 11)^2 + (x + y^2 - 7)^2", (0.0, 0.0), (-5.0, 5.0, -5.0, 5.0)),
@@ -90,7 +93,17 @@ EXAMPLES = {
     ),
     "Booth (a quadratic)": ("(x + 2y - 7)^2 + (2x + y - 5)^2", (-5.0, -5.0), (-10.0, 10.0, -10.0, 10.0)),
     "Ill-conditioned bowl (condition number κ)": (bowl(100), (1.5, 0.5), (-2.0, 2.0, -2.0, 2.0)),
-    "One variable: a double well": ("x^4 - 3x^2 + x", (2.0, 0.0), (-2.5, 2.5, -2.0, 2.0)),
+    "Three variables: Rosenbrock's valley in x, y, z": (
+        "100(y - x^2)^2 + (1 - x)^2 + 100(z - y^2)^2 + (1 - y)^2",
+        (-1.2, 1.0, -1.2),
+        (-2.0, 2.0, -1.0, 3.0),
+    ),
+    "Four variables x1 … x4: a chain of valleys": (
+        "(x1 - 1)^2 + 10(x2 - x1^2)^2 + 10(x3 - x2^2)^2 + 10(x4 - x3^2)^2",
+        (-1.2, 1.0, -1.2, 1.0),
+        (-2.0, 2.0, -1.0, 3.0),
+    ),
+    "One variable: a double well": ("x^4 - 3x^2 + x", (2.0,), (-2.5, 2.5, -2.0, 2.0)),
 }
 BOWL = "Ill-conditioned bowl (condition number κ)"
 DEFAULT_METHODS = "newton,lbfgs,cg-pr,gradient-descent-armijo"
@@ -102,6 +115,7 @@ COMPARE = {  # what the runs compare (the link's compare=) -> the choice's words
 STEP_METHOD = "gradient-descent"  # the method whose step sizes are compared: its fixed step is lr
 KAPPA_MAX = 1e6  # the largest condition number compared
 MAP_SMALL = 460  # pixels of each small map when condition numbers are compared (two to a row on a laptop)
+PLAY_MAP_HEIGHT = 760  # pixels of the playback's map, half the width: its legend (a dozen marks) takes 300 of them
 DEFAULTS = {
     "expr": ROSENBROCK,
     "x0": -1.2,
@@ -120,15 +134,55 @@ DEFAULTS = {
     "lrs": "0.0005, 0.001, 0.002",
     "kappas": "1, 10, 100",
     "basins": False,
+    "vars": "",  # the variables, comma-separated; none: inferred from the formula (x, y, z, x1 … x10 that it uses)
+    "map_x": "",  # the map's axes, where f has three variables or more; none: the first two
+    "map_y": "",
 }
 FORMULA_HELP = (
-    "A formula in x, or in x and y. Powers with ^ (x^2), products with * or a space (2x y, x sin y), constants pi and "
+    f"A formula in x, y, z or x1 … x10 (at most {MAX_VARIABLES} variables; which are variables is shown, and can be "
+    "changed, under the box). Powers with ^ (x^2), products with * or a space (2x y, x sin y), constants pi and "
     "e. Any other single letter (a, b, k …) is a parameter and gets a slider. The functions: " + names_in_words() + "."
 )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
 # The share link: query parameters <-> widget values
+
+
+def start_key(name: str) -> str:
+    """A variable's start in the link, and (after PREFIX) in the session: x0, y0, z0, a0 for a letter; x1_0 … x10_0
+    for x1 … x10, whose x10 alone would be ambiguous."""
+    return f"{name}0" if name.isalpha() else f"{name}_0"
+
+
+def default_start(name: str) -> float:
+    """Where a variable starts unless told: −1.2, 1, −1.2, 1 … along x, y, z and x1, x2, x3 … (the classic start of
+    Rosenbrock's function in n variables); 1 for any other."""
+    if name in ("x", "z") or (name in CANDIDATES[3:] and int(name[1:]) % 2):
+        return -1.2
+    return 1.0
+
+
+def start_of(name: str) -> float:
+    """A variable's start as its box holds it (or its default, for a box not drawn since its value was set)."""
+    return float(st.session_state.get(PREFIX + start_key(name), default_start(name)))
+
+
+def name_list(text: str) -> list[str]:
+    """Comma-separated names of variables (`x,y,z`), each a letter, a Greek letter's name or x1 … x10, at most
+    MAX_VARIABLES, none twice; whether the formula has them is `check_link`'s to say."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    for name in names:
+        if not re.fullmatch(r"[a-z]+|x(?:[1-9]|10)", name) or name == "e":
+            raise ValueError(f"'{kit.quoted(name)}' is no name of a variable (x, y, z, x1 … x10, or a letter)")
+    if len(set(names)) > MAX_VARIABLES:
+        raise ValueError(f"{len(set(names))} variables: at most {MAX_VARIABLES}")
+    return list(ordered(names))
+
+
+def more_reader(name: str) -> Callable[[str], float] | None:
+    """The link's start of any variable but x and y (z0, a0, x1_0 …): a number."""
+    return kit.read_number if re.fullmatch(r"[a-z]+0|x(?:[1-9]|10)_0", name) and name != "e0" else None
 
 
 def method_list(text: str) -> str:
@@ -227,7 +281,7 @@ LINK = kit.Link(
     "optimisation",
     DEFAULTS,
     {
-        "expr": kit.read_formula(VARIABLES),
+        "expr": kit.read_formula(CANDIDATES),
         "x0": kit.read_number,
         "y0": kit.read_number,
         "methods": method_list,
@@ -244,15 +298,40 @@ LINK = kit.Link(
         "lrs": compared_list("lr"),
         "kappas": compared_list("kappa"),
         "basins": kit.read_switch,
+        "vars": lambda text: ",".join(name_list(text)),
+        "map_x": kit.read_choice(list(CANDIDATES)),
+        "map_y": kit.read_choice(list(CANDIDATES)),
     },
     prefix=PREFIX,
+    more=more_reader,
 )
 
 
 def check_link(values: dict, notes: list[str]) -> None:
     """What the link's values must satisfy together: ranges that are not empty, parameters the formula has, no more
-    runs than may be (condition numbers compared: methods × κ); the methods become the multiselect's list."""
-    kit.check_link_ranges_and_parameters(values, notes, DEFAULTS, VARIABLES, "float64")
+    runs than may be (condition numbers compared: methods × κ), variables the formula has (else inferred, with a
+    note), a start only for a variable; the methods and the variables become their multiselects' lists."""
+    inferred = inferred_variables(values["expr"])
+    chosen = list(inferred)
+    if values["vars"]:
+        try:
+            chosen = list(ordered(values["vars"].split(",")))
+            unknown = [name for name in chosen if name not in choosable_names(values["expr"], inferred)]
+            if unknown:
+                raise ValueError(f"the formula has no {unknown[0]}")
+            derivlib.parse(values["expr"], variables=tuple(chosen))  # x1 … x10 cannot be parameters
+        except ValueError as error:
+            notes.append(
+                f"`vars={kit.quoted(values['vars'])}` could not be used ({kit.first_line(error)}): using "
+                f"{','.join(inferred)}"
+            )
+            chosen = list(inferred)
+    values["vars"], values["vars_for"] = chosen, values["expr"]
+    for key in [key for key in values if more_reader(key) and not any(start_key(n) == key for n in chosen)]:
+        if key in st.query_params:
+            notes.append(f"`{key}`: the formula has no variable {key.removesuffix('0').removesuffix('_')}, ignored")
+        del values[key]
+    kit.check_link_ranges_and_parameters(values, notes, DEFAULTS, VARIABLES, "float64", tuple(chosen))
     values["methods"] = values["methods"].split(",")
     if values["compare"] == "kappa":
         kappas = len(compared_values(values["kappas"], "kappa"))
@@ -321,35 +400,56 @@ def run(
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def landscape(expr: str, two: bool, xmin: float, xmax: float, ymin: float, ymax: float, params: tuple) -> dict:
-    """f over the ranges: a grid table for the contour map and f at the click layer's points (two variables), or
-    f along x (one)."""
-    if two:
-        frame = derivlib.surface_table(
-            expr, (xmin, xmax, MAP_AXIS), (ymin, ymax, MAP_AXIS), order=0, params=dict(params)
-        )
+def landscape(
+    expr: str,
+    axes: tuple[str, ...],
+    fixed: tuple[tuple[str, float], ...],
+    xmin: float,
+    xmax: float,
+    ymin: float,
+    ymax: float,
+    params: tuple,
+) -> dict:
+    """f over the ranges of the map's two `axes`, every other variable `fixed` (a slice through a point): a grid table
+    (x and y its axes) for the contour map and f at the click layer's points; or, for one axis, f along it."""
+    if len(axes) == 2:
+        xs, ys = derivlib.grid(xmin, xmax, MAP_AXIS).numpy(), derivlib.grid(ymin, ymax, MAP_AXIS).numpy()
+        gx, gy = np.meshgrid(xs, ys)  # x the faster, as surface_table lays it out
         cx, cy = click_lattice((xmin, xmax), (ymin, ymax))
-        cf = derivlib.partials(expr, {"x": cx, "y": cy}, order=0, params=dict(params))["f"].numpy()
-        return {"frame": frame, "cx": cx, "cy": cy, "cf": cf}
+        f = slice_values(expr, axes, fixed, np.concatenate([gx.ravel(), cx]), np.concatenate([gy.ravel(), cy]), params)
+        frame = pd.DataFrame({"x": gx.ravel(), "y": gy.ravel(), "f": f[: gx.size]})
+        return {"frame": frame, "cx": cx, "cy": cy, "cf": f[gx.size :]}
     x = np.linspace(xmin, xmax, CURVE_POINTS)
-    f = derivlib.partials(expr, {"x": x}, order=0, params=dict(params))["f"].numpy()
+    f = derivlib.partials(expr, {axes[0]: x}, order=0, params=dict(params))["f"].numpy()
     return {"x": x, "f": f}
 
 
+def slice_values(
+    expr: str, axes: tuple[str, ...], fixed: tuple[tuple[str, float], ...], u: np.ndarray, v: np.ndarray, params: tuple
+) -> np.ndarray:
+    """f at the points (u, v) of the map's axes, each other variable at its fixed value."""
+    points = {axes[0]: u, axes[1]: v} | {name: np.full(len(u), value) for name, value in fixed}
+    return derivlib.partials(expr, points, order=0, params=dict(params))["f"].numpy()
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
-def ends(expr: str, points: tuple[tuple[float, ...], ...], params: tuple) -> list[dict]:
+def ends(expr: str, variables: tuple[str, ...], points: tuple[tuple[float, ...], ...], params: tuple) -> list[dict]:
     """f and ‖∇f‖ at the points where the runs ended (as the table shows them: `ended_at`), each 0 within its
-    rounding error, and what f does around each point: the Hessian's verdict (derivlib.hessian, or the sign of f″ in
-    one variable) and its words."""
+    rounding error, and what f does around each point: the Hessian's verdict (derivlib.hessian: its 2 × 2 view in x
+    and y, its eigenvalues in any other variables; the sign of f″ in one variable) and its words."""
     found = []
     for point in points:
-        if len(point) == 2:
+        if variables == VARIABLES:
             view = hessian_at(expr, *point, params=dict(params))
             found.append(
                 {"f": view.f, "grad": math.hypot(*view.gradient), "verdict": view.verdict, "words": view.words}
             )
             continue
-        values, errors = pointwise_errors(expr, {"x": np.array(point)}, order=2, params=dict(params))
+        if len(point) > 1:
+            said = verdict_at(expr, dict(zip(variables, point, strict=True)), params=dict(params))
+            found.append({"f": said.f, "grad": said.gradient_norm, "verdict": said.verdict, "words": said.words})
+            continue
+        values, errors = pointwise_errors(expr, {variables[0]: np.array(point)}, order=2, params=dict(params))
         f, slope, curvature = (float(v) for v in zeroed(values[:, 0], errors[:, 0]))
         verdict = (
             "undefined"
@@ -371,9 +471,9 @@ def ends(expr: str, points: tuple[tuple[float, ...], ...], params: tuple) -> lis
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def parabolas(expr: str, xs: tuple[float, ...], params: tuple) -> dict[str, np.ndarray]:
+def parabolas(expr: str, variable: str, xs: tuple[float, ...], params: tuple) -> dict[str, np.ndarray]:
     """f, f′ and f″ at Newton's first iterates in one variable: its tangent parabolas."""
-    found = derivlib.partials(expr, {"x": list(xs)}, order=2, params=dict(params))
+    found = derivlib.partials(expr, {variable: list(xs)}, order=2, params=dict(params))
     return {name: values.numpy() for name, values in found.items()}
 
 
@@ -385,9 +485,10 @@ def use_example() -> None:
     name = st.session_state.opt_example
     if name is None:
         return
-    text, (x0, y0), ranges = EXAMPLES[name]
+    text, starts, ranges = EXAMPLES[name]
     st.session_state.opt_expr = bowl(st.session_state.opt_kappa) if name == BOWL else text
-    st.session_state.opt_x0, st.session_state.opt_y0 = x0, y0
+    for variable, value in zip(inferred_variables(text), starts, strict=True):
+        st.session_state[PREFIX + start_key(variable)] = value
     for key, value in zip(("xmin", "xmax", "ymin", "ymax"), ranges, strict=True):
         st.session_state[PREFIX + key] = value
     st.session_state.opt_example = None
@@ -424,12 +525,81 @@ def compare_changed() -> None:
     use_bowl()
 
 
-def pick_start(key: str = "opt_map") -> None:
-    """A click on a map (`key`) moves the start to the clicked point (a round number of the click layer)."""
+def pick_start(key: str = "opt_map", axes: tuple[str, str] = VARIABLES) -> None:
+    """A click on a map (`key`, across `axes`) moves the start to the clicked point (a round number of the click
+    layer): the start of the map's two variables; any other keeps its start."""
     points = st.session_state[key].selection.get("points") or []
     if points and points[0].get("x") is not None and points[0].get("y") is not None:
-        st.session_state.opt_x0 = float(points[0]["x"])
-        st.session_state.opt_y0 = float(points[0]["y"])
+        st.session_state[PREFIX + start_key(axes[0])] = float(points[0]["x"])
+        st.session_state[PREFIX + start_key(axes[1])] = float(points[0]["y"])
+
+
+def chosen_variables() -> tuple[str, ...]:
+    """The formula's variables as chosen under its box, `ordered`; inferred again (derivlib.variables) whenever the
+    formula's text has changed, since the choice was for another formula. A formula that cannot be read keeps the
+    last choice (its problem is shown under the box)."""
+    text = st.session_state.opt_expr
+    if st.session_state.get("opt_vars") is None or st.session_state.get("opt_vars_for") != text:
+        try:
+            st.session_state.opt_vars = list(inferred_variables(text))
+            st.session_state.opt_vars_for = text
+            st.session_state.opt_vars_problem = None
+        except derivlib.ExpressionError as error:
+            st.session_state.setdefault("opt_vars", ["x", "y"])
+            # more variables than may be: said under the box; any other problem is the formula row's to show
+            st.session_state.opt_vars_problem = error if "variables" in error.message else None
+    return ordered(st.session_state.opt_vars)
+
+
+def map_axes(variables: tuple[str, ...]) -> tuple[str, str]:
+    """The map's two axes: the variables, where there are two; where there are more, the two chosen (by default the
+    first two), kept in the session for their boxes."""
+    if len(variables) < 3:
+        return (variables[0], variables[1]) if len(variables) == 2 else VARIABLES
+    across = st.session_state.get("opt_map_x")
+    across = across if across in variables else variables[0]
+    up = st.session_state.get("opt_map_y")
+    up = up if up in variables and up != across else next(name for name in variables if name != across)
+    for key, name in (("opt_map_x", across), ("opt_map_y", up)):
+        if st.session_state.get(key) != name:  # (a box already drawn in this run holds a valid one)
+            st.session_state[key] = name
+    return across, up
+
+
+def variables_row(expr: derivlib.Expression | None) -> None:
+    """Which names are variables (inferred, changeable) and which parameters, said in a line; with three variables or
+    more, the two the map goes across."""
+    variables = ordered(st.session_state.opt_vars)
+    if problem := st.session_state.get("opt_vars_problem"):
+        kit.show_error(problem)
+    try:
+        names = choosable_names(st.session_state.opt_expr, variables)
+    except derivlib.ExpressionError:
+        names = variables
+    wide = len(variables) >= 3
+    columns = st.columns([2, 1, 1] if wide else [1])
+    columns[0].multiselect(
+        "Variables",
+        list(ordered([*names, *variables])),
+        key="opt_vars",
+        max_selections=MAX_VARIABLES,
+        help=f"Inferred from the formula (x, y, z and x1 … x10 where it uses them, at most {MAX_VARIABLES}) each "
+        "time it changes; any other letter is a parameter, with a slider. Take a letter out to hold it fixed as a "
+        "parameter, or add one to minimize over it too",
+    )
+    if wide:
+        across = map_axes(variables)[0]
+        columns[1].selectbox("Map across", variables, key="opt_map_x", help="The map's horizontal axis")
+        columns[2].selectbox(
+            "and", [name for name in variables if name != across], key="opt_map_y", help="The map's vertical axis"
+        )
+    if expr is not None and variables:
+        said = f"**Variables:** {', '.join(variables)}: a start for each below"
+        if expr.parameters:
+            said += f" · **parameters:** {', '.join(expr.parameters)}: held fixed, a slider each"
+        st.caption(said + ".")
+    elif not variables:
+        st.info("Choose at least one variable to minimize over.", icon=":material/function:")
 
 
 def shown_list(setting: str) -> str:
@@ -458,8 +628,11 @@ def current_inputs() -> dict | None:
 
     "plan" holds each run: what it runs ("method", "expr", and "lr" where it is compared) and how the charts name
     and draw it (derivlib's `compared_runs`); "values" the values compared."""
+    variables = chosen_variables()
+    if not variables or st.session_state.get("opt_vars_problem"):
+        return None
     try:
-        expr = derivlib.parse(st.session_state.opt_expr, variables=VARIABLES)
+        expr = derivlib.parse(st.session_state.opt_expr, variables=variables)
         compare = st.session_state.get("opt_compare", "methods")
         values = compared_values(shown_list(compare), compare) if compare != "methods" else []
     except derivlib.ExpressionError:
@@ -467,8 +640,9 @@ def current_inputs() -> dict | None:
     methods = list(st.session_state.get("opt_methods", []))
     if runs_asked(compare, methods, values) or not st.session_state.get("opt_range_usable", True):
         return None
-    two = "y" in expr.variables or compare == "kappa"
-    variables = VARIABLES if two else VARIABLES[:1]
+    if compare == "kappa":
+        variables = VARIABLES
+    two = len(variables) >= 2  # a map (of a slice across two of them where there are more)
     settings = {
         "tol": float(st.session_state.opt_tol),
         "max_iter": int(st.session_state.opt_max_iter),
@@ -490,7 +664,8 @@ def current_inputs() -> dict | None:
         "text": st.session_state.opt_expr,
         "two": two,
         "variables": variables,
-        "start": tuple((name, float(st.session_state[f"{PREFIX}{name}0"])) for name in variables),
+        "axes": map_axes(variables) if two else None,
+        "start": tuple((name, start_of(name)) for name in variables),
         "params": params,
         "run_params": () if compare == "kappa" else params,  # the bowls have none
         "settings": settings,
@@ -506,11 +681,13 @@ def current_inputs() -> dict | None:
 def write_link(good: dict) -> None:
     """The address bar: the inputs as they are; the formula, its parameters, what is compared and the methods and
     values of the runs shown."""
-    ran = ("methods", "y0", "expr", "compare", "lrs", "kappas")  # as they ran, not as typed since
+    ran = ("methods", "x0", "y0", "expr", "compare", "lrs", "kappas", "vars", "map_x", "map_y")  # as they ran
     LINK.write(
         # .get: a widget not drawn in a run (the basins' switch in one variable) has no state then
         {key: st.session_state.get(PREFIX + key, DEFAULTS[key]) for key in DEFAULTS if key not in ran}
-        | ({"y0": st.session_state.opt_y0} if good["two"] else {})
+        | {start_key(name): value for name, value in good["start"]}
+        | ({"vars": ",".join(good["variables"])} if good["compare"] != "kappa" else {})
+        | ({"map_x": good["axes"][0], "map_y": good["axes"][1]} if len(good["variables"]) > 2 else {})
         | {"methods": ",".join(good["methods"]), "compare": good["compare"]}
         | good["lists"]
         | {f"p_{name}": value for name, value in good["params"]}
@@ -667,6 +844,12 @@ PATH_COLUMNS = {  # a path's columns (minimize's names, kept in the file) as the
 BASIN_SIDE = 80  # starts per axis of the basins map (6,400 starts, each a run of the method)
 
 
+def iteration_start(result: dict, k: int, variables: tuple[str, ...]) -> dict[str, float]:
+    """x_{k−1}, where iteration k starts: row k − 1 of the run's path."""
+    row = result["path"].iloc[k - 1]
+    return {name: float(row[name]) for name in variables}
+
+
 def as_result(result: dict) -> MinimizeResult:
     """A run as the page keeps it (`run`) as minimize's result again, for the playback's figures."""
     fields = ("method", "x", "fun", "jac", "hess", "nit", "nfev", "njev", "nhev", "success", "status", "message")
@@ -679,23 +862,68 @@ def next_iteration(last: int) -> None:
     st.session_state.opt_play_k = min(int(st.session_state.get("opt_play_k", 1)) + 1, last)
 
 
+def toggle_play(last: int) -> None:
+    """▶ Play: the iterations one after another from k (from 1 where k is the last); ■ Stop: stay at k."""
+    playing = not st.session_state.get("opt_playing", False)
+    st.session_state.opt_playing = playing
+    if playing and int(st.session_state.get("opt_play_k", 1)) >= last:
+        st.session_state.opt_play_k = 1
+    st.session_state.opt_play_stepped = time.monotonic()
+    st.rerun([RUNS_PART])  # the playback's part set up again, with its clock or without
+
+
 def playback(good: dict, drawn: dict[str, dict]) -> None:
-    """Iteration k of a run taken apart: on the map (two variables) the iterate, −∇f, the method's direction and the
-    line search's trial steps along it (Newton's quadratic model as contours); beside it φ(α) = f(x + αp) with every
-    trial, the sufficient-decrease line and the curvature condition's band; what happened, in words."""
+    """Iteration k of a run taken apart (`playback_part`), a part of its own: while it plays (▶), only it is drawn
+    again, every PLAY_EVERY seconds, one iteration further each time, until the last."""
     own = {key: r for key, r in drawn.items() if r.get("steps") is not None and len(r["steps"])}
     if not own or good["compare"] == "kappa":
         return
     st.subheader("Each iteration taken apart")
+    playing = bool(st.session_state.get("opt_playing"))
+    part = st.fragment(playback_part, run_every=PLAY_EVERY if playing else None, key=PLAYBACK_PART)
+    part(good, own, playing)
+
+
+def played_to(last: int) -> None:
+    """While playing, k one further where PLAY_EVERY has passed since the last step (a run of the part on its clock,
+    not one the rest of the page asked for); at the last iteration, playing stops."""
+    if time.monotonic() - st.session_state.get("opt_play_stepped", 0.0) < 0.9 * PLAY_EVERY:
+        return
+    k = min(int(st.session_state.get("opt_play_k", 1)) + 1, last)
+    st.session_state.opt_play_k = k
+    st.session_state.opt_play_stepped = time.monotonic()
+    if k >= last:
+        st.session_state.opt_playing = False
+
+
+def playback_part(good: dict, own: dict[str, dict], armed: bool) -> None:
+    """Iteration k of a run taken apart: on the map (two variables; a slice through the iterate in more) the
+    iterate, −∇f, the method's direction and the line search's trial steps along it (Newton's quadratic model as
+    contours); beside it φ(α) = f(x + αp) with every trial, the sufficient-decrease line and the curvature
+    condition's band; what happened, in words. `armed`: whether the part was set up with its clock (playing)."""
+    playing = bool(st.session_state.get("opt_playing"))
+    if armed and not playing:  # it stopped at the last iteration, on the tick before: the clock goes
+        st.rerun(scope="app")  # (a part's body may rerun the page, not another part; once, at the end)
     key = st.selectbox("Run", list(own), format_func=lambda k: name_of(k, own[k]), key="opt_play_run")
     result = own[key if key in own else next(iter(own))]
     last = len(result["steps"])
     if int(st.session_state.get("opt_play_k", 1)) > last:  # another run, with fewer iterations
         st.session_state.opt_play_k = last
-    slider, step = st.columns([5, 1], vertical_alignment="bottom")
+    if playing:
+        played_to(last)
+        playing = bool(st.session_state.opt_playing)  # (stopped at the last iteration)
+    slider, step, play = st.columns([6, 1, 1], vertical_alignment="bottom")
     with slider:
         k = st.slider("Iteration k", 1, max(last, 2), key="opt_play_k", disabled=last < 2) if last > 1 else 1
     step.button("Next ▸", on_click=next_iteration, args=(last,), disabled=k >= last, key="opt_play_next")
+    play.button(
+        "■ Stop" if playing else "▶ Play",
+        on_click=toggle_play,
+        args=(last,),
+        disabled=last < 2,
+        key="opt_play_go",
+        help=f"One iteration after another, every {PLAY_EVERY:g} s",
+    )
     expr, params, variables = good["plan"][key]["expr"], good["run_params"], good["variables"]
     taken = as_result(result)
     st.caption(iteration_words(taken, k))
@@ -706,14 +934,24 @@ def playback(good: dict, drawn: dict[str, dict]) -> None:
         return
     if good["two"]:
         left, right = st.columns(2)
-        xmin, xmax, ymin, ymax = good["ranges"]
-        view = view_ranges([(xmin, xmax), (ymin, ymax)], {key: result})
+        axes, (xmin, xmax, ymin, ymax) = good["axes"], good["ranges"]
+        view = view_ranges([(xmin, xmax), (ymin, ymax)], {key: result}, axes)
         (xmin, xmax), (ymin, ymax) = view.ranges
-        ground = landscape(expr, True, xmin, xmax, ymin, ymax, params)
-        base = map_figure(ground["frame"], {key: result}, (ground["cx"], ground["cy"], ground["cf"]), height=MAP_SMALL)
+        here = iteration_start(result, k, variables)  # the slice through x_{k−1}, in more than two variables
+        fixed = tuple((name, here[name]) for name in variables if name not in axes)
+        ground = landscape(expr, axes, fixed, xmin, xmax, ymin, ymax, params)
+        title = f"slice through {iterate_name(k)}: {where(dict(fixed))}" if fixed else None
+        base = map_figure(
+            ground["frame"],
+            {key: result},
+            (ground["cx"], ground["cy"], ground["cf"]),
+            height=PLAY_MAP_HEIGHT,
+            title=title,
+            axes=axes,
+        )
         with left:
             st.plotly_chart(
-                iteration_overlay(base, taken, k, variables, expr, dict(params)),
+                iteration_overlay(base, taken, k, axes, expr, dict(params)),
                 config={"displaylogo": False},
                 key="opt_play_map",
             )
@@ -739,7 +977,12 @@ def basin_map(
 def basins_part(good: dict) -> None:
     """Where every start of the map's box goes, for each chosen method that runs many starts at once: one map each,
     side by side (stacked on a phone), coloured by the critical point reached."""
-    if not good["two"] or good["compare"] != "methods":
+    if good["variables"] != VARIABLES or good["compare"] != "methods":
+        if len(good["variables"]) > 2:
+            st.caption(
+                "Basins of attraction are drawn for formulas in x and y: a map of every start in more variables "
+                "would be a slice of starts, each run leaving it."
+            )
         return
     methods = [m for m in good["methods"] if m in BATCHED]
     st.toggle(
@@ -784,41 +1027,44 @@ def runs_part() -> None:
     ended, the convergence of every run, the table of their ends, and each one's iterations."""
     inputs = current_inputs()
     good: dict | None = st.session_state.get("opt_good")
-    start_and_methods(two=(inputs or good or {"two": True})["two"])
+    start_and_methods((inputs or good or {"variables": VARIABLES})["variables"])
+    notice = st.empty()  # always there: the playback's part below keeps its place on the page
     if inputs is not None:
         good = st.session_state.opt_good = inputs
     elif good is not None:  # a formula, range or choice that cannot run: the last run stays on screen
-        st.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
+        notice.info(f"Showing the last run, for `f = {good['text']}`. Correct the input to update it.")
     else:
         return
     write_link(good)
     plan, params, variables = good["plan"], good["run_params"], good["variables"]
-    results = {
-        key: run(
-            spec["expr"],
-            good["start"],
-            spec["method"],
-            params,
-            **(good["settings"] | {"lr": spec.get("lr", good["settings"]["lr"])}),
-        )
-        | {name: spec[name] for name in ("label", "short", "colour", "dash") if name in spec}
-        for key, spec in plan.items()
-    }
+    with st.container():  # each run's progress bar, in one block: the playback's part below keeps its place
+        results = {
+            key: run(
+                spec["expr"],
+                good["start"],
+                spec["method"],
+                params,
+                **(good["settings"] | {"lr": spec.get("lr", good["settings"]["lr"])}),
+            )
+            | {name: spec[name] for name in ("label", "short", "colour", "dash") if name in spec}
+            for key, spec in plan.items()
+        }
     drawn = {key: result for key, result in results.items() if "error" not in result}
     found: dict[str, dict] = {}
     for expr in dict.fromkeys(plan[key]["expr"] for key in drawn):  # the ends of the runs on each formula
         keys = [key for key in drawn if plan[key]["expr"] == expr]
         points = tuple(tuple(ended_at(drawn[key], variables).values()) for key in keys)
-        found |= dict(zip(keys, ends(expr, points, params), strict=True))  # at the points as shown
+        found |= dict(zip(keys, ends(expr, variables, points, params), strict=True))  # at the points as shown
     for key, result in drawn.items():  # what its end is marked as: a minimum, a saddle, a maximum, a stop
         result["end"] = ENDS.get(found[key]["verdict"], "minimum") if result["success"] else "stopped"
     draw_runs(good, drawn)
-    for key, result in results.items():
-        text, more = status(name_of(key, result), result, found.get(key), good["settings"], variables)
-        if "error" in result:
-            st.error(text.removeprefix(":material/error: "), icon=":material/error:")
-        else:
-            st.caption(text, help=more)
+    with st.container():  # a line per run, in one block: the playback's part below keeps its place on the page
+        for key, result in results.items():
+            text, more = status(name_of(key, result), result, found.get(key), good["settings"], variables)
+            if "error" in result:
+                st.error(text.removeprefix(":material/error: "), icon=":material/error:")
+            else:
+                st.caption(text, help=more)
     details(good, results, found)
 
 
@@ -837,15 +1083,29 @@ VALUES_HELP = {  # a compared setting -> its box's label and help
 }
 
 
-def start_and_methods(two: bool) -> None:
-    """The start (y₀ only for a formula in x and y), what to compare, the methods or the values compared (each with
-    its problem under it), and the methods' options, folded away."""
+def start_inputs(variables: tuple[str, ...]) -> None:
+    """A start box for each variable, two to a row (x₀, y₀, z₀ …; x1, x2 … by their names)."""
+    for row in range(0, len(variables), 2):
+        for column, name in zip(st.columns(2), variables[row : row + 2], strict=False):
+            key = PREFIX + start_key(name)
+            st.session_state.setdefault(key, default_start(name))  # a box not drawn since: its default
+            on_map = name in map_axes(variables) if len(variables) >= 2 else False
+            column.number_input(
+                f"Start {name}₀ =" if name.isalpha() else f"Start {name} =",
+                key=key,
+                step=0.1,
+                format="%g",
+                help="Or click the map" if on_map else "Where every run starts along this variable",
+            )
+
+
+def start_and_methods(variables: tuple[str, ...]) -> None:
+    """The start (a box per variable), what to compare, the methods or the values compared (each with its problem
+    under it), and the methods' options, folded away."""
     compare = st.session_state.get("opt_compare", "methods")  # (a widget's value is gone after a visit elsewhere)
     start_column, methods_column = st.columns([2, 3])
     with start_column:
-        left, right = st.columns(2)
-        left.number_input("Start x₀ =", key="opt_x0", step=0.1, format="%g", help="Or click the map")
-        right.number_input("Start y₀ =", key="opt_y0", step=0.1, format="%g", help="Or click the map", disabled=not two)
+        start_inputs(variables)
         st.radio(
             "Compare",
             list(COMPARE),
@@ -899,11 +1159,18 @@ def draw_map(
     height: int | None = None,
 ) -> View:
     """The contour map of f with the runs' paths, over the range typed grown to show them all (`view_ranges`); a
-    click on it starts every run from there. The view drawn."""
+    click on it starts every run from there. In more than two variables, the slice across the map's axes through the
+    first run's end (`slice_point`), the paths projected onto it; its title says so. The view drawn."""
+    axes = good["axes"] if good["compare"] != "kappa" else VARIABLES
     xmin, xmax, ymin, ymax = good["ranges"]
-    view = view_ranges([(xmin, xmax), (ymin, ymax)], runs)
+    view = view_ranges([(xmin, xmax), (ymin, ymax)], runs, axes)
     (xmin, xmax), (ymin, ymax) = view.ranges
-    ground = landscape(expr, True, xmin, xmax, ymin, ymax, good["run_params"])
+    fixed, through = slice_point(good, runs, axes)
+    ground = landscape(expr, axes, fixed, xmin, xmax, ymin, ymax, good["run_params"])
+    if fixed:
+        # two lines: one would run off a phone's screen
+        at = where(dict(fixed)) if len(fixed) <= 3 else f"the other {len(fixed)} variables' values"
+        title = f"f across {axes[0]} and {axes[1]}, paths projected<br>at {at} ({through})"
     figure = map_figure(
         ground["frame"],
         runs,
@@ -911,24 +1178,43 @@ def draw_map(
         beyond=view.beyond,
         title=title,
         height=height,
+        axes=axes,
     )
     st.plotly_chart(
         figure,
         config={"displaylogo": False},
-        on_select=functools.partial(pick_start, key),
+        on_select=functools.partial(pick_start, key, axes),
         selection_mode="points",
         key=key,
     )
     return view
 
 
-def view_words(view: View, runs: dict[str, dict], variables: tuple[str, ...]) -> str:
-    """What a student must know of the view: that it is wider than the range typed, and why; where each end beyond
-    it is; whose path leaves it."""
+def slice_point(good: dict, runs: dict[str, dict], axes: tuple[str, str]) -> tuple[tuple[tuple[str, float], ...], str]:
+    """Where the map of f in more than two variables cuts through: every variable but the map's two at the first
+    run's end (where the runs went: the contours there show the minimum's shape), or at the start where no run has
+    a path; and those words ("where Newton ended"). Nothing for two variables."""
+    others = [name for name in good["variables"] if name not in axes]
+    if not others:
+        return (), ""
+    for key, run in runs.items():
+        if len(run.get("path", ())):
+            end = ended_at(run, good["variables"])
+            return tuple((name, end[name]) for name in others), f"where {name_of(key, run)} ended"
+    start = dict(good["start"])
+    return tuple((name, start[name]) for name in others), "the start"
+
+
+def view_words(
+    view: View, runs: dict[str, dict], variables: tuple[str, ...], axes: tuple[str, ...] | None = None
+) -> str:
+    """What a student must know of the view (across `axes`, by default the variables): that it is wider than the
+    range typed, and why; where each end beyond it is; whose path leaves it."""
 
     def span(ranges: tuple[tuple[float, float], ...]) -> str:
         return ", ".join(
-            f"{n} from {number(low, 6)} to {number(high, 6)}" for n, (low, high) in zip(variables, ranges, strict=True)
+            f"{n} from {number(low, 6)} to {number(high, 6)}"
+            for n, (low, high) in zip(axes or variables, ranges, strict=True)
         )
 
     words = []
@@ -978,31 +1264,41 @@ def draw_runs(good: dict, drawn: dict[str, dict]) -> None:
         return
     if good["two"]:
         view = draw_map(expr, drawn, good)
+        sliced = len(variables) > 2
         st.caption(
             " ".join(
                 filter(
                     None,
                     [
-                        "Click the map to start every run from there. The legend says what each mark is. The path of "
+                        (
+                            f"f has {len(variables)} variables: the map is the slice of f across "
+                            f"{good['axes'][0]} and {good['axes'][1]} named in its title, and each path is its "
+                            "projection onto that plane (the path's other coordinates are in the iterations' tables "
+                            "below). Choose the map's axes under the formula. "
+                            if sliced
+                            else ""
+                        )
+                        + "Click the map to start every run from there. The legend says what each mark is. The path of "
                         "most steps lies lowest, each path's line wider than the one above it: where paths share a "
                         "valley, each shows as a stripe.",
-                        view_words(view, drawn, variables),
+                        view_words(view, drawn, variables, good["axes"]),
                     ],
                 )
             )
         )
         return
+    variable = variables[0]
     view = view_ranges([good["ranges"][:2]], drawn, variables)
     (xmin, xmax), (ymin, ymax) = view.ranges[0], good["ranges"][2:]
-    ground = landscape(expr, False, xmin, xmax, ymin, ymax, params)
+    ground = landscape(expr, variables, (), xmin, xmax, ymin, ymax, params)
     newton = drawn.get("newton")
     tangents: list[Parabola] = []
     if newton is not None and not newton["path"].empty:
-        xs = tuple(float(v) for v in newton["path"]["x"].to_numpy()[:PARABOLAS])
+        xs = tuple(float(v) for v in newton["path"][variable].to_numpy()[:PARABOLAS])
         # four numbers each, as curve_figure takes them (tangent_parabolas is annotated with tuple[float, ...])
-        tangents = tangent_parabolas(newton["path"], parabolas(expr, xs, params))
+        tangents = tangent_parabolas(newton["path"], parabolas(expr, variable, xs, params), variable)
     st.plotly_chart(
-        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents, beyond=view.beyond),
+        curve_figure(ground["x"], ground["f"], drawn, parabolas=tangents, beyond=view.beyond, variable=variable),
         config={"displaylogo": False},
         key="opt_curve",
     )
@@ -1106,7 +1402,7 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
     )
     st.table(summary(results, found, variables), hide_index=True)
     st.caption(
-        f"Where each run ended: x{' and y' if len(variables) == 2 else ''} to {DIGITS} significant digits of the "
+        f"Where each run ended: {', '.join(variables)} to {DIGITS} significant digits of the "
         "largest coordinate its path reached (smaller is 0: what is left of a step that lands on 0), f and ‖∇f‖ "
         "there, each 0 within its rounding error. Iterations: steps taken; evaluations of f: each with its gradient "
         "(and Hessian for Newton), line searches included; time on this server."
@@ -1123,7 +1419,8 @@ def details(good: dict, results: dict[str, dict], found: dict[str, dict]) -> Non
                 path,
                 hide_index=True,
                 height=min(400, 40 + 35 * len(path)),
-                column_config=PATH_COLUMNS,
+                column_config=PATH_COLUMNS
+                | {name: st.column_config.NumberColumn(name, format="%.10g") for name in variables},
                 placeholder="—",  # the start has no step
             )
             kit.download(  # built when clicked: no file sent with every run
@@ -1141,13 +1438,15 @@ LINK.fill(check_link)  # on this page's first run: the inputs from the link
 
 kit.page_top(
     "∂ derivlib: optimisation lab",
-    "Type a formula in x, or in x and y, pick a start and some methods, and watch them run side by side: gradient "
+    "Type a formula in x, in x and y, or in up to ten variables, pick a start and some methods, and watch them run "
+    "side by side: gradient "
     "descent, Newton with a line search, conjugate gradient and L-BFGS, with scipy's and torch's methods beside them. "
     "Every gradient and Hessian is exact (automatic differentiation with PyTorch), never a finite difference.",
 )
 with st.sidebar:
     st.caption(kit.SHARE)
 
+chosen = chosen_variables()
 kit.page_inputs(
     LINK,
     PREFIX,
@@ -1157,11 +1456,14 @@ kit.page_inputs(
         "on_example": use_example,
         "placeholder": "for example x^2 + 10 y^2",
         "help": FORMULA_HELP,
-        "variables": VARIABLES,
+        # more variables than may be: read with them all, the problem said under the box (variables_row)
+        "variables": CANDIDATES if st.session_state.get("opt_vars_problem") else chosen or ("x",),
         "only_used": True,
     },
     dtype="float64",  # the map's range only: the methods go where their steps go
     on_parameter=parameter_moved,
+    between=variables_row,
+    ranges=dict(zip(VARIABLES, map_axes(chosen), strict=True)) if len(chosen) != 1 else {"x": chosen[0]},
 )
 
 runs_part()

@@ -34,6 +34,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..optimize import RECORDS
+from ..partials import partial_names
 from .markers import MARKERS
 from .shared import LEGEND, LEGEND_MARGIN, for_browser, value_range
 from .two_variables import CLICK, add_click_layer, contour_figure, label_format, nice_step, screen_scale
@@ -815,28 +816,37 @@ def map_figure(
     beyond: Mapping[str, tuple[float, ...]] | None = None,
     title: str | None = None,
     height: int | None = None,
+    axes: tuple[str, str] = ("x", "y"),
 ) -> go.Figure:
     """The contour map of a `derivlib.surface_table` frame with a few labelled levels, none on the runs' starts and
     ends, drawn quickly (`quick_colours`), the runs' paths on it (`add_paths`), an arrow at the edge towards each end
     `beyond` the map (`View.beyond`: `add_beyond`), and the click layer at the points `click` = (x, y, f) with one of
     its markers drawn: a click picks the nearest of them all. `title` above the map (a small multiple's: "κ = 10"),
-    `height` in pixels (contour_figure's by default)."""
+    `height` in pixels (contour_figure's by default). `axes` name the paths' columns along the map's x and y axes
+    (the frame's x and y): a map of f in more variables is a slice across two of them, the paths projected on it."""
+    u, v = axes
     drawn = [run["path"] for run in runs.values() if _has_path(run)]
-    marks = [(float(p["x"].iloc[i]), float(p["y"].iloc[i])) for p in drawn for i in (0, -1)]
+    marks = [(float(p[u].iloc[i]), float(p[v].iloc[i])) for p in drawn for i in (0, -1)]
     contours = contour_figure(frame, height=height) if height else contour_figure(frame)
     figure = quick_colours(add_level_labels(contours, marks))
-    add_paths(figure, runs)
+    add_paths(figure, runs, axes)
     if beyond:
         ranges = [tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)]
-        add_beyond(figure, list(beyond), runs, ranges)
+        add_beyond(figure, list(beyond), runs, ranges, columns=axes)
     add_click_layer(figure, *click)
     for trace in figure.data:
         if trace.meta == CLICK:
             trace.marker.maxdisplayed = 1  # invisible anyway; each drawn one is an SVG node at every draw
+    if axes != ("x", "y"):
+        figure.update_xaxes(title_text=u)
+        figure.update_yaxes(title_text=v)
+        for trace in figure.data:
+            if isinstance(trace.hovertemplate, str) and trace.hovertemplate.startswith("x = "):
+                trace.hovertemplate = trace.hovertemplate.replace("x = ", f"{u} = ", 1).replace("y = ", f"{v} = ", 1)
     if title:
         figure.update_layout(
             title={"text": title, "x": 0.5, "xanchor": "center", "font": {"size": 14}},
-            margin={"t": 40},
+            margin={"t": 40 + 20 * title.count("<br>")},
         )
     return figure
 
@@ -972,11 +982,12 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
 
 
 def tangent_parabolas(
-    path: pd.DataFrame, derivatives: Mapping[str, np.ndarray]
+    path: pd.DataFrame, derivatives: Mapping[str, np.ndarray], variable: str = "x"
 ) -> list[tuple[float, float, float, float]]:
-    """(x_k, f, f′, f″) at the first PARABOLAS iterates of a path in x, from partials at those points."""
-    xs = path["x"].to_numpy()[:PARABOLAS]
+    """(x_k, f, f′, f″) at the first PARABOLAS iterates of a path in `variable`, from partials at those points."""
+    xs = path[variable].to_numpy()[:PARABOLAS]
+    _, first, second = partial_names((variable,), 2)
     return [
-        (float(x), float(derivatives["f"][i]), float(derivatives["fx"][i]), float(derivatives["fxx"][i]))
+        (float(x), float(derivatives["f"][i]), float(derivatives[first][i]), float(derivatives[second][i]))
         for i, x in enumerate(xs)
     ]

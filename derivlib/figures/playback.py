@@ -206,7 +206,7 @@ def _subscript(n: int | str) -> str:
     return str(n).translate(str.maketrans("0123456789−+", "₀₁₂₃₄₅₆₇₈₉₋₊"))
 
 
-def _iterate_name(k: int) -> str:
+def iterate_name(k: int) -> str:
     """x_{k−1} written with subscripts: x₂."""
     return f"x{_subscript(k - 1)}"
 
@@ -270,7 +270,7 @@ def phi_figure(
             y=phi,
             customdata=slope,
             mode="lines",
-            name=f"φ(α) = f({_iterate_name(k)} + α·p{_subscript(k)})",
+            name=f"φ(α) = f({iterate_name(k)} + α·p{_subscript(k)})",
             line={"color": "#444", "width": 2.2},
             hovertemplate="α = %{x:.4g}<br>φ(α) = %{y:.6g}<br>φ′(α) = %{customdata:.4g}<extra></extra>",
             meta="phi",
@@ -295,7 +295,7 @@ def phi_figure(
     if ls.search == "strong wolfe":
         _add_tangents(figure, ls, tried, trial_phi, trial_slopes, axis)
     _add_trials(figure, it, tried, trial_phi, trial_slopes, (low, high))
-    start = f"α = 0: {_iterate_name(k)}, where the step starts"
+    start = f"α = 0: {iterate_name(k)}, where the step starts"
     hover = f"α = 0<br>φ(0) = {number(phi0)}<br>φ′(0) = {number(slope0)}<extra></extra>"
     if log:  # no α = 0 on a log axis: φ(0) as a level line
         figure.add_trace(
@@ -303,7 +303,7 @@ def phi_figure(
                 x=[first, reach],
                 y=[phi0, phi0],
                 mode="lines",
-                name=f"φ(0), at {_iterate_name(k)} (α = 0 is off a log axis)",
+                name=f"φ(0), at {iterate_name(k)} (α = 0 is off a log axis)",
                 line={"color": "#111", "width": 1, "dash": "dot"},
                 hovertemplate=hover,
                 meta="start",
@@ -336,7 +336,7 @@ def phi_figure(
         legend=PHI_LEGEND,
         hovermode="closest",
         xaxis=x_axis,
-        yaxis={"title": {"text": "φ(α)"}, "range": [low, high]},
+        yaxis={"title": {"text": "φ(α)"}, "range": [low, high], "exponentformat": "power"},  # 4×10⁻¹⁵, not "4f"
         meta={
             "k": k,
             "search": ls.search,
@@ -660,12 +660,16 @@ def iteration_overlay(
     chart (accepted filled, rejected open and numbered). For Newton's methods, given `expr`, the quadratic model
     q(d) = f + ∇fᵀd + ½dᵀ∇²f d around x_{k−1} (∇²f from derivlib.partials there) as a few dotted contours, q_min +
     t·(f − q_min) for t in MODEL_LEVELS (t = 1 through x_{k−1}), and its minimum. `variables` name the map's x and y
-    axes. Points go as float64 (a few); the model's grid as float32. Returns the figure."""
+    axes: two of the run's variables. With more than two, the map is a slice through x_{k−1} across them: the
+    vectors, the line and the trials are projected onto it, and the model is its slice (its lowest point in the
+    plane, not where the full Newton step lands), and the legend says so. Points go as float64 (a few); the model's
+    grid as float32. Returns the figure."""
     it = iteration(result, k)
     names = tuple(variables)
-    if len(names) != 2 or set(names) != set(it.variables):
-        raise ValueError(f"the map's variables must be the run's two, {it.variables}, not {tuple(variables)!r}")
+    if len(names) != 2 or len(set(names)) != 2 or not set(names) <= set(it.variables):
+        raise ValueError(f"the map's variables must be two of the run's, {it.variables}, not {tuple(variables)!r}")
     order = [it.variables.index(name) for name in names]
+    projected = f" (projected onto the {names[0]}–{names[1]} plane)" if len(it.variables) > 2 else ""
     x, g, p = it.x[order], it.g[order], it.p[order]
     alphas = it.trials["alpha"].to_numpy(dtype=float)
     points = x[None, :] + alphas[:, None] * p[None, :]
@@ -687,7 +691,7 @@ def iteration_overlay(
             x=[x[0], x[0] + far * p[0]],
             y=[x[1], x[1] + far * p[1]],
             mode="lines",
-            name="the line searched, x + αp",
+            name="the line searched, x + αp" + (" (projected)" if projected else ""),
             line={"color": _colour(it.method), "width": 1.2, "dash": "dash"},
             hoverinfo="skip",
             meta=SEARCH_LINE,
@@ -697,9 +701,10 @@ def iteration_overlay(
     length = on_screen(p)
     true_length = TRUE_LENGTH[0] <= length <= TRUE_LENGTH[1]
     drawn = p if true_length else readable(p, DIRECTION_ARROW)
-    p_words = f"{it.kind} p{_subscript(k)}, ‖p‖ = {number(float(np.linalg.norm(p)))}"
-    p_words += ", drawn at its length" if true_length else ", drawn to a readable length"
-    g_words = f"−∇f at {_iterate_name(k)}, |∇f| = {number(float(np.linalg.norm(g)))}, drawn to a readable length"
+    p_words = f"{it.kind} p{_subscript(k)}, ‖p‖ = {number(float(np.linalg.norm(it.p)))}"
+    p_words += (", drawn at its length" if true_length else ", drawn to a readable length") + projected
+    g_words = f"−∇f at {iterate_name(k)}, |∇f| = {number(float(np.linalg.norm(it.g)))}, drawn to a readable length"
+    g_words += projected
     for vector, name, colour, meta, words in (
         (descent, "−∇f", GRADIENT_COLOUR, DESCENT, g_words),
         (drawn, it.kind, _colour(it.method), DIRECTION, p_words),
@@ -711,9 +716,9 @@ def iteration_overlay(
             x=[x[0]],
             y=[x[1]],
             mode="markers",
-            name=f"{_iterate_name(k)}, iteration {k}'s start",
+            name=f"{iterate_name(k)}, iteration {k}'s start",
             marker={"symbol": "circle-open", "size": 15, "color": "#111", "line": {"width": 3}},
-            hovertemplate=f"{_iterate_name(k)}: {names[0]} = {number(x[0])}, {names[1]} = {number(x[1])}<br>"
+            hovertemplate=f"{iterate_name(k)}: {names[0]} = {number(x[0])}, {names[1]} = {number(x[1])}<br>"
             f"f = {number(it.search.phi0)}<extra></extra>",
             meta=ITERATE,
         )
@@ -881,10 +886,13 @@ def _add_quadratic_model(
             x=[centre[0]],
             y=[centre[1]],
             mode="markers",
-            name="the model's minimum",
+            name="the model's minimum" if len(it.variables) == 2 else "the model's lowest point in this plane",
             marker={"symbol": "diamond-open", "size": 11, "color": colour, "line": {"width": 2}},
-            hovertemplate=f"the model's minimum, {_iterate_name(it.k)} − (∇²f)⁻¹∇f: where the full Newton step "
-            "lands<extra></extra>",
+            hovertemplate=f"the model's minimum, {iterate_name(it.k)} − (∇²f)⁻¹∇f: where the full Newton step "
+            "lands<extra></extra>"
+            if len(it.variables) == 2
+            else "the lowest point of the model's slice through the iterate: the full Newton step, in all the "
+            "variables, lands elsewhere<extra></extra>",
             meta=f"{MODEL} minimum",
         )
     )
