@@ -14,9 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# requirements.txt pins torch to its CPU build, so this layer stays about 1 GB rather than several.
+# torch from PyTorch's own CPU wheel index: on the public package index its default Linux wheel is the CUDA build
+# (several GB of accelerator libraries), which the pin alone does not avoid. Then the other pins (torch already there).
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install "$(grep '^torch==' requirements.txt)" --extra-index-url https://download.pytorch.org/whl/cpu \
+    && pip install -r requirements.txt
 
 RUN useradd --create-home --uid 10001 derivlib
 COPY --chown=derivlib:derivlib . .

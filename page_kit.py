@@ -170,7 +170,8 @@ class Link:
             return
         values, notes = self.read(st.query_params.to_dict())
         check(values, notes)
-        st.session_state.update({self.prefix + name: value for name, value in values.items()})
+        typed = typed_in_browser()  # a page that reconnected to a new server: its boxes hold what it shows
+        st.session_state.update({self.prefix + name: typed.get(self.prefix + name, v) for name, v in values.items()})
         st.session_state[done] = True
         st.session_state[f"_link_notes_{self.page}"] = notes
 
@@ -194,6 +195,28 @@ class Link:
 
     def value(self, name: str) -> Any:
         return st.session_state[self.prefix + name]
+
+
+def typed_in_browser() -> dict[str, Any]:
+    """What the browser's text and number boxes and switches hold, by widget key, where it sent them with this run.
+    Nothing on a page's first load. On a page whose server stopped, and which the balancer has reconnected to
+    another replica (where its session is new), every box the page shows, with what the student typed since the
+    link was last written: those win over the link, and nothing typed is lost. Read from Streamlit's session state,
+    where such values wait, not yet decoded, under widget ids that end with their keys ("$$ID-<hash>-<key>",
+    elements/lib/utils.py): no public API says which widgets came with a run."""
+    context = get_script_run_ctx()
+    state = getattr(getattr(context, "session_state", None), "_state", None)
+    widgets = getattr(getattr(state, "_new_widget_state", None), "states", {})
+    found = {}
+    for widget, held in widgets.items():
+        proto: Any = getattr(held, "value", None)  # a WidgetState message where not yet decoded
+        kind = proto.WhichOneof("value") if hasattr(proto, "WhichOneof") else None
+        if widget.startswith("$$ID-") and widget.count("-") >= 2 and kind in SCALAR_STATES:
+            found[widget.split("-", 2)[2]] = getattr(proto, kind)
+    return found
+
+
+SCALAR_STATES = ("string_value", "double_value", "int_value", "bool_value")  # a box's text or number, a switch
 
 
 # ---------------------------------------------------------------------------------------------------------------------
