@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -170,6 +171,38 @@ def _resident(process: Path) -> tuple[int, float]:
     return int(fields.get("PPid", "0").strip()), int(fields.get("VmRSS", "0 kB").split()[0]) * 1024
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(process: Path) -> tuple[int, float]:
+    """A process's parent and the CPU seconds it and its waited-for children used (user and system)."""
+    rest = (process / "stat").read_text().rsplit(")", 1)[1].split()  # after "(comm)", which may hold spaces
+    return int(rest[1]), sum(int(value) for value in rest[11:15]) / TICKS
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used so far by a process and all its descendants (the server: Streamlit, its threads, the
+    sympy helper, the compiler's workers)."""
+    return tree_sum(pid, _cpu)
+
+
+def cpu_mark(marks: list[tuple[float, float]], pid: int) -> None:
+    """The server's and the browsers' CPU seconds so far, appended to `marks`."""
+    marks.append((tree_cpu(pid), browsers_cpu()))
+
+
+def browsers_cpu() -> float:
+    """CPU seconds used so far by every Chromium process on this machine: what the load's own browsers cost."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().startswith("chrom"):
+                total += _cpu(entry)[1]
+        except OSError:
+            continue
+    return total
+
+
 def tree_rss(pid: int) -> int:
     """Resident bytes of a process and all its descendants."""
     return int(tree_sum(pid, _resident))
@@ -308,14 +341,19 @@ async def warm_up(browser, url: str) -> None:
     await context.close()
 
 
-async def load(url: str, sessions: int, seconds: float) -> tuple[list[Session], float]:
+async def load(
+    url: str, sessions: int, seconds: float, on_start: Callable[[], None] | None = None
+) -> tuple[list[Session], float]:
     """`sessions` sessions at once for `seconds` each (after their first draw), on a server warmed up by one visit to
-    each page; returns them and the wall time from their start."""
+    each page (then `on_start()`: where a measure of the load begins); returns them and the wall time from their
+    start."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         await warm_up(browser, url)
+        if on_start is not None:
+            on_start()
         started = time.monotonic()
         done = await asyncio.gather(*(run_session(browser, url, i, seconds) for i in range(sessions)))
         wall = time.monotonic() - started
@@ -330,10 +368,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def report(sessions: list[Session], wall: float, memory: list[tuple[float, int]]) -> dict:
+def report(
+    sessions: list[Session], wall: float, memory: list[tuple[float, int]], cpu: tuple[float, float] = (0.0, 0.0)
+) -> dict:
+    """The load's numbers; `cpu`: the server's and the browsers' CPU seconds from the sessions' start to their end.
+    An update is a first draw or a later change; the server's CPU per update is what sizes a replica."""
     latencies = [t for s in sessions for t in s.latencies]
     first = [s.first_draw for s in sessions if s.first_draw is not None]
+    updates = len(latencies) + len(first)
     return {
+        "server_cpu_per_update": cpu[0] / updates if updates else float("nan"),
+        "browsers_cpu_share": cpu[1] / (cpu[0] + cpu[1]) if cpu[0] + cpu[1] else float("nan"),
         "sessions": len(sessions),
         "ok": sum(not s.problems for s in sessions),
         "updates": len(latencies),
@@ -352,23 +397,29 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="of typing and sliding per session")
     options = parser.parse_args()
     print(
-        "| sessions | all correct | first draw, slowest | updates | updates/s | p50 | p95 | peak RSS of the server |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| sessions | all correct | first draw, slowest | updates | updates/s | p50 | p95 | server CPU per update | "
+        "browsers' share of the CPU | peak RSS of the server |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         flush=True,
     )
     for count in options.sessions:
         process, url = serve()
         watch = MemoryWatch(process.pid)
         watch.start()
+        marks: list[tuple[float, float]] = []
+        mark = functools.partial(cpu_mark, marks, process.pid)
         try:
-            sessions, wall = asyncio.run(load(url, count, options.seconds))
+            sessions, wall = asyncio.run(load(url, count, options.seconds, on_start=mark))
+            mark()
         finally:
             watch.stop()
             log = stop(process)
-        row = report(sessions, wall, watch.samples)
+        cpu = (marks[1][0] - marks[0][0], marks[1][1] - marks[0][1]) if len(marks) == 2 else (0.0, 0.0)
+        row = report(sessions, wall, watch.samples, cpu)
         print(
             f"| {count} | {row['ok']}/{count} | {row['first_max']:.1f} s | {row['updates']} | "
-            f"{row['updates_per_s']:.2f} | {row['p50']:.2f} s | {row['p95']:.2f} s | {row['peak_mb']:,.0f} MB |",
+            f"{row['updates_per_s']:.2f} | {row['p50']:.2f} s | {row['p95']:.2f} s | "
+            f"{row['server_cpu_per_update']:.2f} s | {row['browsers_cpu_share']:.0%} | {row['peak_mb']:,.0f} MB |",
             flush=True,
         )
         for problem in row["problems"]:
