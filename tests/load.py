@@ -1,12 +1,16 @@
 """Many users at once: N browser sessions against one `streamlit run`, each on its own share link, typing formulas
-and moving sliders. `python tests/load.py` (by hand; prints a table), `--sessions 1 4 16 --seconds 60`.
+and moving sliders. `python tests/load.py` (by hand; prints a table), `--sessions 1 4 16 --seconds 60`; as a class
+of students who read each answer before the next change, `--sessions 8 16 --think 10`.
 
 A first visit to each page warms the server up (imports); then session i opens a link of page i mod 3 (one variable,
 two variables, optimisation) with its own parameters, then for the given time alternates typing a formula of its own
-and moving a parameter's slider. After each action it waits until the chart shows the number that session must see
-(f's largest value on the range, or the minimum Newton's method found) and records the latency; it checks that its
-formula box still holds its own text, and that no error or exception is on its page. The server's memory (resident
-set of its process tree) is sampled twice a second.
+and moving a parameter's slider, every third formula after a typo (`3 x^^2`: its message with the caret must show
+and the last chart stay). After each action it waits until the chart shows the number that session must see (f's
+largest value on the range, or the minimum Newton's method found) and records the latency; it checks that its
+formula box still holds its own text, and that no error or exception is on its page. `--think` seconds pass between
+two actions (from half to one and a half times it, at random). The server's memory (resident set of its process
+tree) is sampled twice a second; its CPU seconds (and the browsers') are read from /proc at the sessions' start and
+end.
 
 Not a test (timings are measured and printed); tests/test_load.py runs a small version of it and asserts the
 correctness part: every session sees its own values, and nobody an error.
@@ -18,6 +22,7 @@ import argparse
 import asyncio
 import functools
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -275,8 +280,32 @@ async def _check_page(page, scenario: Scenario, text: str, session: Session) -> 
             session.problems.append(f"{test_id} on the page: {message[:200]}")
 
 
-async def run_session(browser, url: str, index: int, seconds: float) -> Session:
+async def _typo(page, scenario: Scenario, text: str, shown: float, session: Session) -> float | None:
+    """A formula that is no formula typed, as students do: seconds until its one-line message with the caret is on
+    the page, the last chart still showing its number `shown` (None, and a problem, where either fails)."""
+    box = page.get_by_role("textbox", name=scenario.box, exact=True)
+    await box.fill(text)
+    clock = time.monotonic()
+    await box.press("Enter")
+    message = page.get_by_test_id("stAlertContentError").filter(has_text="^")
+    try:
+        await message.first.wait_for(timeout=UPDATE_S * 1000)
+    except Exception:
+        session.problems.append(f"{text!r}: no message with a caret")
+        return None
+    waited = time.monotonic() - clock
+    if await _until(page, scenario, shown, 1.0) is None:
+        session.problems.append(f"{text!r}: the last chart ({shown:g}) was not kept")
+        return None
+    return waited
+
+
+async def run_session(browser, url: str, index: int, seconds: float, think: float = 0.0) -> Session:
+    """Session `index` on its own link: then, until `seconds` have passed, a formula of its own, back to its link's
+    and a step of a slider, in turn, and every third formula a typo first; each answer checked. `think`: seconds
+    between two actions, as a student reads the answer (uniformly from half to one and a half times it; 0: none)."""
     session = Session(index)
+    pause = random.Random(index)
     scenario, typed, template, value, query = PAGES[index % len(PAGES)]
     a, b = 1 + index, 0.5 + index / 4  # its own parameters: no two sessions see the same numbers
     context = await browser.new_context(viewport={"width": 1366, "height": 900})
@@ -293,8 +322,16 @@ async def run_session(browser, url: str, index: int, seconds: float) -> Session:
         await _check_page(page, scenario, template, session)
         text, step = template, 0
         deadline = time.monotonic() + seconds
+        expected = value(a, b)
         while time.monotonic() < deadline and not session.problems:
             step += 1
+            if think:
+                await asyncio.sleep(pause.uniform(0.5, 1.5) * think)
+            if step % 6 == 5:  # a typo first, its message timed as an update
+                waited = await _typo(page, scenario, f"{a + step:g} x^^2", expected, session)
+                if waited is None:
+                    break
+                session.latencies.append(waited)
             if step % 2:  # type a formula of its own
                 c, d = a + step, b + 2 * step
                 text, expected = typed(c, d)
@@ -342,7 +379,7 @@ async def warm_up(browser, url: str) -> None:
 
 
 async def load(
-    url: str, sessions: int, seconds: float, on_start: Callable[[], None] | None = None
+    url: str, sessions: int, seconds: float, on_start: Callable[[], None] | None = None, think: float = 0.0
 ) -> tuple[list[Session], float]:
     """`sessions` sessions at once for `seconds` each (after their first draw), on a server warmed up by one visit to
     each page (then `on_start()`: where a measure of the load begins); returns them and the wall time from their
@@ -355,7 +392,7 @@ async def load(
         if on_start is not None:
             on_start()
         started = time.monotonic()
-        done = await asyncio.gather(*(run_session(browser, url, i, seconds) for i in range(sessions)))
+        done = await asyncio.gather(*(run_session(browser, url, i, seconds, think) for i in range(sessions)))
         wall = time.monotonic() - started
         await browser.close()
     return list(done), wall
@@ -395,6 +432,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=float, default=60.0, help="of typing and sliding per session")
+    parser.add_argument("--think", type=float, default=0.0, help="seconds between a session's actions (a class: 10)")
     options = parser.parse_args()
     print(
         "| sessions | all correct | first draw, slowest | updates | updates/s | p50 | p95 | server CPU per update | "
@@ -409,7 +447,7 @@ def main() -> None:
         marks: list[tuple[float, float]] = []
         mark = functools.partial(cpu_mark, marks, process.pid)
         try:
-            sessions, wall = asyncio.run(load(url, count, options.seconds, on_start=mark))
+            sessions, wall = asyncio.run(load(url, count, options.seconds, on_start=mark, think=options.think))
             mark()
         finally:
             watch.stop()
