@@ -164,6 +164,29 @@ def test_convergence_is_the_gradients_length_and_the_gap_to_the_best_f_on_log_sc
     assert math.isnan(traces[("Newton", "f − f_best")].y[1])  # f − f_best = 0: no point on a log scale
 
 
+def test_a_diverging_run_leaves_the_chart_with_a_note_and_leaves_the_others_their_decades():
+    """Gradient descent on x² + 10y² with lr = 0.2 > 2/20 diverges (‖∇f‖ times 3 a step, by hand: y ← (1 − 20·0.2)y =
+    −3y); lr = 0.05 converges. The axis stops 1e4 above the largest start; the note names the one that left it."""
+    runs = {
+        lr: derivlib.minimize("x^2 + 10 y^2", {"x": 1.0, "y": 1.0}, method="gradient-descent", lr=lr, max_iter=60)
+        for lr in (0.05, 0.2)
+    }
+    drawn = {
+        f"gradient-descent lr={lr}": {"path": r.path, "label": f"lr = {lr}", "method": "gradient-descent"}
+        for lr, r in runs.items()
+    }
+    gradient, _ = convergence_figures(drawn)
+    start = math.hypot(2.0, 20.0)  # ‖∇f‖ at (1, 1)
+    low, high = gradient.layout.yaxis.range
+    assert high == pytest.approx(math.log10(start * 1e4))
+    assert 10**low <= float(np.nanmin(runs[0.05].path["grad_norm"].to_numpy()))  # the converging run keeps its decades
+    assert gradient.layout.meta["capped"] == ["gradient-descent lr=0.2"]
+    (note,) = gradient.layout.annotations
+    assert note.text.startswith("↑ off the chart: lr = 0.2 grows to")
+    quiet, _ = convergence_figures({"a": drawn["gradient-descent lr=0.05"]})
+    assert quiet.layout.yaxis.range is None and not quiet.layout.annotations  # nothing diverges: Plotly's own range
+
+
 ROSENBROCK = "(1 - x)^2 + 100(y - x^2)^2"
 
 

@@ -946,6 +946,7 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
     figures = []
     for what, title in CONVERGENCE.items():
         figure = go.Figure()
+        lines: dict[str, np.ndarray] = {}
         for key, path in paths.items():
             colour, name = _colour(key, runs[key]), name_of(key, runs[key])
             shown = path.iloc[path_indices(len(path), 4 * PATH_POINTS)]  # lines only: more points, still a few kB
@@ -954,6 +955,7 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
             else:
                 y = shown["f"].to_numpy() - best
                 y = np.where(y > 0, y, np.nan)
+            lines[key] = np.asarray(y, dtype=float)
             figure.add_trace(
                 go.Scatter(
                     x=shown["k"].to_numpy(dtype=np.int32),
@@ -977,8 +979,42 @@ def convergence_figures(runs: Mapping[str, dict], *, height: int = CONVERGENCE_H
             yaxis={"type": "log", "exponentformat": "power", "showexponent": "all"},
             meta={"f_best": best, "shows": what},
         )
+        _cap_divergence(figure, lines, runs, what)
         figures.append(figure)
     return figures[0], figures[1]
+
+
+ABOVE_START = 1e4  # how far above the runs' starting values a convergence chart reaches: a diverging run leaves it
+
+
+def _cap_divergence(figure: go.Figure, lines: Mapping[str, np.ndarray], runs: Mapping[str, dict], what: str) -> None:
+    """Where a run diverges (gradient descent with too large a step: ‖∇f‖ to 1e32), the log axis would give it every
+    decade and squash the others into a band: the axis stops ABOVE_START times above the largest starting value, and
+    a note at the top names each run that leaves it and how far it went."""
+    values = [v[np.isfinite(v) & (v > 0)] for v in lines.values()]
+    starts = [float(v[0]) for v in lines.values() if v.size and np.isfinite(v[0]) and v[0] > 0]
+    if not starts or not any(v.size for v in values):
+        return
+    top = max(starts) * ABOVE_START
+    beyond = {key: float(np.nanmax(v)) for key, v in lines.items() if np.any(v[np.isfinite(v)] > top)}
+    if not beyond:
+        return
+    low = min(float(v.min()) for v in values if v.size)
+    figure.update_yaxes(range=[math.log10(low) - 0.3, math.log10(top)])
+    words = "; ".join(f"{name_of(key, runs[key])} grows to {peak:.1e}" for key, peak in beyond.items())
+    figure.add_annotation(
+        text=f"↑ off the chart: {words}",
+        xref="paper",
+        yref="paper",
+        x=0.0,
+        y=1.0,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        font={"size": 11, "color": "#b02a2a"},
+        bgcolor="rgba(255, 255, 255, 0.8)",
+    )
+    figure.layout.meta = {**figure.layout.meta, "capped": sorted(beyond)}
 
 
 def tangent_parabolas(
