@@ -173,16 +173,22 @@ def name_list(text: str) -> list[str]:
     MAX_VARIABLES, none twice; whether the formula has them is `check_link`'s to say."""
     names = [name.strip() for name in text.split(",") if name.strip()]
     for name in names:
-        if not re.fullmatch(r"[a-z]+|x(?:[1-9]|10)", name) or name == "e":
+        if not is_variable_name(name):
             raise ValueError(f"'{kit.quoted(name)}' is no name of a variable (x, y, z, x1 … x10, or a letter)")
     if len(set(names)) > MAX_VARIABLES:
         raise ValueError(f"{len(set(names))} variables: at most {MAX_VARIABLES}")
     return list(ordered(names))
 
 
+def is_variable_name(name: str) -> bool:
+    """Whether a name can be a variable: a letter (but e) or a Greek letter's name, or x1 … x10."""
+    return bool(re.fullmatch(r"[a-z]+|x(?:[1-9]|10)", name)) and name != "e"
+
+
 def more_reader(name: str) -> Callable[[str], float] | None:
-    """The link's start of any variable but x and y (z0, a0, x1_0 …): a number."""
-    return kit.read_number if re.fullmatch(r"[a-z]+0|x(?:[1-9]|10)_0", name) and name != "e0" else None
+    """The link's start of any variable but x and y (z0, a0, x1_0 …: `start_key` of a variable's name): a number."""
+    variable = name.removesuffix("_0") if name.endswith("_0") else name.removesuffix("0")
+    return kit.read_number if is_variable_name(variable) and start_key(variable) == name else None
 
 
 def method_list(text: str) -> str:
@@ -1085,17 +1091,17 @@ VALUES_HELP = {  # a compared setting -> its box's label and help
 
 def start_inputs(variables: tuple[str, ...]) -> None:
     """A start box for each variable, two to a row (x₀, y₀, z₀ …; x1, x2 … by their names)."""
+    on_map = map_axes(variables) if len(variables) >= 2 else ()  # the two a click on the map sets
     for row in range(0, len(variables), 2):
         for column, name in zip(st.columns(2), variables[row : row + 2], strict=False):
             key = PREFIX + start_key(name)
             st.session_state.setdefault(key, default_start(name))  # a box not drawn since: its default
-            on_map = name in map_axes(variables) if len(variables) >= 2 else False
             column.number_input(
                 f"Start {name}₀ =" if name.isalpha() else f"Start {name} =",
                 key=key,
                 step=0.1,
                 format="%g",
-                help="Or click the map" if on_map else "Where every run starts along this variable",
+                help="Or click the map" if name in on_map else "Where every run starts along this variable",
             )
 
 
@@ -1161,7 +1167,7 @@ def draw_map(
     """The contour map of f with the runs' paths, over the range typed grown to show them all (`view_ranges`); a
     click on it starts every run from there. In more than two variables, the slice across the map's axes through the
     first run's end (`slice_point`), the paths projected onto it; its title says so. The view drawn."""
-    axes = good["axes"] if good["compare"] != "kappa" else VARIABLES
+    axes = good["axes"]  # (x and y for the bowls compared: current_inputs)
     xmin, xmax, ymin, ymax = good["ranges"]
     view = view_ranges([(xmin, xmax), (ymin, ymax)], runs, axes)
     (xmin, xmax), (ymin, ymax) = view.ranges
