@@ -15,6 +15,7 @@ from derivlib.figures.two_variables import (
     CLICK,
     CRITICAL,
     CRITICAL_MARKERS,
+    ERROR_SAMPLE,
     MAP_AXIS,
     PANEL_AXIS,
     PLANE_LINES,
@@ -321,3 +322,30 @@ def test_the_grid_download_is_zeroed_as_if_every_value_were_checked(text):
         expected = zeroed(frame[name].to_numpy(), errors[row])
         np.testing.assert_array_equal(shown[name].to_numpy(), expected, err_msg=f"{text}: {name}")
     assert (shown[["x", "y"]] == frame[["x", "y"]]).all().all()
+
+
+def test_a_map_that_is_exactly_0_is_not_looked_at_again_and_is_titled_0():
+    """a x² + b y² (every class's first formula): fxy is exactly 0 everywhere, fx on one column and fy on one row.
+    errors_at is asked at the sample and on that column and row, not at every point again (which fxy's zeros asked
+    for, 18 evaluations each); the values it makes 0 are the same as when asked everywhere, and fxy's map is titled
+    0."""
+    from derivlib.rounding import pointwise_errors, zeroed
+
+    text = "3 x^2 + 2 y^2"
+    x = y = np.linspace(-5, 5, 201)  # x = 0 and y = 0 among them
+    gx, gy = np.meshgrid(x, y)
+    values, every = pointwise_errors(text, {"x": gx.ravel(), "y": gy.ravel()}, order=2)
+    asked: list[int] = []
+
+    def errors_at(px, py, order):
+        asked.append(len(px))
+        return pointwise_errors(text, {"x": px, "y": py}, order=order)[1]
+
+    stack = values.reshape(-1, *gx.shape)
+    errors, looked = map_errors(x, y, stack, errors_at, 2)
+    assert asked[0] == ERROR_SAMPLE**2 and sum(asked[1:]) <= 2 * 201, asked  # the sample, fx's column, fy's row
+    assert looked[4].all()  # fxy: 0 everywhere, known to be 0 without asking
+    for row in range(len(stack)):
+        np.testing.assert_array_equal(zeroed(stack[row], errors[row]), zeroed(stack[row], every[row].reshape(gx.shape)))
+    frame = derivlib.surface_table(text, (-5, 5, 201), (-5, 5, 201))
+    assert partials_figures(frame, errors_at=errors_at)["fxy"].layout.title.text == "∂²f/∂x∂y = 0"
