@@ -7,11 +7,13 @@ reproduces the view.
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import functools
 import math
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -238,14 +240,30 @@ def within_limits(**request) -> None:
 
 
 PREPARING = "; a compiled program for this formula is being prepared, and the next change will use it"
+REUSE_SECONDS = 2.0  # a formula is compiled once it is asked for again this long after its first use …
+REMEMBERED = 4096  # … the first uses of this many formulas kept (all sessions of the server), the oldest forgotten
+_first_uses: collections.OrderedDict[str, float] = collections.OrderedDict()
+_first_uses_lock = threading.Lock()
 
 
-def fuse() -> bool:
-    """Whether to compile each formula's program in the background and use it once ready (derivlib's fuse=True).
+def fuse(formula: str) -> bool:
+    """Whether to run the formula's compiled program once ready, asking the background compiler for it (derivlib's
+    fuse=True): only for a formula still in use REUSE_SECONDS after its first use, by anyone on this server (a slider
+    moved, a range changed, a second student on a shared link). A compile costs about 6 s of a core; a class typing
+    formulas, each read once and replaced, kept a replica's cores busy compiling programs nobody ran again. The first
+    uses are Taylor mode's eager program, which gives the same numbers.
 
     DERIVLIB_FUSE=0 in the server's environment turns it off, for a host without a C++ compiler or with no CPU to
     spare. Read on every run, as every limit is."""
-    return limits().fuse
+    if not limits().fuse:
+        return False
+    now = time.monotonic()
+    with _first_uses_lock:
+        first = _first_uses.setdefault(formula, now)
+        _first_uses.move_to_end(formula)
+        while len(_first_uses) > REMEMBERED:
+            _first_uses.popitem(last=False)
+    return now - first >= REUSE_SECONDS
 
 
 def range_problem(low: float, high: float, dtype: str, name: str = "x") -> str:

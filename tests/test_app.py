@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
+import time
 
 import numpy as np
 import pyarrow
@@ -419,15 +421,23 @@ def test_the_osculating_circle_is_drawn_where_it_is_readable_and_otherwise_says_
 FUSED = "a*cos(x)^3 + sqrt(x)"
 
 
-def test_a_formula_used_once_is_compiled_and_the_next_change_runs_the_compiled_program(monkeypatch):
+def test_a_formula_still_in_use_is_compiled_and_the_next_change_runs_the_compiled_program(monkeypatch):
+    """A formula typed and read is computed by Taylor mode's eager program and not compiled (a class typing formulas
+    would keep the server's cores compiling programs nobody runs again); asked for again a moment later (a slider
+    moved), its program is prepared in the background, and the change after that runs it."""
     monkeypatch.setenv("DERIVLIB_FUSE", "1")
     at = AppTest.from_file(APP, default_timeout=120)
     at.session_state["values_open"] = True
     at.query_params["expr"] = FUSED  # no other test uses it: the first use here is its first use
     at = ok(at.run())
-    assert "in Taylor mode" in status(at) and "a compiled program for this formula is being prepared" in status(at)
-    assert derivlib.fused_state(FUSED, order=2) == "waiting"
+    assert "in Taylor mode" in status(at) and "being prepared" not in status(at)
+    assert derivlib.fused_state(FUSED, order=2) == "none"  # not asked of the compiler
     first = grid_preview(at)
+    time.sleep(sys.modules["page_kit"].REUSE_SECONDS)  # the student reads the chart, then moves a slider
+    at.slider(key="p_a").set_value(1.5)
+    at = ok(at.run())
+    assert "in Taylor mode" in status(at) and "a compiled program for this formula is being prepared" in status(at)
+    at = ok(at.run())  # the whole page (AppTest's tree after a part's run holds that part alone)
     state = derivlib.engine.fused.wait(derivlib.parse(FUSED), 2, torch.float64, torch.device("cpu"))
     assert state == "ready"
     at.slider(key="p_a").set_value(2.5)

@@ -15,6 +15,7 @@ import base64
 import itertools
 import json
 import math
+import sys
 import time
 
 import numpy as np
@@ -300,13 +301,17 @@ FUSED = "(x - 2)^4 + (x - 2 y)^2 + sin(x y)"  # no other test uses it: the first
 
 
 def test_the_runs_ask_for_compiled_programs_and_end_where_eager_runs_end(monkeypatch):
-    """The page runs minimize(fuse=True): the compiler is asked for the formula's programs along directions (orders
-    1 and 2, for L-BFGS and Newton), and a run once they are ready ends where the eager run ends."""
+    """The page runs minimize(fuse=True) for a formula still in use a moment after its first runs: the compiler is
+    asked for the formula's programs along directions (orders 1 and 2, for L-BFGS and Newton), and a run once they
+    are ready ends where the eager run ends."""
     query = {"expr": FUSED, "x0": "0", "y0": "3", "methods": "newton,lbfgs"}
     monkeypatch.setenv("DERIVLIB_FUSE", "1")
     first = run(query)
     expr = derivlib.parse(FUSED, variables=("x", "y"))
     cpu = torch.device("cpu")
+    assert [fused.state(expr, order, torch.float64, cpu, ("x", "y")) for order in (1, 2)] == ["none", "none"]
+    time.sleep(sys.modules["page_kit"].REUSE_SECONDS)
+    run(query | {"x0": "0.25"})  # a moment later, another start
     for order in (1, 2):
         assert fused.state(expr, order, torch.float64, cpu, ("x", "y")) in ("waiting", "ready")
         assert fused.wait(expr, order, torch.float64, cpu, variables=("x", "y")) == "ready"

@@ -145,7 +145,8 @@ def grid_result(
     if points >= PROGRESS_FROM:
         progress(0, points)
     state = functools.partial(derivlib.fused_state, expr, order=order, device=device, dtype=dtype)
-    before = state() if kit.fuse() else "none"
+    fuse = kit.fuse(expr)  # a formula still in use a moment later: compiled
+    before = state() if fuse else "none"
     started = time.perf_counter()
     try:
         frame = derivlib.grid_table(
@@ -158,13 +159,13 @@ def grid_result(
             device=device,
             dtype=dtype,
             progress=progress if points >= PROGRESS_FROM else None,
-            fuse=kit.fuse(),
+            fuse=fuse,
             time_budget=kit.limits().time_budget,  # a TimeBudgetError is a ValueError: shown, with the last result
         )
     finally:
         bar.empty()
     seconds = time.perf_counter() - started
-    after = state() if kit.fuse() else "none"
+    after = state() if fuse else "none"
     how = COMPILED if before == after == "ready" else TAYLOR_MODE
     if after == "waiting":
         how += kit.PREPARING

@@ -386,7 +386,7 @@ def run(
             memory=memory,
             time_limit=TIME_BUDGET,
             progress=progress,
-            fuse=kit.fuse(),  # compiled programs at each iterate once the background compiler has them
+            fuse=kit.fuse(expr),  # compiled programs at each iterate, for a formula still in use (kit.fuse)
         )
     except ValueError as error:  # a start where f is undefined, a setting the method refuses
         return {"error": kit.first_line(error)}

@@ -153,7 +153,8 @@ def surface(
             shown[0] = time.perf_counter()
 
     state = functools.partial(derivlib.fused_state, expr, order=2, device=device, dtype=dtype, variables=VARIABLES)
-    before = state() if kit.fuse() else "none"
+    fuse = kit.fuse(expr)  # a formula still in use a moment later: compiled
+    before = state() if fuse else "none"
     started = time.perf_counter()
     try:
         frame = derivlib.surface_table(
@@ -166,12 +167,12 @@ def surface(
             dtype=dtype,
             progress=progress if points * points >= PROGRESS_FROM else None,
             time_budget=kit.limits().time_budget,  # a TimeBudgetError is a ValueError: shown, with the last result
-            fuse=kit.fuse(),
+            fuse=fuse,
         )
     finally:
         bar.empty()
     seconds = time.perf_counter() - started
-    after = state() if kit.fuse() else "none"
+    after = state() if fuse else "none"
     how = COMPILED if before == after == "ready" else TAYLOR_MODE
     return frame, seconds, how + (kit.PREPARING if after == "waiting" else "")
 
@@ -212,7 +213,7 @@ def critical(
 ) -> tuple[pd.DataFrame | None, list[str]]:
     """The critical points in the ranges and the notes on what their table leaves out."""
     try:
-        frame = derivlib.critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params), fuse=kit.fuse())
+        frame = derivlib.critical_points(expr, x=(xmin, xmax), y=(ymin, ymax), params=dict(params), fuse=kit.fuse(expr))
     except ValueError as error:
         return None, [f"the critical points could not be computed: {kit.first_line(error)}"]
     return frame, list(frame.attrs.get("notes", []))
