@@ -66,23 +66,23 @@ def snap(tab, shots: Path, name: str) -> None:
     tab.set_viewport_size(size)
 
 
+# The click layer's point nearest [x, y] on the page's first map, and where it is on the screen (page pixels): a JS
+# function of [x, y] (Playwright's evaluate), shared by the tests (sync) and the load test (async).
+CLICK_TARGET = f"""([x, y]) => {{
+    const plot = document.querySelector('{MAP}');
+    const layer = plot._fullData.find(trace => trace.meta === 'click');
+    let best = 0;
+    for (let i = 0; i < layer.x.length; i++) {{
+        const d = (layer.x[i] - x) ** 2 + (layer.y[i] - y) ** 2;
+        if (d < (layer.x[best] - x) ** 2 + (layer.y[best] - y) ** 2) best = i;
+    }}
+    const layout = plot._fullLayout, box = plot.getBoundingClientRect();
+    const xa = layout.xaxis, ya = layout.yaxis;
+    return [layer.x[best], layer.y[best],
+            box.left + xa._offset + xa.l2p(layer.x[best]), box.top + ya._offset + ya.l2p(layer.y[best])];
+}}"""
+
+
 def click_target(tab, x: float, y: float) -> tuple[float, float, float, float]:
     """The click layer's point nearest (x, y), and where it is on the screen (page pixels)."""
-    return tuple(
-        tab.evaluate(
-            f"""([x, y]) => {{
-                const plot = document.querySelector('{MAP}');
-                const layer = plot._fullData.find(trace => trace.meta === 'click');
-                let best = 0;
-                for (let i = 0; i < layer.x.length; i++) {{
-                    const d = (layer.x[i] - x) ** 2 + (layer.y[i] - y) ** 2;
-                    if (d < (layer.x[best] - x) ** 2 + (layer.y[best] - y) ** 2) best = i;
-                }}
-                const layout = plot._fullLayout, box = plot.getBoundingClientRect();
-                const xa = layout.xaxis, ya = layout.yaxis;
-                return [layer.x[best], layer.y[best],
-                        box.left + xa._offset + xa.l2p(layer.x[best]), box.top + ya._offset + ya.l2p(layer.y[best])];
-            }}""",
-            [x, y],
-        )
-    )
+    return tuple(tab.evaluate(CLICK_TARGET, [x, y]))

@@ -1,7 +1,7 @@
-"""A small version of tests/load.py: one browser session per page at once against one `streamlit run`, each on its
-own share link, typing formulas and moving a slider for a while. Every session must see its own numbers (each has
-its own parameters), keep its own formula, and meet no error; the server's log has no traceback and its memory stays
-bounded. Timings are load.py's to report (by hand), not asserted here.
+"""A small version of tests/load.py: one browser session per page at once against one `streamlit run`, each on its own
+share link, typing formulas, moving a slider and clicking the map (where its page has one) for a while. Every session
+must see its own numbers (each has its own parameters), keep its own formula, and meet no error; the server's log has no
+traceback and its memory stays bounded. Timings are load.py's to report (by hand), not asserted here.
 """
 
 from __future__ import annotations
@@ -35,5 +35,6 @@ def test_three_sessions_at_once_each_see_their_own_values():
     problems = [f"session {s.index}: {p}" for s in sessions for p in s.problems]
     assert not problems, problems
     assert all(s.first_draw is not None and len(s.latencies) >= 1 for s in sessions)
+    assert all(s.clicks >= 1 for s in sessions if PAGES[s.index % len(PAGES)][0].picked), "a map was clicked"
     assert "Traceback" not in log, log[-3000:]
     assert max(rss for _, rss in watch.samples) < PEAK_BYTES
