@@ -3,14 +3,15 @@ and moving sliders. `python tests/load.py` (by hand; prints a table), `--session
 of students who read each answer before the next change, `--sessions 8 16 --think 10`.
 
 A first visit to each page warms the server up (imports); then session i opens a link of page i mod 3 (one variable, two
-variables, optimisation) with its own parameters, then for the given time alternates typing a formula of its own and
-moving a parameter's slider (on the pages with a map, every other time a click on the map instead: the picked point's f,
-or Newton's path from there, must show), every third formula after a typo (`3 x^^2`: its message with the caret must
-show and the last chart stay). After each action it waits until the chart shows the number that session must see (f's
-largest value on the range, or the minimum Newton's method found) and records the latency; it checks that its formula
-box still holds its own text, and that no error or exception is on its page. `--think` seconds pass between two actions
-(from half to one and a half times it, at random). The server's memory (resident set of its process tree) is sampled
-twice a second; its CPU seconds (and the browsers') are read from /proc at the sessions' start and end.
+variables, optimisation) with its own parameters, then for the given time alternates typing a formula of its own (every
+third one of the page's examples) and moving a parameter's slider (on the pages with a map, every other time a click on
+the map instead: the picked point's f, or Newton's path from there, must show), every third formula after a typo
+(`3 x^^2`: its message with the caret must show and the last chart stay). After each action it waits until the chart
+shows the number that session must see (f's largest value on the range, or the minimum Newton's method found) and
+records the latency; it checks that its formula box still holds its own text, and that no error or exception is on its
+page. `--think` seconds pass between two actions (from half to one and a half times it, at random). The server's memory
+(resident set of its process tree) is sampled twice a second; its CPU seconds (and the browsers') are read from /proc at
+the sessions' start and end.
 
 Not a test (timings are measured and printed); tests/test_load.py runs a small version of it and asserts the
 correctness part: every session sees its own values, and nobody an error.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import math
 import os
 import random
 import signal
@@ -70,7 +72,7 @@ ONE = Scenario(
     "/",
     "Formula f(x) =",
     "Math.max(...p._fullData[0].y.filter(Number.isFinite))",  # f on -5 … 5: largest at an end
-    1e-9,
+    1e-6,  # the chart is sent in float32 (125 + sin 5 arrives as 124.04108)
 )
 TWO = Scenario(
     "/two_variables",
@@ -114,6 +116,15 @@ PAGES = [
     (TWO, two_formula, "a x^2 + b y^2", lambda a, b: 25 * (a + b), {"points": 200}),
     (OPTIMISATION, optimisation_formula, "(x - a)^2 + (y - b)^2", lambda a, b: a, {"methods": "newton"}),
 ]
+# Some of each page's examples (its list under the formula box), with the number each must show, by hand: f's
+# largest value on [-5, 5] (at x = 5: 125 + sin 5, log 5), on [-5, 5]² (x³ − 3xy² at (−5, ±5): −125 + 375; the
+# Rosenbrock function at (−5, −5): 6² + 100·30²), and where Newton's method ends (Booth's quadratic at (1, 3), in one
+# step; Rosenbrock's valley at (1, 1)).
+EXAMPLES = {
+    ONE.path: [("x^3 + sin(x)", 125 + math.sin(5)), ("log(x)", math.log(5))],
+    TWO.path: [("x^3 - 3x y^2", 250.0), ("(1 - x)^2 + 100(y - x^2)^2", 90036.0)],
+    OPTIMISATION.path: [("(x + 2y - 7)^2 + (2x + y - 5)^2", 1.0), ("(1 - x)^2 + 100(y - x^2)^2", 1.0)],
+}
 # What a click at (x, y) must bring, on the page's link formula with parameters a and b: f there (two variables),
 # Newton's path from there (optimisation: its first x); and the part of the map the clicks fall in (the page's
 # default ranges, less a margin).
@@ -433,9 +444,10 @@ async def run_session(browser, url: str, index: int, seconds: float, think: floa
                 if waited is None:
                     break
                 session.latencies.append(waited)
-            if step % 2:  # type a formula of its own
+            if step % 2:  # type a formula of its own, or every third time one of the page's examples
                 c, d = a + step, b + 2 * step
-                text, expected = typed(c, d)
+                examples = EXAMPLES[scenario.path]
+                text, expected = examples[(step // 6) % len(examples)] if step % 6 == 3 else typed(c, d)
                 box = page.get_by_role("textbox", name=scenario.box, exact=True)
                 await box.fill(text)
                 clock = time.monotonic()
