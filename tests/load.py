@@ -407,6 +407,15 @@ async def _click(page, scenario: Scenario, a: float, b: float, rng: random.Rando
     return None
 
 
+async def _where(page, scenario: Scenario, text: str, step: int) -> str:
+    """Where a session stopped, for its problem's line: the update, the formula it last typed and what its box holds."""
+    try:
+        held = await page.get_by_role("textbox", name=scenario.box, exact=True).input_value(timeout=5_000)
+    except Exception:  # the page itself is gone
+        held = "(no box)"
+    return f"update {step}, {text!r} typed, the box holding {held!r}"
+
+
 async def run_session(browser, url: str, index: int, seconds: float, think: float = 0.0) -> Session:
     """Session `index` on its own link: then, until `seconds` have passed, a formula of its own, back to its link's
     and a step of a slider (or, every other time on a page with a map, a click on it), in turn, and every third
@@ -421,6 +430,7 @@ async def run_session(browser, url: str, index: int, seconds: float, think: floa
     a, b = 1 + index / 4, 0.5 + index / 8
     context = await browser.new_context(viewport={"width": 1366, "height": 900})
     page = await context.new_page()
+    text, step = template, 0
     try:
         started = time.monotonic()
         watch_runs(page, session, started)
@@ -432,7 +442,6 @@ async def run_session(browser, url: str, index: int, seconds: float, think: floa
         session.first_draw = time.monotonic() - started
         await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
         await _check_page(page, scenario, template, session)
-        text, step = template, 0
         deadline = time.monotonic() + seconds
         expected = value(a, b)
         while time.monotonic() < deadline and not session.problems:
@@ -486,7 +495,8 @@ async def run_session(browser, url: str, index: int, seconds: float, think: floa
             await page.wait_for_selector(IDLE, timeout=UPDATE_S * 1000)
             await _check_page(page, scenario, text, session)
     except Exception as error:  # a timeout or a closed page: the session failed, the others go on
-        session.problems.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
+        where = await _where(page, scenario, text, step)
+        session.problems.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]} ({where})")
     finally:
         await context.close()
     return session
