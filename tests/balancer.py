@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,19 +22,13 @@ from collections import defaultdict
 from pathlib import Path
 
 from browser_kit import CHROMIUM, CHROMIUM_ARGS
-from load import FIRST_DRAW_S, IDLE, PAGES, UPDATE_S, _until, load, report, serve, stop
+from load import FIRST_DRAW_S, IDLE, PAGES, UPDATE_S, _until, free_port, load, report, serve, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 # each websocket nginx passes: the browser's route key and the replica it went to (the stream's request line)
 STREAM_LOG = 'log_format streams "$route $upstream_addr $status $request_uri";'
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def render(upstreams: list[str], port: int, folder: Path) -> str:

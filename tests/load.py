@@ -136,12 +136,17 @@ CLICKED_AREA = {TWO.path: (-4.5, 4.5, -4.5, 4.5), OPTIMISATION.path: (-1.8, 1.8,
 # The server, and its memory
 
 
+def free_port() -> int:
+    """A TCP port free on the loopback address (the kernel's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def serve(environment: dict | None = None, cpus: set[int] | None = None) -> tuple[subprocess.Popen, str]:
     """`streamlit run streamlit_app.py` on a free port, as the README starts it (on the CPUs `cpus` alone, where
     given); returns the process and its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true"]
     command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop): stderr in a file, never a pipe that fills

@@ -19,11 +19,10 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from urllib.parse import urlencode
 
 from browser_kit import CHROMIUM, CHROMIUM_ARGS
-from load import serve, stop, tree_sum
+from load import serve, stop, tree_cpu
 
 POINTS = 1_000_000
 REPEATS = 5
@@ -45,18 +44,6 @@ GOALS = {  # interaction -> goal, seconds from the action to the chart painted
     "first visit, two variables (warm server)": 3.0,
     "first visit, optimisation (warm server)": 3.0,
 }
-
-
-def _cpu(process: Path) -> tuple[int, float]:
-    fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
-    # field 4: the parent; 14 to 17: utime, stime, and cutime, cstime (of children that ended: the total must not
-    # shrink)
-    return int(fields[1]), sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of a process and all its descendants."""
-    return tree_sum(pid, _cpu)
 
 
 class Timer:
@@ -82,7 +69,7 @@ class Timer:
             time.sleep(1.0)
             if prepare is not None:
                 prepare(i)
-            cpu = cpu_seconds(self.pid)
+            cpu = tree_cpu(self.pid)
             started = time.perf_counter()
             action(i)
             page.wait_for_function(
@@ -94,7 +81,7 @@ class Timer:
             painted = time.perf_counter() - started
             page.wait_for_selector(IDLE, timeout=180_000)
             time.sleep(0.3)
-            self.record(label, painted, cpu_seconds(self.pid) - cpu)
+            self.record(label, painted, tree_cpu(self.pid) - cpu)
 
     def record(self, label: str, seconds: float, cpu: float) -> None:
         self.results.setdefault(label, []).append((seconds, cpu))
@@ -306,14 +293,14 @@ def first_visits(browser, url: str, timer: Timer) -> None:
     for label, path in [("one variable", ""), ("two variables", "two_variables"), ("optimisation", "optimisation")]:
         for _ in range(3):
             page = browser.new_page(viewport={"width": 1366, "height": 768})
-            cpu = cpu_seconds(timer.pid)
+            cpu = tree_cpu(timer.pid)
             started = time.perf_counter()
             page.goto(f"{url}/{path}")
             page.wait_for_function(trace_value("data.length > 0"), polling="raf", timeout=180_000)
             page.evaluate(PAINTED)
             painted = time.perf_counter() - started
             page.wait_for_selector(IDLE, timeout=180_000)
-            timer.record(f"first visit, {label} (warm server)", painted, cpu_seconds(timer.pid) - cpu)
+            timer.record(f"first visit, {label} (warm server)", painted, tree_cpu(timer.pid) - cpu)
             page.close()
 
 
