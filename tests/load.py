@@ -55,14 +55,21 @@ SETTLE_TRIES, SETTLE_S = 3, 1.0  # a page is checked when idle; a box not yet sh
 
 
 @dataclass(frozen=True)
+class Click:
+    """A click on a page's map, as a student makes it: where it falls, what it must bring, and how to read that."""
+
+    area: tuple[float, float, float, float]  # x from, to, y from, to: the page's default ranges, less a margin
+    must: Callable[[float, float, float, float], float]  # (a, b, x, y) -> the number, for the link formula's a and b
+    reads: str  # a JS function of {label, x, y} (label: the page's "at (x, y)") giving it, null while it is not there
+
+
+@dataclass(frozen=True)
 class Scenario:
     path: str  # page address without the query
     box: str  # the formula box's accessible name
     measure: str  # JS body evaluated with `p` the first chart: the session's number, or null while not drawn
     tolerance: float  # relative: the browser gets float32 maps
-    # After a click on the map at the click layer's point (x, y): a JS function of {label, x, y} (label: the page's
-    # "at (x, y)") giving the number that the click must bring (null while it is not there); None: no map to click.
-    picked: str | None = None
+    click: Click | None = None  # None: no map to click
 
     def link(self, formula: str, **query) -> str:
         return f"{self.path}?{urlencode({'expr': formula} | query)}"
@@ -79,23 +86,30 @@ TWO = Scenario(
     "Formula f(x, y) =",
     "Math.max(...Array.from(p._fullData[0].z, row => Math.max(...Array.from(row).filter(Number.isFinite))))",
     1e-5,
-    # f at the picked point, in its table (the row "f(x₀, y₀)" of the table headed "at (x, y)")
-    """({label}) => {
-        const table = [...document.querySelectorAll('[data-testid="stTable"]')].find(t => t.innerText.includes(label));
-        const row = table && [...table.querySelectorAll('tr')].find(r => r.innerText.includes('f(x₀, y₀)'));
-        return row ? parseFloat(row.lastElementChild.innerText) : null;
-    }""",
+    Click(  # f at the picked point, in its table (the row "f(x₀, y₀)" of the table headed "at (x, y)")
+        (-4.5, 4.5, -4.5, 4.5),
+        lambda a, b, x, y: a * x * x + b * y * y,
+        """({label}) => {
+            const table = [...document.querySelectorAll('[data-testid="stTable"]')]
+                .find(t => t.innerText.includes(label));
+            const row = table && [...table.querySelectorAll('tr')].find(r => r.innerText.includes('f(x₀, y₀)'));
+            return row ? parseFloat(row.lastElementChild.innerText) : null;
+        }""",
+    ),
 )
 OPTIMISATION = Scenario(
     "/optimisation",
     "Formula f =",
     "(() => { const t = p._fullData.find(t => t.name === 'Newton: minimum found'); return t ? t.x[0] : null; })()",
     1e-6,
-    # where Newton's path starts: the clicked point
-    f"""() => {{
-        const p = {CHART}, path = p && p._fullData && p._fullData.find(t => t.meta === 'path');
-        return path ? path.x[0] : null;
-    }}""",
+    Click(  # where Newton's path starts: the clicked point
+        (-1.8, 1.8, -0.8, 2.8),
+        lambda a, b, x, y: x,
+        f"""() => {{
+            const p = {CHART}, path = p && p._fullData && p._fullData.find(t => t.meta === 'path');
+            return path ? path.x[0] : null;
+        }}""",
+    ),
 )
 
 
@@ -125,11 +139,6 @@ EXAMPLES = {
     TWO.path: [("x^3 - 3x y^2", 250.0), ("(1 - x)^2 + 100(y - x^2)^2", 90036.0)],
     OPTIMISATION.path: [("(x + 2y - 7)^2 + (2x + y - 5)^2", 1.0), ("(1 - x)^2 + 100(y - x^2)^2", 1.0)],
 }
-# What a click at (x, y) must bring, on the page's link formula with parameters a and b: f there (two variables),
-# Newton's path from there (optimisation: its first x); and the part of the map the clicks fall in (the page's
-# default ranges, less a margin).
-PICKED = {TWO.path: lambda a, b, x, y: a * x * x + b * y * y, OPTIMISATION.path: lambda a, b, x, y: x}
-CLICKED_AREA = {TWO.path: (-4.5, 4.5, -4.5, 4.5), OPTIMISATION.path: (-1.8, 1.8, -0.8, 2.8)}
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -391,18 +400,20 @@ async def _typo(page, scenario: Scenario, text: str, shown: float, session: Sess
 
 async def _click(page, scenario: Scenario, a: float, b: float, rng: random.Random, session: Session) -> float | None:
     """A click on the map near a point drawn at random, as a student picks one: seconds until the number it must
-    bring (PICKED, with the link formula's parameters a and b) is on the page (None, and a problem, where it never
-    is)."""
+    bring (the scenario's Click, with the link formula's parameters a and b) is on the page (None, and a problem,
+    where it never is)."""
     await page.locator(MAP).first.scroll_into_view_if_needed()  # a click lands where it is seen
-    xlo, xhi, ylo, yhi = CLICKED_AREA[scenario.path]
+    click = scenario.click
+    assert click is not None  # only pages with a map are clicked
+    xlo, xhi, ylo, yhi = click.area
     x, y, left, top = await page.evaluate(CLICK_TARGET, [rng.uniform(xlo, xhi), rng.uniform(ylo, yhi)])
-    want = PICKED[scenario.path](a, b, x, y)
+    want = click.must(a, b, x, y)
     label = f"at ({x:g}, {y:g})"
     clock = time.monotonic()
     await page.mouse.click(left, top)
     while time.monotonic() - clock < UPDATE_S:
         try:
-            got = await page.evaluate(scenario.picked, {"label": label, "x": x, "y": y})
+            got = await page.evaluate(click.reads, {"label": label, "x": x, "y": y})
         except Exception:  # the page is being redrawn under us
             got = None
         if got is not None and abs(got - want) <= scenario.tolerance * max(1.0, abs(want)):
@@ -475,7 +486,7 @@ async def run_session(browser, url: str, index: int, seconds: float, think: floa
                 sliders = [page.get_by_role("slider", name=f"Parameter {name}") for name in "ab"]
                 await sliders[1].wait_for(timeout=UPDATE_S * 1000)
                 a_now, b_now = [float(await slider.input_value()) for slider in sliders]
-                if scenario.picked is not None and step % 4 == 2:  # a click on the map, where the page has one
+                if scenario.click is not None and step % 4 == 2:  # a click on the map, where the page has one
                     if await _until(page, scenario, value(a_now, b_now), UPDATE_S) is None:
                         session.problems.append(f"update {step}: {text!r} never showed {value(a_now, b_now):g}")
                         break
